@@ -1,0 +1,109 @@
+/**
+ * GraphQL SFU explorer: an offline GraphiQL 4 page.
+ *
+ * Queries and mutations go over HTTP POST to same-origin `/graphql` (with the headers typed in
+ * GraphiQL's headers editor); subscriptions go over graphql-ws to `ws(s)://<same host>/graphql`.
+ * The websocket client sends the `Authorization` header from the headers editor as
+ * `connectionParams.authorization`; it is recreated (lazily, on the next subscription) whenever
+ * that value changes.
+ *
+ * Bundled by scripts/build-client.mjs with esbuild; not part of the tsc build.
+ */
+import { createRoot } from 'react-dom/client';
+import { GraphiQL } from 'graphiql';
+import { createGraphiQLFetcher, type Fetcher, type FetcherOpts, type FetcherParams } from '@graphiql/toolkit';
+import { createClient, type Client } from 'graphql-ws';
+import { Kind, type DocumentNode } from 'graphql';
+import 'graphiql/style.css';
+import './explorer.css';
+
+const HTTP_URL = '/graphql';
+const WS_URL = `${window.location.protocol === 'https:' ? 'wss:' : 'ws:'}//${window.location.host}/graphql`;
+
+const DEFAULT_QUERY = `# Welcome to the GraphQL SFU explorer.
+#
+# To authenticate, add a header in the Headers tab below:
+#   { "Authorization": "Bearer <token>" }
+# It is sent with every HTTP request and, for subscriptions,
+# as connectionParams.authorization on the websocket.
+
+query {
+  rooms(first: 10) {
+    nodes {
+      id
+      name
+      createdAt
+    }
+  }
+}
+
+# Subscriptions use graphql-ws on the same /graphql URL:
+#
+# subscription {
+#   roomEvents(roomId: "demo") {
+#     sequence
+#     type
+#     at
+#   }
+# }
+`;
+
+/** The Authorization value from the headers editor (header names are case-insensitive). */
+function authorizationOf(headers: FetcherOpts['headers']): string | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() === 'authorization' && value != null && String(value) !== '') return String(value);
+  }
+  return undefined;
+}
+
+/** Same rule @graphiql/toolkit uses to route an operation to the websocket fetcher. */
+function isSubscription(params: FetcherParams, documentAST: DocumentNode | undefined): boolean {
+  const name = params.operationName || undefined;
+  return (
+    documentAST?.definitions.some(
+      (def) =>
+        def.kind === Kind.OPERATION_DEFINITION &&
+        def.operation === 'subscription' &&
+        def.name?.value === name,
+    ) ?? false
+  );
+}
+
+interface Connection {
+  authorization: string | undefined;
+  client: Client;
+  fetcher: Fetcher;
+}
+
+let connection: Connection | undefined;
+
+function connect(authorization: string | undefined): Connection {
+  const client = createClient({
+    url: WS_URL,
+    lazy: true,
+    connectionParams: authorization === undefined ? {} : { authorization },
+  });
+  return { authorization, client, fetcher: createGraphiQLFetcher({ url: HTTP_URL, wsClient: client }) };
+}
+
+const fetcher: Fetcher = (params, opts) => {
+  if (!connection) {
+    connection = connect(authorizationOf(opts?.headers));
+  } else if (isSubscription(params, opts?.documentAST)) {
+    const authorization = authorizationOf(opts?.headers);
+    if (authorization !== connection.authorization) {
+      const previous = connection.client;
+      connection = connect(authorization);
+      void previous.dispose();
+    }
+  }
+  return connection.fetcher(params, opts);
+};
+
+const container = document.getElementById('graphiql');
+if (!container) throw new Error('GraphQL SFU explorer: #graphiql element missing');
+
+createRoot(container).render(
+  <GraphiQL fetcher={fetcher} defaultQuery={DEFAULT_QUERY} isHeadersEditorEnabled />,
+);

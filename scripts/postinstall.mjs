@@ -1,0 +1,61 @@
+// Runs after `npm install` / `npm ci`, once every dependency (the medooze addon included) is built.
+//  1. medooze-media-server ships its TypeScript typings in build/types, and the node-gyp build
+//     that compiles its addon deletes build/ first. Put them back from the package tarball
+//     (npm's cache, or the npm registry) so `tsc` checks our code against the real types.
+//  2. Generate the Prisma client. Prisma's CLI is configured (prisma.config.ts, engine 'js') so
+//     that it never downloads native engines.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const medooze = path.join(root, 'node_modules', 'medooze-media-server');
+
+function restoreMedoozeTypings() {
+  if (!existsSync(medooze)) return;
+  if (existsSync(path.join(medooze, 'build', 'types', 'MediaServer.d.ts'))) return;
+  const { version } = JSON.parse(readFileSync(path.join(medooze, 'package.json'), 'utf8'));
+  const work = mkdtempSync(path.join(tmpdir(), 'medooze-types-'));
+  try {
+    execFileSync('npm', ['pack', `medooze-media-server@${version}`, '--silent', '--pack-destination', work], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'));
+    if (!tarball) throw new Error('npm pack produced no tarball');
+    execFileSync('tar', [
+      '-xzf',
+      path.join(work, tarball),
+      '-C',
+      work,
+      'package/build/types',
+      'package/build/src',
+    ]);
+    cpSync(path.join(work, 'package', 'build', 'types'), path.join(medooze, 'build', 'types'), {
+      recursive: true,
+    });
+    cpSync(path.join(work, 'package', 'build', 'src'), path.join(medooze, 'build', 'src'), {
+      recursive: true,
+    });
+    console.log(`postinstall: restored medooze-media-server@${version} typings`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function generatePrismaClient() {
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules', 'prisma', 'build', 'index.js'), 'generate'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+    },
+  );
+  console.log('postinstall: generated the Prisma client');
+}
+
+restoreMedoozeTypings();
+generatePrismaClient();

@@ -1,0 +1,49 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ArgumentValidationError } from 'type-graphql';
+import { isDomainError } from '../shared/errors';
+import { logger } from '../shared/logger';
+
+/** Codes of errors the client caused, raised by Apollo or graphql-js; shown as they are. */
+const CLIENT_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/**
+ * The one place errors are shaped for clients, over HTTP and graphql-ws alike:
+ * domain errors keep their message and stable code; client mistakes keep graphql's message;
+ * anything else is logged in full and masked as INTERNAL_SERVER_ERROR.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+  if (isDomainError(original)) {
+    return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
+  }
+  if (original instanceof ArgumentValidationError) {
+    return { ...base, message: 'Invalid argument value.', extensions: { code: 'BAD_USER_INPUT' } };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) return { ...base, extensions: { code } };
+  // graphql-js's own errors (parse, validation, variable coercion) carry no original error.
+  if (original instanceof GraphQLError && original.originalError === undefined && code === undefined) {
+    return { ...base, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+  }
+  logger.error({ err: original, path: formatted.path }, 'unexpected error while serving a GraphQL request');
+  return {
+    message: 'Internal server error',
+    locations: base.locations,
+    path: base.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}
+
+export function formatErrors(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
+  return errors.map((error) => formatError(error.toJSON(), error));
+}

@@ -1,0 +1,23 @@
+import { JSONObjectResolver } from 'graphql-scalars';
+import { Field, ID, InputType, Int } from 'type-graphql';
+
+@InputType('CreateRoomInput')
+export class CreateRoomInput {
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Your own id (1-64 letters, digits, "_", "-", "."); a random one when omitted.',
+  })
+  id?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Display name; defaults to the id.' })
+  name?: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "Defaults to the server's ROOM_DEFAULT_MAX_PARTICIPANTS.",
+  })
+  maxParticipants?: number | null;
+
+  @Field(() => JSONObjectResolver, { nullable: true })
+  metadata?: Record<string, unknown> | null;
+}

@@ -1,0 +1,55 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { RoomEvent } from '../../conference/events';
+import type { ApiContext } from '../context';
+import { CreateRoomInput } from './room.input';
+import { RoomConnectionType, RoomType } from './room.type';
+import { RoomEventObject } from './roomEvent.type';
+
+@Resolver(() => RoomType)
+export class RoomResolver {
+  @Query(() => RoomConnectionType, { description: 'Open rooms, oldest first, a page at a time.' })
+  async rooms(
+    @Ctx() { conference }: ApiContext,
+    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, 1 to 100.' }) first: number,
+    @Arg('after', () => String, { nullable: true, description: "A previous page's endCursor." })
+    after?: string | null,
+  ): Promise<RoomConnectionType> {
+    const page = await conference.listOpenRooms({ first, after });
+    return {
+      nodes: page.items.map(RoomType.from),
+      pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
+      totalCount: page.totalCount,
+    };
+  }
+
+  @Query(() => RoomType, { description: 'One room, open or closed. Fails with ROOM_NOT_FOUND.' })
+  async room(@Ctx() { conference }: ApiContext, @Arg('id', () => ID) id: string): Promise<RoomType> {
+    return RoomType.from(await conference.getRoom(id));
+  }
+
+  @Mutation(() => RoomType, {
+    description: 'Fails with ROOM_EXISTS when the id is taken, BAD_USER_INPUT when invalid.',
+  })
+  async createRoom(
+    @Ctx() { conference }: ApiContext,
+    @Arg('input', () => CreateRoomInput, { defaultValue: {} }) input: CreateRoomInput,
+  ): Promise<RoomType> {
+    return RoomType.from(await conference.createRoom(input));
+  }
+
+  @Mutation(() => RoomType, {
+    description:
+      'Closes the room: everyone in it is removed and ROOM_CLOSED is sent. Fails with ROOM_CLOSED when already closed.',
+  })
+  async closeRoom(@Ctx() { conference }: ApiContext, @Arg('id', () => ID) id: string): Promise<RoomType> {
+    return RoomType.from(await conference.closeRoom(id));
+  }
+
+  @Subscription(() => RoomEventObject, {
+    description: "The room's events from now on, in order; ends after ROOM_CLOSED.",
+    subscribe: ({ args, context }) => (context as ApiContext).conference.roomEvents(String(args.roomId)),
+  })
+  roomEvents(@Root() event: RoomEvent, @Arg('roomId', () => ID) _roomId: string): RoomEventObject {
+    return event;
+  }
+}

@@ -1,0 +1,41 @@
+import { DateTimeISOResolver } from 'graphql-scalars';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { RoomEventType } from '../../conference/events';
+
+registerEnumType(RoomEventType, {
+  name: 'RoomEventType',
+  valuesConfig: {
+    PARTICIPANT_JOINED: { description: 'A participant joined; `participantId` names it.' },
+    PARTICIPANT_LEFT: { description: 'A participant left, was removed or timed out; `reason` says which.' },
+    STREAM_PUBLISHED: { description: 'A participant started sending a stream; `streamId` names it.' },
+    STREAM_UNPUBLISHED: { description: 'A stream stopped.' },
+    ROOM_CLOSED: { description: 'The room closed. It is the last event of the room.' },
+  },
+});
+
+@ObjectType('RoomEvent', { description: 'Something that happened in a room. Delivered in `sequence` order.' })
+export class RoomEventObject {
+  @Field(() => Int, { description: 'Starts at 1 in each room, without gaps.' })
+  sequence!: number;
+
+  @Field(() => RoomEventType)
+  type!: RoomEventType;
+
+  @Field(() => ID)
+  roomId!: string;
+
+  @Field(() => DateTimeISOResolver)
+  at!: Date;
+
+  @Field(() => ID, { nullable: true })
+  participantId?: string;
+
+  @Field(() => String, { nullable: true })
+  participantName?: string;
+
+  @Field(() => ID, { nullable: true })
+  streamId?: string;
+
+  @Field(() => String, { nullable: true })
+  reason?: string;
+}

@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { createPubSub } from '@graphql-yoga/subscription';
+import { buildSchemaSync } from 'type-graphql';
+import { RoomResolver } from './rooms/room.resolver';
+
+export const resolvers = [RoomResolver] as const;
+
+let cached: GraphQLSchema | undefined;
+
+/** The executable schema; built once per process (type-graphql's metadata is global). */
+export function buildApiSchema(): GraphQLSchema {
+  // Subscriptions read the domain's own event streams (`subscribe`), which can replay what a
+  // late subscriber missed; type-graphql still insists on a PubSub for topic-based ones.
+  cached ??= buildSchemaSync({ resolvers, validate: false, pubSub: createPubSub() });
+  return cached;
+}
+
+/** The SDL committed as schema/schema.graphql: sorted, so diffs show real changes only. */
+export function printApiSchema(): string {
+  return `${printSchema(lexicographicSortSchema(buildApiSchema()))}\n`;
+}

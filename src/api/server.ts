@@ -1,0 +1,143 @@
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type ErrorRequestHandler } from 'express';
+import type { ExecutionResult } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { ConferenceService } from '../conference/ConferenceService';
+import { logger } from '../shared/logger';
+import type { ApiContext } from './context';
+import { formatError, formatErrors } from './errors';
+import { buildApiSchema } from './schema';
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  database: { status: 'ok' | 'unreachable'; kind: string };
+  media: { state: string; port: number };
+}
+
+export interface ApiServerOptions {
+  conference: ConferenceService;
+  health: () => Promise<HealthReport>;
+  /** Built web page (served at /) and explorer (GET /graphql from a browser, assets at /explorer). */
+  clientDir: string;
+  /** Largest accepted request body, e.g. '1mb'. */
+  bodyLimit?: string;
+}
+
+/** HTTP + graphql-ws on one port: the only door into the server. */
+export class ApiServer {
+  readonly #http: Server;
+  readonly #ws: WebSocketServer;
+  readonly #apollo: ApolloServer<ApiContext>;
+  readonly #wsDisposable: { dispose: () => void | Promise<void> };
+  #started = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(private readonly options: ApiServerOptions) {
+    const schema = buildApiSchema();
+    this.#http = createServer();
+    this.#ws = new WebSocketServer({ server: this.#http, path: '/graphql', maxPayload: 1024 * 1024 });
+    const context = (): ApiContext => ({ conference: options.conference });
+    this.#wsDisposable = useServer<Record<string, unknown>>(
+      {
+        schema,
+        context,
+        onNext: (_ctx, _id, _payload, _args, result) => withFormattedErrors(result as ExecutionResult),
+        onError: (_ctx, _id, _payload, errors) => formatErrors(errors),
+      },
+      this.#ws,
+    );
+    this.#apollo = new ApolloServer<ApiContext>({
+      schema,
+      formatError,
+      includeStacktraceInErrorResponses: false,
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer: this.#http }),
+        ApolloServerPluginLandingPageDisabled(),
+      ],
+    });
+  }
+
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    await this.#apollo.start();
+    this.#started = true;
+    const app = express();
+    app.disable('x-powered-by');
+    app.get('/healthz', async (_req, res) => {
+      const report = await this.options.health();
+      res.status(report.status === 'ok' ? 200 : 503).json(report);
+    });
+    const explorerDir = path.join(this.options.clientDir, 'explorer');
+    app.get('/graphql', (req, res, next) => {
+      // A browser opening /graphql gets the explorer; GraphQL GET requests carry a query.
+      if (req.query.query === undefined && req.accepts(['application/json', 'text/html']) === 'text/html') {
+        const page = path.join(explorerDir, 'index.html');
+        if (existsSync(page)) return res.sendFile(page);
+      }
+      next();
+    });
+    app.use(
+      '/graphql',
+      express.json({ limit: this.options.bodyLimit ?? '1mb' }),
+      expressMiddleware(this.#apollo, { context: async () => ({ conference: this.options.conference }) }),
+    );
+    app.use('/explorer', express.static(explorerDir, { index: false, fallthrough: false }));
+    app.use(express.static(path.join(this.options.clientDir, 'app')));
+    app.use(jsonErrors);
+    this.#http.on('request', app);
+    await new Promise<void>((resolve, reject) => {
+      this.#http.once('error', reject);
+      this.#http.listen(port, host, () => {
+        this.#http.off('error', reject);
+        resolve();
+      });
+    });
+    return this.#http.address() as AddressInfo;
+  }
+
+  /** Stops accepting, ends subscriptions, drains HTTP. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      for (const socket of this.#ws.clients) socket.close(1001, 'server shutting down');
+      await this.#wsDisposable.dispose();
+      await new Promise<void>((resolve) => this.#ws.close(() => resolve()));
+      if (this.#started) await this.#apollo.stop();
+      else await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    })();
+    return this.#closing;
+  }
+}
+
+function withFormattedErrors(result: ExecutionResult): ExecutionResult | void {
+  if (!result.errors?.length) return;
+  return { ...result, errors: formatErrors(result.errors) as unknown as ExecutionResult['errors'] };
+}
+
+/** Errors raised before GraphQL runs (body too large, malformed JSON) still answer in GraphQL's shape. */
+const jsonErrors: ErrorRequestHandler = (error, _req, res, next) => {
+  if (res.headersSent) return next(error);
+  const status = typeof error?.status === 'number' ? error.status : 500;
+  if (status >= 500) logger.error({ err: error }, 'unexpected HTTP error');
+  const code =
+    error?.type === 'entity.too.large'
+      ? 'PAYLOAD_TOO_LARGE'
+      : status === 404
+        ? 'NOT_FOUND'
+        : status < 500
+          ? 'BAD_REQUEST'
+          : 'INTERNAL_SERVER_ERROR';
+  const message =
+    code === 'PAYLOAD_TOO_LARGE'
+      ? 'The request body is too large.'
+      : status < 500
+        ? String(error?.message ?? 'Bad request')
+        : 'Internal server error';
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+};

@@ -1,0 +1,123 @@
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(0, `${name} must be between 0 and 65535`)
+    .max(65535, `${name} must be between 0 and 65535`);
+
+const boolean = (name: string) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: `${name} must be true or false` })
+    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const schema = z
+  .object({
+    HOST: z.string().min(1, 'HOST must not be empty').default('127.0.0.1'),
+    PORT: port('PORT').default(8080),
+    DATABASE_URL: z
+      .string()
+      .regex(
+        /^postgres(ql)?:\/\//,
+        'DATABASE_URL must be a postgresql:// URL (leave it unset for the embedded database)',
+      )
+      .optional(),
+    DATA_DIR: z.string().min(1).default('data'),
+    LOG_LEVEL: z
+      .enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+      .default('info'),
+    MEDIA_ANNOUNCED_IP: z
+      .string()
+      .refine(
+        (ip) => isIP(ip) === 4,
+        'MEDIA_ANNOUNCED_IP must be a literal IPv4 address (medooze announces it as is)',
+      )
+      .default('127.0.0.1'),
+    MEDIA_PORT_MIN: port('MEDIA_PORT_MIN').optional(),
+    MEDIA_PORT_MAX: port('MEDIA_PORT_MAX').optional(),
+    ROOM_AUTO_CREATE: boolean('ROOM_AUTO_CREATE').default(true),
+    ROOM_DEFAULT_MAX_PARTICIPANTS: z.coerce
+      .number()
+      .int()
+      .min(1, 'ROOM_DEFAULT_MAX_PARTICIPANTS must be at least 1')
+      .max(1000, 'ROOM_DEFAULT_MAX_PARTICIPANTS must be at most 1000')
+      .default(16),
+    NEGOTIATION_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    const { MEDIA_PORT_MIN: min, MEDIA_PORT_MAX: max } = env;
+    if ((min === undefined) !== (max === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MEDIA_PORT_MIN'],
+        message: 'MEDIA_PORT_MIN and MEDIA_PORT_MAX must be set together',
+      });
+    } else if (min !== undefined && max !== undefined) {
+      // medooze silently widens ranges under 50 ports and misbehaves on privileged ones; refuse instead.
+      if (min < 1024)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['MEDIA_PORT_MIN'],
+          message: 'MEDIA_PORT_MIN must be at least 1024',
+        });
+      if (max - min < 50)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['MEDIA_PORT_MAX'],
+          message: 'MEDIA_PORT_MAX must be at least MEDIA_PORT_MIN + 50',
+        });
+    }
+  });
+
+export interface Config {
+  host: string;
+  port: number;
+  database: { kind: 'postgresql'; url: string } | { kind: 'embedded'; dataDir: string };
+  logLevel: (typeof LOG_LEVELS)[number];
+  media: { announcedIp: string; portRange?: { min: number; max: number } };
+  rooms: { autoCreate: boolean; defaultMaxParticipants: number };
+  negotiationGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the environment; throws a ConfigError with one sentence per bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = schema.safeParse(defined);
+  if (!parsed.success) {
+    const sentences = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const got = defined[name];
+      return `${issue.message}${got !== undefined ? ` (got "${got}")` : ''}.`;
+    });
+    throw new ConfigError(`Invalid configuration: ${sentences.join(' ')}`);
+  }
+  const e = parsed.data;
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    database: e.DATABASE_URL
+      ? { kind: 'postgresql', url: e.DATABASE_URL }
+      : { kind: 'embedded', dataDir: path.resolve(e.DATA_DIR) },
+    logLevel: e.LOG_LEVEL,
+    media: {
+      announcedIp: e.MEDIA_ANNOUNCED_IP,
+      portRange:
+        e.MEDIA_PORT_MIN !== undefined && e.MEDIA_PORT_MAX !== undefined
+          ? { min: e.MEDIA_PORT_MIN, max: e.MEDIA_PORT_MAX }
+          : undefined,
+    },
+    rooms: { autoCreate: e.ROOM_AUTO_CREATE, defaultMaxParticipants: e.ROOM_DEFAULT_MAX_PARTICIPANTS },
+    negotiationGraceMs: e.NEGOTIATION_GRACE_MS,
+  };
+}

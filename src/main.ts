@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import { startApp } from './app';
+import { ConfigError, loadConfig } from './config';
+import { configureLogger, logger } from './shared/logger';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  configureLogger(config.logLevel);
+  const app = await startApp(config, { terminateMediaOnClose: true });
+  logger.info(
+    { database: app.database.kind, media: app.media.status() },
+    `GraphQL SFU listening: page ${app.url}/  explorer ${app.url}/graphql`,
+  );
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    // A shutdown that hangs (a stuck socket) must not keep the process alive forever.
+    const watchdog = setTimeout(() => {
+      logger.error('shutdown took longer than 10 s; exiting anyway');
+      process.exit(1);
+    }, 10_000);
+    watchdog.unref();
+    app.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+// Nothing a client does may take the process down: log what escaped and keep serving.
+process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+process.on('uncaughtException', (error) => logger.error({ err: error }, 'uncaught exception'));
+
+main().catch((error: unknown) => {
+  logger.fatal({ err: error }, 'failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,76 @@
+import * as MediaServer from 'medooze-media-server';
+import { logger } from '../shared/logger';
+
+export interface MediaEngineOptions {
+  /** The IPv4 address announced in ICE candidates (what peers send media to). */
+  announcedIp: string;
+  portRange?: { min: number; max: number };
+}
+
+export interface MediaStatus {
+  state: 'stopped' | 'running';
+  /** The UDP port of the endpoint's socket (0 when stopped). */
+  port: number;
+  announcedIp: string;
+}
+
+/**
+ * Owns medooze's process-wide state and the one endpoint (UDP socket, ICE-lite, DTLS-SRTP)
+ * every participant's transport shares.
+ */
+export class MediaEngine {
+  #endpoint: MediaServer.Endpoint | null = null;
+  #terminated = false;
+
+  constructor(private readonly options: MediaEngineOptions) {}
+
+  start(): void {
+    if (this.#endpoint) return;
+    // medooze's C++ traces go straight to stdout; ours go through the logger.
+    MediaServer.enableLog(logger.isLevelEnabled('debug'));
+    MediaServer.enableWarning(logger.isLevelEnabled('warn'));
+    if (this.#terminated)
+      throw new Error('the media engine was terminated and cannot restart in this process');
+    if (this.options.portRange) {
+      const { min, max } = this.options.portRange;
+      if (!MediaServer.setPortRange(min, max))
+        throw new Error(`medooze refused the RTP port range ${min}-${max}`);
+    }
+    this.#endpoint = MediaServer.createEndpoint(this.options.announcedIp);
+    logger.info(
+      { ip: this.options.announcedIp, port: this.#endpoint.getLocalPort() },
+      'media endpoint started',
+    );
+  }
+
+  get endpoint(): MediaServer.Endpoint {
+    if (!this.#endpoint) throw new Error('the media engine is not started');
+    return this.#endpoint;
+  }
+
+  status(): MediaStatus {
+    return {
+      state: this.#endpoint ? 'running' : 'stopped',
+      port: this.#endpoint?.getLocalPort() ?? 0,
+      announcedIp: this.options.announcedIp,
+    };
+  }
+
+  /** Stops the endpoint; idempotent. Transports must have been closed by their owners first. */
+  stop(): void {
+    const endpoint = this.#endpoint;
+    this.#endpoint = null;
+    endpoint?.stop();
+  }
+
+  /**
+   * Releases medooze's process-wide threads so Node can exit. medooze allows it once per
+   * process, so it is a separate, final step of shutdown.
+   */
+  terminate(): void {
+    this.stop();
+    if (this.#terminated) return;
+    this.#terminated = true;
+    MediaServer.terminate();
+  }
+}

@@ -1,0 +1,78 @@
+import { Prisma, type PrismaClient, type Room } from '@prisma/client';
+import type { RoomRepository } from '../conference/ports';
+import type { Page, PageRequest, RoomRecord } from '../conference/records';
+import { DomainError, ErrorCode } from '../shared/errors';
+
+const toRecord = (row: Room): RoomRecord => ({
+  id: row.id,
+  name: row.name,
+  createdAt: row.createdAt,
+  closedAt: row.closedAt,
+  maxParticipants: row.maxParticipants,
+  metadata: (row.metadata as Record<string, unknown> | null) ?? null,
+});
+
+/** Cursor = base64url of "<createdAt ms>:<id>", the keyset the listing is ordered by. */
+const encodeCursor = (row: RoomRecord) =>
+  Buffer.from(`${row.createdAt.getTime()}:${row.id}`).toString('base64url');
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const colon = text.indexOf(':');
+  const ms = Number(text.slice(0, colon));
+  if (colon < 1 || !Number.isSafeInteger(ms)) {
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'The cursor is not one this server issued.');
+  }
+  return { createdAt: new Date(ms), id: text.slice(colon + 1) };
+}
+
+export class PrismaRoomRepository implements RoomRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async create(room: Omit<RoomRecord, 'closedAt'>): Promise<RoomRecord> {
+    try {
+      const row = await this.prisma.room.create({
+        data: {
+          ...room,
+          metadata: room.metadata === null ? Prisma.DbNull : (room.metadata as Prisma.InputJsonObject),
+        },
+      });
+      return toRecord(row);
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        throw new DomainError(ErrorCode.ROOM_EXISTS, `A room with id "${room.id}" already exists.`);
+      }
+      throw error;
+    }
+  }
+
+  async findById(id: string): Promise<RoomRecord | null> {
+    const row = await this.prisma.room.findUnique({ where: { id } });
+    return row ? toRecord(row) : null;
+  }
+
+  async listOpen({ first, after }: PageRequest): Promise<Page<RoomRecord>> {
+    const open: Prisma.RoomWhereInput = { closedAt: null };
+    let where = open;
+    if (after) {
+      const { createdAt, id } = decodeCursor(after);
+      where = { AND: [open, { OR: [{ createdAt: { gt: createdAt } }, { createdAt, id: { gt: id } }] }] };
+    }
+    const [rows, totalCount] = await Promise.all([
+      this.prisma.room.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: first + 1 }),
+      this.prisma.room.count({ where: open }),
+    ]);
+    const items = rows.slice(0, first).map(toRecord);
+    const last = items.at(-1);
+    return {
+      items,
+      hasNextPage: rows.length > first,
+      endCursor: last ? encodeCursor(last) : null,
+      totalCount,
+    };
+  }
+
+  async markClosed(id: string, closedAt: Date): Promise<void> {
+    await this.prisma.room.updateMany({ where: { id, closedAt: null }, data: { closedAt } });
+  }
+}

@@ -1,0 +1,44 @@
+import type { ParticipantSession, PrismaClient } from '@prisma/client';
+import type { SessionRepository } from '../conference/ports';
+import type { SessionRecord } from '../conference/records';
+
+const toRecord = (row: ParticipantSession): SessionRecord => ({
+  id: row.id,
+  roomId: row.roomId,
+  displayName: row.displayName,
+  joinedAt: row.joinedAt,
+  leftAt: row.leftAt,
+  leaveReason: row.leaveReason,
+});
+
+export class PrismaSessionRepository implements SessionRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async start(session: Omit<SessionRecord, 'leftAt' | 'leaveReason'>): Promise<void> {
+    await this.prisma.participantSession.create({ data: session });
+  }
+
+  async end(id: string, leftAt: Date, reason: string): Promise<void> {
+    // Only the first end counts: a session is left once, whatever raced to close it.
+    await this.prisma.participantSession.updateMany({
+      where: { id, leftAt: null },
+      data: { leftAt, leaveReason: reason },
+    });
+  }
+
+  async endAllLive(leftAt: Date, reason: string): Promise<number> {
+    const { count } = await this.prisma.participantSession.updateMany({
+      where: { leftAt: null },
+      data: { leftAt, leaveReason: reason },
+    });
+    return count;
+  }
+
+  async listForRoom(roomId: string): Promise<SessionRecord[]> {
+    const rows = await this.prisma.participantSession.findMany({
+      where: { roomId },
+      orderBy: { joinedAt: 'asc' },
+    });
+    return rows.map(toRecord);
+  }
+}

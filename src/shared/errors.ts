@@ -1,0 +1,35 @@
+/**
+ * Stable error codes. Clients switch on these strings (they reach GraphQL as `extensions.code`),
+ * so a code, once published, never changes meaning.
+ */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  ROOM_NOT_FOUND: 'ROOM_NOT_FOUND',
+  ROOM_CLOSED: 'ROOM_CLOSED',
+  ROOM_FULL: 'ROOM_FULL',
+  ROOM_EXISTS: 'ROOM_EXISTS',
+  PARTICIPANT_NOT_FOUND: 'PARTICIPANT_NOT_FOUND',
+  INVALID_SDP: 'INVALID_SDP',
+  STALE_OFFER: 'STALE_OFFER',
+  NO_PENDING_OFFER: 'NO_PENDING_OFFER',
+  NEGOTIATION_CONFLICT: 'NEGOTIATION_CONFLICT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** An error whose message is safe to show to the client that caused it. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;

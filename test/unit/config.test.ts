@@ -1,0 +1,38 @@
+import { loadConfig } from '../../src/config';
+
+describe('loadConfig', () => {
+  test('defaults give the embedded database on 127.0.0.1:8080', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      database: { kind: 'embedded' },
+      media: { announcedIp: '127.0.0.1', portRange: undefined },
+      rooms: { autoCreate: true, defaultMaxParticipants: 16 },
+    });
+  });
+
+  test('a PostgreSQL URL selects PostgreSQL', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgresql://127.0.0.1:5432/test' }).database).toEqual({
+      kind: 'postgresql',
+      url: 'postgresql://127.0.0.1:5432/test',
+    });
+  });
+
+  test.each([
+    [{ PORT: 'eighty' }, /PORT must be a number \(got "eighty"\)/],
+    [{ PORT: '70000' }, /PORT must be between 0 and 65535/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgresql:\/\/ URL/],
+    [{ MEDIA_ANNOUNCED_IP: 'localhost' }, /MEDIA_ANNOUNCED_IP must be a literal IPv4 address/],
+    [{ MEDIA_PORT_MIN: '40000' }, /must be set together/],
+    [
+      { MEDIA_PORT_MIN: '40000', MEDIA_PORT_MAX: '40010' },
+      /MEDIA_PORT_MAX must be at least MEDIA_PORT_MIN \+ 50/,
+    ],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ ROOM_AUTO_CREATE: 'maybe' }, /ROOM_AUTO_CREATE must be true or false/],
+  ])('%j is refused with one clear sentence', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+    expect(() => loadConfig(env)).toThrow(/^Invalid configuration: /);
+  });
+});
