@@ -58,6 +58,8 @@ export class ApiServer {
       schema,
       formatError,
       includeStacktraceInErrorResponses: false,
+      // Shutdown is ordered by main.ts; Apollo's own handler would stop it and re-raise the signal midway.
+      stopOnTerminationSignals: false,
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: this.#http }),
         ApolloServerPluginLandingPageDisabled(),
