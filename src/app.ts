@@ -34,9 +34,11 @@ export async function startApp(
     const conference = new ConferenceService(
       new PrismaRoomRepository(database.prisma),
       new PrismaSessionRepository(database.prisma),
+      media,
       {
         autoCreateRooms: config.rooms.autoCreate,
         defaultMaxParticipants: config.rooms.defaultMaxParticipants,
+        negotiationGraceMs: config.negotiationGraceMs,
       },
     );
     await conference.recover();

@@ -1,6 +1,15 @@
 import type { ConferenceService } from '../conference/ConferenceService';
 
-/** What every resolver gets: the use cases, never the database or medooze. */
+/** What every resolver gets: the use cases and the caller's credentials, never the database or medooze. */
 export interface ApiContext {
   conference: ConferenceService;
+  /** The bearer token: `Authorization` on HTTP, `connectionParams.authorization` on graphql-ws. */
+  token?: string;
+}
+
+/** Reads "Bearer <token>" (the scheme is case-insensitive); anything else counts as no token. */
+export function bearerToken(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = /^\s*bearer\s+(\S+)\s*$/i.exec(value);
+  return match?.[1];
 }

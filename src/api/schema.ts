@@ -3,8 +3,9 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphq
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchemaSync } from 'type-graphql';
 import { RoomResolver } from './rooms/room.resolver';
+import { SignalingResolver } from './signaling/signaling.resolver';
 
-export const resolvers = [RoomResolver] as const;
+export const resolvers = [RoomResolver, SignalingResolver] as const;
 
 let cached: GraphQLSchema | undefined;
 

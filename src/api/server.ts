@@ -12,7 +12,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ConferenceService } from '../conference/ConferenceService';
 import { logger } from '../shared/logger';
-import type { ApiContext } from './context';
+import { type ApiContext, bearerToken } from './context';
 import { formatError, formatErrors } from './errors';
 import { buildApiSchema } from './schema';
 
@@ -44,7 +44,10 @@ export class ApiServer {
     const schema = buildApiSchema();
     this.#http = createServer();
     this.#ws = new WebSocketServer({ server: this.#http, path: '/graphql', maxPayload: 1024 * 1024 });
-    const context = (): ApiContext => ({ conference: options.conference });
+    const context = (ctx: { connectionParams?: Readonly<Record<string, unknown>> }): ApiContext => ({
+      conference: options.conference,
+      token: bearerToken(ctx.connectionParams?.authorization),
+    });
     this.#wsDisposable = useServer<Record<string, unknown>>(
       {
         schema,
@@ -88,7 +91,9 @@ export class ApiServer {
     app.use(
       '/graphql',
       express.json({ limit: this.options.bodyLimit ?? '1mb' }),
-      expressMiddleware(this.#apollo, { context: async () => ({ conference: this.options.conference }) }),
+      expressMiddleware(this.#apollo, {
+        context: async ({ req }) => ({ conference: this.options.conference, token: bearerToken(req.headers.authorization) }),
+      }),
     );
     app.use('/explorer', express.static(explorerDir, { index: false, fallthrough: false }));
     app.use(express.static(path.join(this.options.clientDir, 'app')));

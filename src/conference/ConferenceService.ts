@@ -3,26 +3,39 @@ import { AsyncEventQueue } from '../shared/AsyncEventQueue';
 import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { type RoomEvent, RoomEventType } from './events';
-import type { RoomRepository, SessionRepository } from './ports';
+import { LeaveReason, type Offer, Participant } from './Participant';
+import type { MediaPeerFactory, PeerLossReason, RoomRepository, SessionRepository } from './ports';
 import type { Page, PageRequest, RoomRecord } from './records';
 import { Room } from './Room';
-import { validateRoomInput, type RoomInput } from './validation';
+import { validateDisplayName, validateRoomId, validateRoomInput, validateSdp, type RoomInput } from './validation';
 
 export interface ConferenceOptions {
   /** Whether joining an unknown room id creates it (the embedded default does). */
   autoCreateRooms: boolean;
   defaultMaxParticipants: number;
+  /** How long a participant may go without a `negotiation` subscriber before it counts as gone. */
+  negotiationGraceMs: number;
+}
+
+export interface JoinResult {
+  participant: Participant;
+  answer: string;
+  token: string;
 }
 
 /** The use cases of the conference, independent of how they are called (GraphQL) or stored. */
 export class ConferenceService {
   readonly #live = new Map<string, Room>();
   readonly #loading = new Map<string, Promise<Room | null>>();
+  readonly #participants = new Map<string, Participant>();
+  /** Open `negotiation` subscriptions per participant, and the timer that ends one left without any. */
+  readonly #signaling = new Map<string, { subscribers: number; graceTimer?: NodeJS.Timeout }>();
   #closed = false;
 
   constructor(
     private readonly roomRepository: RoomRepository,
     private readonly sessionRepository: SessionRepository,
+    private readonly media: MediaPeerFactory,
     readonly options: ConferenceOptions,
   ) {}
 
@@ -41,6 +54,7 @@ export class ConferenceService {
       name: valid.name ?? valid.id ?? 'Room',
       createdAt: new Date(),
       maxParticipants: valid.maxParticipants ?? this.options.defaultMaxParticipants,
+      videoCodec: valid.videoCodec ?? 'VP8',
       metadata: valid.metadata ?? null,
     });
     this.#live.set(record.id, new Room(record));
@@ -67,9 +81,108 @@ export class ConferenceService {
     const room = await this.#openRoom(id);
     const at = new Date();
     await this.roomRepository.markClosed(id, at);
+    // Joins still setting up see the room closed when they resume, and undo themselves.
+    await Promise.all(room.participants.map((participant) => this.#leave(participant, LeaveReason.ROOM_CLOSED)));
     room.close(at);
     this.#live.delete(id);
     return room.toRecord();
+  }
+
+  /** Participants currently in a live room (none for closed or unloaded rooms). */
+  participantsOf(roomId: string): Participant[] {
+    return this.#live.get(roomId)?.participants ?? [];
+  }
+
+  /**
+   * Joins a room with the client's SDP offer; returns the answer and the participant's token.
+   * An unknown room is created when the server allows it.
+   */
+  async join(input: { roomId: string; name: string; offer: string }): Promise<JoinResult> {
+    this.#assertRunning();
+    const name = validateDisplayName(input.name);
+    const offer = validateSdp(input.offer, 'offer');
+    const room = await this.#roomForJoin(validateRoomId(input.roomId));
+    room.reserve();
+    const participant = new Participant(room.id, name);
+    try {
+      participant.attach(
+        this.media.create(offer, {
+          videoCodec: room.videoCodec,
+          listener: {
+            onPublishedChanged: (streams) => {
+              if (participant.present) room.updatePublished(participant, streams);
+            },
+            onRenegotiationNeeded: () => participant.requestOffer(),
+            onLost: (reason: PeerLossReason) => void this.#leave(participant, reason),
+          },
+        }),
+      );
+    } catch (error) {
+      room.release();
+      throw error;
+    }
+    try {
+      await this.sessionRepository.start({ id: participant.id, roomId: room.id, displayName: name, joinedAt: participant.joinedAt });
+      // The room may have closed, or the server begun stopping, while the session was written.
+      room.assertOpen();
+      this.#assertRunning();
+    } catch (error) {
+      room.release();
+      participant.markLeft(LeaveReason.ROOM_CLOSED);
+      await participant.peer.close();
+      await this.sessionRepository.end(participant.id, new Date(), LeaveReason.ROOM_CLOSED).catch(() => undefined);
+      throw error;
+    }
+    this.#participants.set(participant.id, participant);
+    room.admit(participant);
+    this.#armGraceTimer(participant);
+    return { participant, answer: participant.peer.answer, token: participant.token };
+  }
+
+  /**
+   * The participant the token opens. UNAUTHENTICATED without a token, PARTICIPANT_NOT_FOUND for an
+   * unknown or departed id, FORBIDDEN when the token belongs to someone else.
+   */
+  authorize(participantId: string, token: string | undefined): Participant {
+    if (!token) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'This operation needs the participant token from `join`.');
+    const participant = this.#participants.get(participantId);
+    if (!participant) throw new DomainError(ErrorCode.PARTICIPANT_NOT_FOUND, `No participant "${participantId}" is in a room.`);
+    if (!participant.ownsToken(token)) throw new DomainError(ErrorCode.FORBIDDEN, 'This token does not belong to that participant.');
+    return participant;
+  }
+
+  answer(participant: Participant, revision: number, sdp: string): void {
+    participant.acceptAnswer(revision, validateSdp(sdp, 'sdp'));
+  }
+
+  renegotiate(participant: Participant, offer: string): { answer: string; revision: number } {
+    return participant.acceptOffer(validateSdp(offer, 'offer'));
+  }
+
+  async leave(participant: Participant): Promise<void> {
+    await this.#leave(participant, LeaveReason.LEFT);
+  }
+
+  /**
+   * Server offers for this participant: the pending one first (made before the client subscribed),
+   * then each new one. Ends when the participant leaves.
+   */
+  negotiation(participant: Participant): AsyncIterableIterator<Offer> {
+    const signaling = this.#signalingOf(participant);
+    signaling.subscribers++;
+    clearTimeout(signaling.graceTimer);
+    const offOffer = participant.on('offer', (offer) => queue.push(offer));
+    const offLeft = participant.on('left', () => queue.end());
+    const queue = new AsyncEventQueue<Offer>(() => {
+      offOffer();
+      offLeft();
+      signaling.subscribers--;
+      if (signaling.subscribers === 0) this.#armGraceTimer(participant);
+    });
+    const pending = participant.pendingOffer;
+    if (pending) queue.push(pending);
+    if (!participant.present) queue.end();
+    return queue;
   }
 
   /**
@@ -87,10 +200,63 @@ export class ConferenceService {
     return queue;
   }
 
-  /** Drops live state without closing rooms in the database: rooms outlive a server restart. */
+  /**
+   * Ends every participant's media and session (SERVER_SHUTDOWN) and drops live state. Rooms stay
+   * open in the database: they outlive a server restart.
+   */
   async shutdown(): Promise<void> {
     this.#closed = true;
+    await Promise.all([...this.#participants.values()].map((participant) => this.#leave(participant, LeaveReason.SERVER_SHUTDOWN)));
     this.#live.clear();
+  }
+
+  /** Removes a participant, whatever the cause; safe to call again (later calls do nothing). */
+  async #leave(participant: Participant, reason: LeaveReason | PeerLossReason): Promise<void> {
+    if (!participant.markLeft(reason)) return;
+    this.#participants.delete(participant.id);
+    const signaling = this.#signaling.get(participant.id);
+    clearTimeout(signaling?.graceTimer);
+    this.#signaling.delete(participant.id);
+    this.#live.get(participant.roomId)?.remove(participant, reason);
+    await participant.peer.close();
+    await this.sessionRepository.end(participant.id, new Date(), reason).catch((error: unknown) => {
+      logger.error({ err: error, participantId: participant.id }, 'could not record the end of a session');
+    });
+  }
+
+  #signalingOf(participant: Participant) {
+    let signaling = this.#signaling.get(participant.id);
+    if (!signaling) {
+      signaling = { subscribers: 0 };
+      this.#signaling.set(participant.id, signaling);
+    }
+    return signaling;
+  }
+
+  /** A participant nobody listens for offers for cannot follow the room: after the grace period it is gone. */
+  #armGraceTimer(participant: Participant): void {
+    if (!participant.present) return;
+    const signaling = this.#signalingOf(participant);
+    if (signaling.subscribers > 0) return;
+    clearTimeout(signaling.graceTimer);
+    signaling.graceTimer = setTimeout(() => void this.#leave(participant, LeaveReason.SIGNALING_LOST), this.options.negotiationGraceMs);
+    signaling.graceTimer.unref();
+  }
+
+  /** The open room to join, created on the fly when allowed. */
+  async #roomForJoin(roomId: string): Promise<Room> {
+    try {
+      return await this.#openRoom(roomId);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== ErrorCode.ROOM_NOT_FOUND || !this.options.autoCreateRooms) throw error;
+    }
+    try {
+      await this.createRoom({ id: roomId });
+    } catch (error) {
+      // Two first joiners at once: one creates, the other joins what it created.
+      if (!(error instanceof DomainError) || error.code !== ErrorCode.ROOM_EXISTS) throw error;
+    }
+    return this.#openRoom(roomId);
   }
 
   /** The live room, loaded from the database on first use; throws ROOM_NOT_FOUND / ROOM_CLOSED. */

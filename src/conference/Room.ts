@@ -1,6 +1,9 @@
 import { DomainError, ErrorCode } from '../shared/errors';
+import type { VideoCodec } from './codecs';
 import { TypedEmitter } from '../shared/TypedEmitter';
 import { type RoomEvent, RoomEventType } from './events';
+import type { Participant } from './Participant';
+import type { PublishedStream } from './ports';
 import type { RoomRecord } from './records';
 
 export interface RoomEvents {
@@ -19,9 +22,15 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly name: string;
   readonly createdAt: Date;
   readonly maxParticipants: number;
+  readonly videoCodec: VideoCodec;
   readonly metadata: Record<string, unknown> | null;
   #closedAt: Date | null = null;
   #sequence = 0;
+  readonly #participants = new Map<string, Participant>();
+  /** What each participant publishes, as last announced to the others. */
+  readonly #published = new Map<string, PublishedStream[]>();
+  /** Joins admitted past the capacity check but not in the room yet (media and session being set up). */
+  #reserved = 0;
 
   constructor(record: RoomRecord) {
     super();
@@ -29,6 +38,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.name = record.name;
     this.createdAt = record.createdAt;
     this.maxParticipants = record.maxParticipants;
+    this.videoCodec = record.videoCodec;
     this.metadata = record.metadata;
     this.#closedAt = record.closedAt;
   }
@@ -46,6 +56,96 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this.#sequence;
   }
 
+  get participants(): Participant[] {
+    return [...this.#participants.values()];
+  }
+
+  participant(id: string): Participant | undefined {
+    return this.#participants.get(id);
+  }
+
+  /**
+   * Holds a place for a joiner, synchronously, so two joins at the same instant cannot both
+   * take the last place. Every reservation ends in `admit` or `release`.
+   */
+  reserve(): void {
+    this.assertOpen();
+    if (this.#participants.size + this.#reserved >= this.maxParticipants) {
+      throw new DomainError(ErrorCode.ROOM_FULL, `Room "${this.id}" is full (${this.maxParticipants} participants).`, {
+        maxParticipants: this.maxParticipants,
+      });
+    }
+    this.#reserved++;
+  }
+
+  release(): void {
+    this.#reserved = Math.max(0, this.#reserved - 1);
+  }
+
+  /** Turns a reservation into a member: it receives everyone's streams and everyone receives its own. */
+  admit(joiner: Participant): void {
+    this.release();
+    this.assertOpen();
+    this.#participants.set(joiner.id, joiner);
+    this.record({ type: RoomEventType.PARTICIPANT_JOINED, participantId: joiner.id, participantName: joiner.name });
+    for (const [publisherId, streams] of this.#published) {
+      const publisher = this.#participants.get(publisherId);
+      if (!publisher) continue;
+      for (const stream of streams) joiner.peer.subscribe(publisher.peer, stream.id);
+    }
+    this.#published.set(joiner.id, []);
+    this.updatePublished(joiner, joiner.streams());
+  }
+
+  /** Applies a participant's new set of published streams: others subscribe or unsubscribe. */
+  updatePublished(publisher: Participant, streams: PublishedStream[]): void {
+    const before = this.#published.get(publisher.id);
+    if (!before || this.closed) return;
+    const beforeIds = new Set(before.map((stream) => stream.id));
+    const afterIds = new Set(streams.map((stream) => stream.id));
+    this.#published.set(publisher.id, streams);
+    for (const stream of before) if (!afterIds.has(stream.id)) this.#unpublish(publisher, stream.id);
+    for (const stream of streams) {
+      if (beforeIds.has(stream.id)) continue;
+      for (const other of this.#participants.values()) {
+        if (other !== publisher) other.peer.subscribe(publisher.peer, stream.id);
+      }
+      this.record({
+        type: RoomEventType.STREAM_PUBLISHED,
+        participantId: publisher.id,
+        participantName: publisher.name,
+        streamId: stream.id,
+      });
+    }
+  }
+
+  /** Takes a participant out: its streams stop reaching the others. Returns false if it was not in. */
+  remove(participant: Participant, reason: string): boolean {
+    if (!this.#participants.has(participant.id)) return false;
+    for (const stream of this.#published.get(participant.id) ?? []) this.#unpublish(participant, stream.id);
+    this.#published.delete(participant.id);
+    this.#participants.delete(participant.id);
+    this.record({
+      type: RoomEventType.PARTICIPANT_LEFT,
+      participantId: participant.id,
+      participantName: participant.name,
+      reason,
+    });
+    return true;
+  }
+
+  #unpublish(publisher: Participant, streamId: string): void {
+    for (const other of this.#participants.values()) {
+      if (other !== publisher) other.peer.unsubscribe(streamId);
+    }
+    this.record({
+      type: RoomEventType.STREAM_UNPUBLISHED,
+      participantId: publisher.id,
+      participantName: publisher.name,
+      streamId,
+    });
+  }
+
   toRecord(): RoomRecord {
     return {
       id: this.id,
@@ -53,6 +153,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       createdAt: this.createdAt,
       closedAt: this.#closedAt,
       maxParticipants: this.maxParticipants,
+      videoCodec: this.videoCodec,
       metadata: this.metadata,
     };
   }
@@ -61,9 +162,10 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (this.closed) throw new DomainError(ErrorCode.ROOM_CLOSED, `Room "${this.id}" is closed.`);
   }
 
-  /** Closes the room: idempotent; returns false when it was already closed. */
+  /** Closes the room (its participants must have been removed first): idempotent. */
   close(at = new Date()): boolean {
     if (this.closed) return false;
+    this.#reserved = 0;
     this.#closedAt = at;
     this.record({ type: RoomEventType.ROOM_CLOSED });
     this.emit('closed');

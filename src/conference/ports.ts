@@ -1,3 +1,4 @@
+import type { VideoCodec } from './codecs';
 import type { Page, PageRequest, RoomRecord, SessionRecord } from './records';
 
 /**
@@ -19,4 +20,50 @@ export interface SessionRepository {
   /** Closes every session still marked live (after a crash nobody else will); returns how many. */
   endAllLive(leftAt: Date, reason: string): Promise<number>;
   listForRoom(roomId: string): Promise<SessionRecord[]>;
+}
+
+export type TrackKind = 'audio' | 'video';
+
+/** A stream a participant sends, as its SDP describes it (the msid stream id and track ids). */
+export interface PublishedStream {
+  id: string;
+  tracks: Array<{ id: string; kind: TrackKind }>;
+}
+
+/** Why the media side ended a peer on its own. */
+export type PeerLossReason = 'DISCONNECTED' | 'TIMEOUT';
+
+export interface MediaPeerListener {
+  /** The streams this peer sends changed (after an offer or answer was applied). */
+  onPublishedChanged(streams: PublishedStream[]): void;
+  /** The set of streams it receives changed: it needs a new server offer. */
+  onRenegotiationNeeded(): void;
+  /** Its transport failed or went silent. */
+  onLost(reason: PeerLossReason): void;
+}
+
+/**
+ * One participant's media connection (medooze transport + SDP state), seen from the domain.
+ * Methods that take SDP throw DomainError INVALID_SDP for SDP they cannot use.
+ */
+export interface MediaPeer {
+  readonly answer: string;
+  /** 'stable' | 'local-offer' | 'remote-offer' | 'initial'. */
+  readonly signalingState: string;
+  publishedStreams(): PublishedStream[];
+  /** Makes the next server offer (moves to local-offer). */
+  createOffer(): string;
+  processAnswer(sdp: string): void;
+  /** Applies a client offer and returns the answer. */
+  processOffer(sdp: string): string;
+  /** Forwards `streamId` of `publisher` to this peer, under the same stream and track ids. */
+  subscribe(publisher: MediaPeer, streamId: string): void;
+  unsubscribe(streamId: string): void;
+  subscribedStreamIds(): string[];
+  close(): Promise<void>;
+}
+
+export interface MediaPeerFactory {
+  /** Creates a peer from the client's first offer; the answer is `peer.answer`. */
+  create(offer: string, options: { videoCodec: VideoCodec; listener: MediaPeerListener }): MediaPeer;
 }

@@ -1,3 +1,5 @@
+import type { VideoCodec } from './codecs';
+
 /** Plain data the domain stores and reads through its repositories (no ORM types leak in here). */
 
 export interface RoomRecord {
@@ -6,6 +8,7 @@ export interface RoomRecord {
   createdAt: Date;
   closedAt: Date | null;
   maxParticipants: number;
+  videoCodec: VideoCodec;
   metadata: Record<string, unknown> | null;
 }
 

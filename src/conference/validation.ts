@@ -1,10 +1,12 @@
 import { DomainError, ErrorCode } from '../shared/errors';
+import { isVideoCodec, type VideoCodec } from './codecs';
 
 export interface RoomInput {
   id?: string | null;
   name?: string | null;
   maxParticipants?: number | null;
   metadata?: Record<string, unknown> | null;
+  videoCodec?: VideoCodec | null;
 }
 
 export const ROOM_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -43,8 +45,35 @@ export function validateRoomInput(input: RoomInput): RoomInput {
       throw bad(`maxParticipants must be between 1 and ${MAX_PARTICIPANTS_LIMIT}.`, 'maxParticipants');
     }
   }
+  if (input.videoCodec != null && !isVideoCodec(input.videoCodec)) {
+    throw bad('videoCodec must be VP8, VP9 or H264.', 'videoCodec');
+  }
   if (input.metadata != null && Buffer.byteLength(JSON.stringify(input.metadata)) > MAX_METADATA_BYTES) {
     throw bad(`Room metadata is at most ${MAX_METADATA_BYTES} bytes of JSON.`, 'metadata');
   }
   return input;
+}
+
+export const MAX_NAME_LENGTH = 64;
+/** Generous for any real unified-plan offer; refuses megabytes of garbage before parsing it. */
+export const MAX_SDP_BYTES = 64 * 1024;
+
+export function validateDisplayName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_NAME_LENGTH) {
+    throw bad(`A display name is 1 to ${MAX_NAME_LENGTH} characters.`, 'name');
+  }
+  return trimmed;
+}
+
+export function validateSdp(sdp: string, field: string): string {
+  if (Buffer.byteLength(sdp) > MAX_SDP_BYTES) {
+    throw new DomainError(ErrorCode.INVALID_SDP, `SDP is limited to ${MAX_SDP_BYTES} bytes.`, { field });
+  }
+  if (!sdp.startsWith('v=0')) {
+    throw new DomainError(ErrorCode.INVALID_SDP, 'This is not an SDP session description (it must start with "v=0").', {
+      field,
+    });
+  }
+  return sdp;
 }

@@ -1,5 +1,9 @@
 import * as MediaServer from 'medooze-media-server';
+import type { MediaPeerFactory, MediaPeerListener } from '../conference/ports';
+import type { VideoCodec } from '../conference/codecs';
 import { logger } from '../shared/logger';
+import { capabilitiesFor } from './capabilities';
+import { MediaPeer } from './MediaPeer';
 
 export interface MediaEngineOptions {
   /** The IPv4 address announced in ICE candidates (what peers send media to). */
@@ -18,8 +22,9 @@ export interface MediaStatus {
  * Owns medooze's process-wide state and the one endpoint (UDP socket, ICE-lite, DTLS-SRTP)
  * every participant's transport shares.
  */
-export class MediaEngine {
+export class MediaEngine implements MediaPeerFactory {
   #endpoint: MediaServer.Endpoint | null = null;
+  readonly #peers = new Set<MediaPeer>();
   #terminated = false;
 
   constructor(private readonly options: MediaEngineOptions) {}
@@ -46,6 +51,19 @@ export class MediaEngine {
   get endpoint(): MediaServer.Endpoint {
     if (!this.#endpoint) throw new Error('the media engine is not started');
     return this.#endpoint;
+  }
+
+  create(offer: string, options: { videoCodec: VideoCodec; listener: MediaPeerListener }): MediaPeer {
+    const manager = this.endpoint.createSDPManager('unified-plan', capabilitiesFor(options.videoCodec));
+    const peer = new MediaPeer(manager, offer, options.listener);
+    this.#peers.add(peer);
+    return peer;
+  }
+
+  /** Peers not closed yet (leak checks). */
+  openPeers(): MediaPeer[] {
+    for (const peer of this.#peers) if (peer.closed) this.#peers.delete(peer);
+    return [...this.#peers];
   }
 
   status(): MediaStatus {

@@ -1,6 +1,7 @@
 import { Prisma, type PrismaClient, type Room } from '@prisma/client';
 import type { RoomRepository } from '../conference/ports';
 import type { Page, PageRequest, RoomRecord } from '../conference/records';
+import { isVideoCodec } from '../conference/codecs';
 import { DomainError, ErrorCode } from '../shared/errors';
 
 const toRecord = (row: Room): RoomRecord => ({
@@ -9,6 +10,7 @@ const toRecord = (row: Room): RoomRecord => ({
   createdAt: row.createdAt,
   closedAt: row.closedAt,
   maxParticipants: row.maxParticipants,
+  videoCodec: isVideoCodec(row.videoCodec) ? row.videoCodec : 'VP8',
   metadata: (row.metadata as Record<string, unknown> | null) ?? null,
 });
 

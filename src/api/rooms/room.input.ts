@@ -1,5 +1,6 @@
 import { JSONObjectResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { VideoCodec } from '../../conference/codecs';
 
 @InputType('CreateRoomInput')
 export class CreateRoomInput {
@@ -17,6 +18,9 @@ export class CreateRoomInput {
     description: "Defaults to the server's ROOM_DEFAULT_MAX_PARTICIPANTS.",
   })
   maxParticipants?: number | null;
+
+  @Field(() => VideoCodec, { nullable: true, description: 'Defaults to VP8.' })
+  videoCodec?: VideoCodec | null;
 
   @Field(() => JSONObjectResolver, { nullable: true })
   metadata?: Record<string, unknown> | null;

@@ -1,6 +1,8 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RoomEvent } from '../../conference/events';
 import type { ApiContext } from '../context';
+import { toParticipantType } from '../participants/participant.mapper';
+import { ParticipantType } from '../participants/participant.type';
 import { CreateRoomInput } from './room.input';
 import { RoomConnectionType, RoomType } from './room.type';
 import { RoomEventObject } from './roomEvent.type';
@@ -43,6 +45,11 @@ export class RoomResolver {
   })
   async closeRoom(@Ctx() { conference }: ApiContext, @Arg('id', () => ID) id: string): Promise<RoomType> {
     return RoomType.from(await conference.closeRoom(id));
+  }
+
+  @FieldResolver(() => [ParticipantType], { description: 'Who is in the room now (empty once closed).' })
+  participants(@Ctx() { conference }: ApiContext, @Root() room: RoomType): ParticipantType[] {
+    return conference.participantsOf(room.id).map(toParticipantType);
   }
 
   @Subscription(() => RoomEventObject, {

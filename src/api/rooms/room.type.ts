@@ -1,6 +1,12 @@
 import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { VideoCodec } from '../../conference/codecs';
 import type { RoomRecord } from '../../conference/records';
+
+registerEnumType(VideoCodec, {
+  name: 'VideoCodec',
+  description: 'The one video codec a room forwards: the server never transcodes, so everyone in a room sends and receives it.',
+});
 
 @ObjectType('Room', { description: 'A conference room. Closed rooms stay readable as history.' })
 export class RoomType {
@@ -24,6 +30,9 @@ export class RoomType {
 
   @Field(() => Int, { description: 'How many participants may be in the room at once.' })
   maxParticipants!: number;
+
+  @Field(() => VideoCodec)
+  videoCodec!: VideoCodec;
 
   @Field(() => JSONObjectResolver, { nullable: true, description: 'Free-form data of the application.' })
   metadata!: Record<string, unknown> | null;

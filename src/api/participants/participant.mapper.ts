@@ -1,0 +1,26 @@
+import type { Participant } from '../../conference/Participant';
+import { ParticipantType, StreamType, TrackKind, TrackType } from './participant.type';
+
+/** Maps a live participant to its GraphQL shape (streams point back at their participant). */
+export function toParticipantType(participant: Participant): ParticipantType {
+  const type = Object.assign(new ParticipantType(), {
+    id: participant.id,
+    name: participant.name,
+    roomId: participant.roomId,
+    joinedAt: participant.joinedAt,
+  });
+  type.streams = participant.streams().map((stream) =>
+    Object.assign(new StreamType(), {
+      id: stream.id,
+      participant: type,
+      tracks: stream.tracks.map((track) =>
+        Object.assign(new TrackType(), {
+          id: track.id,
+          kind: track.kind === 'audio' ? TrackKind.AUDIO : TrackKind.VIDEO,
+          muted: false,
+        }),
+      ),
+    }),
+  );
+  return type;
+}

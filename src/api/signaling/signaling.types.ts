@@ -1,0 +1,69 @@
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ParticipantType } from '../participants/participant.type';
+
+@InputType('JoinInput')
+export class JoinInput {
+  @Field(() => ID, { description: 'The room; created if unknown and the server allows it.' })
+  roomId!: string;
+
+  @Field({ description: 'Display name, 1 to 64 characters.' })
+  name!: string;
+
+  @Field({ description: "The client's SDP offer: unified plan, its own tracks as sendrecv/sendonly." })
+  offer!: string;
+}
+
+@ObjectType('JoinPayload')
+export class JoinPayload {
+  @Field(() => ParticipantType)
+  participant!: ParticipantType;
+
+  @Field({ description: "The server's SDP answer." })
+  answer!: string;
+
+  @Field({
+    description:
+      'Authorizes every operation on this participant: `Authorization: Bearer <token>` on HTTP, ' +
+      '`connectionParams: { authorization: "Bearer <token>" }` on graphql-ws.',
+  })
+  token!: string;
+}
+
+@ObjectType('Offer', { description: 'A server-made SDP offer; answer it with `answer(revision, sdp)`.' })
+export class OfferType {
+  @Field(() => Int, { description: 'Grows by one per negotiation of this participant.' })
+  revision!: number;
+
+  @Field()
+  sdp!: string;
+}
+
+@InputType('AnswerInput')
+export class AnswerInput {
+  @Field(() => ID)
+  participantId!: string;
+
+  @Field(() => Int, { description: 'The revision of the offer answered.' })
+  revision!: number;
+
+  @Field()
+  sdp!: string;
+}
+
+@InputType('RenegotiateInput')
+export class RenegotiateInput {
+  @Field(() => ID)
+  participantId!: string;
+
+  @Field({ description: 'A client-made SDP offer (tracks added or removed).' })
+  offer!: string;
+}
+
+@ObjectType('RenegotiatePayload')
+export class RenegotiatePayload {
+  @Field()
+  answer!: string;
+
+  @Field(() => Int)
+  revision!: number;
+}

@@ -1,0 +1,155 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { DomainError, ErrorCode } from '../shared/errors';
+import { TypedEmitter } from '../shared/TypedEmitter';
+import type { MediaPeer, PublishedStream } from './ports';
+
+/** Why a participant is no longer in its room (stored as the session's leave reason). */
+export const LeaveReason = {
+  LEFT: 'LEFT',
+  DISCONNECTED: 'DISCONNECTED',
+  TIMEOUT: 'TIMEOUT',
+  SIGNALING_LOST: 'SIGNALING_LOST',
+  ROOM_CLOSED: 'ROOM_CLOSED',
+  SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
+} as const;
+export type LeaveReason = (typeof LeaveReason)[keyof typeof LeaveReason];
+
+/** A server-made SDP offer. Revisions grow by one per negotiation, whoever offered. */
+export interface Offer {
+  revision: number;
+  sdp: string;
+}
+
+export interface ParticipantEvents {
+  offer: [Offer];
+  left: [LeaveReason];
+}
+
+const hash = (token: string) => createHash('sha256').update(token).digest();
+
+/**
+ * One person in one room: identity, access token, and the offer/answer state of its connection.
+ *
+ * Negotiation rule (glare): the server's offer wins. While a server offer is pending, a client offer
+ * is refused with NEGOTIATION_CONFLICT; the client answers the pending offer (it has it, or gets it
+ * from the `negotiation` subscription) and then offers again. The server never waits on the client,
+ * so nothing deadlocks, and a track the client wanted to add is only delayed, never dropped.
+ */
+export class Participant extends TypedEmitter<ParticipantEvents> {
+  readonly id = randomUUID();
+  readonly joinedAt = new Date();
+  readonly token = randomBytes(32).toString('base64url');
+  readonly #tokenHash = hash(this.token);
+  #peer: MediaPeer | undefined;
+  #revision = 0;
+  #pending: Offer | null = null;
+  #offerWanted = false;
+  #leftReason: LeaveReason | null = null;
+
+  constructor(
+    readonly roomId: string,
+    readonly name: string,
+  ) {
+    super();
+  }
+
+  get peer(): MediaPeer {
+    if (!this.#peer) throw new Error('participant has no media peer yet');
+    return this.#peer;
+  }
+
+  attach(peer: MediaPeer): void {
+    this.#peer = peer;
+  }
+
+  get present(): boolean {
+    return this.#leftReason === null;
+  }
+
+  get leftReason(): LeaveReason | null {
+    return this.#leftReason;
+  }
+
+  get revision(): number {
+    return this.#revision;
+  }
+
+  /** The server offer awaiting an answer, if any. */
+  get pendingOffer(): Offer | null {
+    return this.#pending;
+  }
+
+  streams(): PublishedStream[] {
+    return this.#peer?.publishedStreams() ?? [];
+  }
+
+  ownsToken(token: string): boolean {
+    const candidate = hash(token);
+    return timingSafeEqual(candidate, this.#tokenHash);
+  }
+
+  /** Makes a server offer now, or right after the pending one is answered. */
+  requestOffer(): void {
+    if (!this.present || !this.#peer) return;
+    if (this.#pending || this.#peer.signalingState === 'remote-offer') {
+      this.#offerWanted = true;
+      return;
+    }
+    this.#offerWanted = false;
+    const offer = { revision: ++this.#revision, sdp: this.#peer.createOffer() };
+    this.#pending = offer;
+    this.emit('offer', offer);
+  }
+
+  acceptAnswer(revision: number, sdp: string): void {
+    this.#assertPresent();
+    const pending = this.#pending;
+    if (!pending) {
+      if (revision < this.#revision) throw this.#stale(revision);
+      throw new DomainError(ErrorCode.NO_PENDING_OFFER, 'There is no server offer waiting for an answer.', {
+        revision: this.#revision,
+      });
+    }
+    if (revision !== pending.revision) throw this.#stale(revision);
+    this.peer.processAnswer(sdp);
+    this.#pending = null;
+    if (this.#offerWanted) this.requestOffer();
+  }
+
+  /** Applies a client offer; returns the answer and the revision it was given. */
+  acceptOffer(sdp: string): { answer: string; revision: number } {
+    this.#assertPresent();
+    if (this.#pending) {
+      throw new DomainError(
+        ErrorCode.NEGOTIATION_CONFLICT,
+        `Server offer ${this.#pending.revision} is waiting for your answer; answer it, then offer again.`,
+        { pendingRevision: this.#pending.revision },
+      );
+    }
+    const answer = this.peer.processOffer(sdp);
+    const revision = ++this.#revision;
+    if (this.#offerWanted) queueMicrotask(() => this.requestOffer());
+    return { answer, revision };
+  }
+
+  /** Marks the participant gone (once); the caller releases its media. */
+  markLeft(reason: LeaveReason): boolean {
+    if (this.#leftReason) return false;
+    this.#leftReason = reason;
+    this.#pending = null;
+    this.emit('left', reason);
+    return true;
+  }
+
+  #stale(revision: number): DomainError {
+    return new DomainError(
+      ErrorCode.STALE_OFFER,
+      `Offer ${revision} is outdated; the current negotiation is revision ${this.#pending?.revision ?? this.#revision}.`,
+      { revision: this.#pending?.revision ?? this.#revision },
+    );
+  }
+
+  #assertPresent(): void {
+    if (!this.present) throw new DomainError(ErrorCode.PARTICIPANT_NOT_FOUND, `Participant "${this.id}" has left.`);
+  }
+}

@@ -1,0 +1,264 @@
+import type * as MediaServer from 'medooze-media-server';
+import type {
+  MediaPeer as MediaPeerPort,
+  MediaPeerListener,
+  PublishedStream,
+  TrackKind,
+} from '../conference/ports';
+import { DomainError, ErrorCode } from '../shared/errors';
+import { logger } from '../shared/logger';
+
+type SDPManager = ReturnType<MediaServer.Endpoint['createSDPManager']>;
+type Transport = MediaServer.Transport;
+type IncomingStream = MediaServer.IncomingStream;
+type IncomingStreamTrack = MediaServer.IncomingStreamTrack;
+type OutgoingStream = MediaServer.OutgoingStream;
+type OutgoingStreamTrack = MediaServer.OutgoingStreamTrack;
+
+interface Subscription {
+  publisher: MediaPeer;
+  outgoing: OutgoingStream;
+  /** Outgoing track per publisher track id. */
+  tracks: Map<string, OutgoingStreamTrack>;
+}
+
+/** medooze's answer to a second PLI within 500 ms is silence; ask again after that window. */
+const KEYFRAME_RETRY_MS = 600;
+
+function invalidSdp(error: unknown): DomainError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new DomainError(ErrorCode.INVALID_SDP, `The SDP could not be used: ${reason.slice(0, 200)}`);
+}
+
+/**
+ * One participant's medooze transport and unified-plan SDP state. It translates medooze's
+ * callbacks into the domain's listener and owns every native object it creates: its SDP manager
+ * and transport, and the outgoing streams that forward other participants to it.
+ */
+export class MediaPeer implements MediaPeerPort {
+  readonly answer: string;
+  readonly #manager: SDPManager;
+  #transport: Transport | undefined;
+  readonly #subscriptions = new Map<string, Subscription>();
+  /** Peers that forward some of this peer's streams, so they follow when its tracks change. */
+  readonly #subscribers = new Set<MediaPeer>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #published: PublishedStream[] = [];
+  #connected = false;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    manager: SDPManager,
+    offer: string,
+    private readonly listener: MediaPeerListener,
+  ) {
+    this.#manager = manager;
+    manager.on('transport', (transport) => this.#adopt(transport));
+    manager.on('renegotiationneeded', () => {
+      if (!this.#closed) this.listener.onRenegotiationNeeded();
+    });
+    try {
+      manager.processRemoteDescription(offer);
+      this.answer = manager.createLocalDescription();
+    } catch (error) {
+      this.#stopManager();
+      throw invalidSdp(error);
+    }
+    this.#refreshPublished(false);
+  }
+
+  get signalingState(): string {
+    return this.#manager.state;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The medooze transport, for tests that assert on native objects. */
+  get transport(): Transport | undefined {
+    return this.#transport;
+  }
+
+  publishedStreams(): PublishedStream[] {
+    return this.#published;
+  }
+
+  subscribedStreamIds(): string[] {
+    return [...this.#subscriptions.keys()];
+  }
+
+  createOffer(): string {
+    this.#assertOpen();
+    return this.#manager.createLocalDescription();
+  }
+
+  processAnswer(sdp: string): void {
+    this.#assertOpen();
+    this.#apply(sdp);
+  }
+
+  processOffer(sdp: string): string {
+    this.#assertOpen();
+    this.#apply(sdp);
+    try {
+      return this.#manager.createLocalDescription();
+    } catch (error) {
+      throw invalidSdp(error);
+    }
+  }
+
+  subscribe(publisher: MediaPeerPort, streamId: string): void {
+    this.#assertOpen();
+    if (!(publisher instanceof MediaPeer)) throw new Error('publisher is not a medooze peer');
+    const incoming = publisher.#incomingStream(streamId);
+    if (!incoming || !this.#transport) return;
+    let subscription = this.#subscriptions.get(streamId);
+    if (!subscription) {
+      // Same stream id as the publisher's msid, so receivers map the stream to its participant.
+      const outgoing = this.#transport.createOutgoingStream({ id: streamId });
+      subscription = { publisher, outgoing, tracks: new Map() };
+      this.#subscriptions.set(streamId, subscription);
+      publisher.#subscribers.add(this);
+    }
+    this.#syncTracks(subscription, incoming);
+  }
+
+  unsubscribe(streamId: string): void {
+    const subscription = this.#subscriptions.get(streamId);
+    if (!subscription) return;
+    this.#subscriptions.delete(streamId);
+    subscription.outgoing.stop();
+    const { publisher } = subscription;
+    if (![...this.#subscriptions.values()].some((other) => other.publisher === publisher)) {
+      publisher.#subscribers.delete(this);
+    }
+  }
+
+  /**
+   * Closes in the order medooze needs: outgoing streams first, then (after medooze's zero-delay
+   * renegotiation timer for them has run, which would otherwise throw from a stopped emitter and
+   * take the process down) the SDP manager and its transport. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      for (const timer of this.#timers) clearTimeout(timer);
+      this.#timers.clear();
+      for (const streamId of [...this.#subscriptions.keys()]) this.unsubscribe(streamId);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      this.#stopManager();
+      this.#published = [];
+    })();
+    return this.#closing;
+  }
+
+  #apply(sdp: string): void {
+    try {
+      this.#manager.processRemoteDescription(sdp);
+    } catch (error) {
+      throw invalidSdp(error);
+    }
+    this.#refreshPublished(true);
+    // The publisher may have added a track to a stream others already receive.
+    for (const subscriber of this.#subscribers) subscriber.#resync(this);
+  }
+
+  #adopt(transport: Transport): void {
+    this.#transport = transport;
+    transport.on('dtlsstate', (state) => {
+      if (this.#closed) return;
+      if (state === 'connected' && !this.#connected) {
+        this.#connected = true;
+        // The keyframe asked for at subscription time went out before this transport could
+        // receive it; ask again now, and once more past medooze's PLI rate limit.
+        this.#requestKeyframes();
+        this.#later(KEYFRAME_RETRY_MS, () => this.#requestKeyframes());
+      } else if (state === 'failed' || state === 'closed') {
+        this.listener.onLost('DISCONNECTED');
+      }
+    });
+    transport.on('icetimeout', () => {
+      if (!this.#closed) this.listener.onLost('TIMEOUT');
+    });
+  }
+
+  #incomingStream(streamId: string): IncomingStream | undefined {
+    return this.#closed ? undefined : this.#transport?.getIncomingStream(streamId);
+  }
+
+  #liveTracks(stream: IncomingStream): IncomingStreamTrack[] {
+    return stream.getTracks().filter((track) => !track.stopped);
+  }
+
+  /** Streams are read after the whole description is applied: medooze adds their tracks one by one. */
+  #refreshPublished(notify: boolean): void {
+    const streams: PublishedStream[] = [];
+    for (const stream of this.#transport?.getIncomingStreams() ?? []) {
+      const tracks = this.#liveTracks(stream).map((track) => ({ id: track.getId(), kind: track.getMedia() as TrackKind }));
+      if (tracks.length > 0) streams.push({ id: stream.getId(), tracks });
+    }
+    const changed = JSON.stringify(streams) !== JSON.stringify(this.#published);
+    this.#published = streams;
+    if (notify && changed) this.listener.onPublishedChanged(streams);
+  }
+
+  #syncTracks(subscription: Subscription, incoming: IncomingStream): void {
+    const live = this.#liveTracks(incoming);
+    const liveIds = new Set(live.map((track) => track.getId()));
+    for (const [trackId, outgoingTrack] of subscription.tracks) {
+      if (!liveIds.has(trackId)) {
+        subscription.tracks.delete(trackId);
+        outgoingTrack.stop();
+      }
+    }
+    for (const track of live) {
+      if (subscription.tracks.has(track.getId())) continue;
+      const outgoingTrack = subscription.outgoing.createTrack(track.getMedia(), {
+        id: track.getId(),
+        media: track.getMedia(),
+      });
+      outgoingTrack.attachTo(track);
+      subscription.tracks.set(track.getId(), outgoingTrack);
+      if (track.getMedia() === 'video') track.refresh();
+    }
+  }
+
+  #resync(publisher: MediaPeer): void {
+    for (const [streamId, subscription] of this.#subscriptions) {
+      if (subscription.publisher !== publisher) continue;
+      const incoming = publisher.#incomingStream(streamId);
+      if (incoming) this.#syncTracks(subscription, incoming);
+    }
+  }
+
+
+  #requestKeyframes(): void {
+    for (const [streamId, subscription] of this.#subscriptions) {
+      const incoming = subscription.publisher.#incomingStream(streamId);
+      for (const track of incoming?.getVideoTracks() ?? []) if (!track.stopped) track.refresh();
+    }
+  }
+
+  #later(ms: number, action: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (!this.#closed) action();
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  #stopManager(): void {
+    try {
+      this.#manager.stop();
+    } catch (error) {
+      logger.warn({ err: error }, 'stopping an SDP manager failed');
+    }
+    this.#transport = undefined;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new DomainError(ErrorCode.PARTICIPANT_NOT_FOUND, 'This participant has left.');
+  }
+}
