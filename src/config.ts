@@ -47,7 +47,7 @@ const schema = z
       .min(1, 'ROOM_DEFAULT_MAX_PARTICIPANTS must be at least 1')
       .max(1000, 'ROOM_DEFAULT_MAX_PARTICIPANTS must be at most 1000')
       .default(16),
-    NEGOTIATION_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    NEGOTIATION_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
   })
   .superRefine((env, ctx) => {
     const { MEDIA_PORT_MIN: min, MEDIA_PORT_MAX: max } = env;

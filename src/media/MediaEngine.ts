@@ -66,6 +66,16 @@ export class MediaEngine implements MediaPeerFactory {
     return [...this.#peers];
   }
 
+  /** Native objects still alive in medooze itself, for leak checks: transports and their streams. */
+  nativeObjects(): { transports: number; incomingStreams: number; outgoingStreams: number } {
+    const transports = [...(this.#endpoint?.transports ?? [])];
+    return {
+      transports: transports.length,
+      incomingStreams: transports.reduce((sum, transport) => sum + transport.incomingStreams.size, 0),
+      outgoingStreams: transports.reduce((sum, transport) => sum + transport.outgoingStreams.size, 0),
+    };
+  }
+
   status(): MediaStatus {
     return {
       state: this.#endpoint ? 'running' : 'stopped',

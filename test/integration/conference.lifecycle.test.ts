@@ -1,0 +1,119 @@
+import { collect, startTestServer, type TestServer } from '../helpers/server';
+import { TestParticipant } from '../helpers/participant';
+import { TestPeer } from '../helpers/weriftPeer';
+
+type Event = {
+  roomEvents: {
+    sequence: number;
+    type: string;
+    participantName: string | null;
+    streamId: string | null;
+    reason: string | null;
+  };
+};
+const EVENTS = `subscription ($room: ID!) { roomEvents(roomId: $room) { sequence type participantName streamId reason } }`;
+
+describe('room lifecycle', () => {
+  let server: TestServer;
+  const cleanup: Array<() => Promise<unknown>> = [];
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    await server.dispose();
+  });
+
+  test('roomEvents reports a scripted scenario in order, with gapless sequence numbers', async () => {
+    await server.gql(`mutation { createRoom(input: { id: "script" }) { id } }`);
+    const events = collect<Event>(server.ws(), EVENTS, { room: 'script' }, 9, 20_000);
+    await events.ready;
+    const ann = await TestParticipant.join(server, 'script', 'ann');
+    const ben = await TestParticipant.join(server, 'script', 'ben');
+    cleanup.push(
+      () => ann.close(),
+      () => ben.close(),
+    );
+    await ann.waitForMediaFrom([ben]);
+    await ben.leave();
+    await server.gql(`mutation { closeRoom(id: "script") { id } }`);
+    const received = (await events.values).map((event) => event.roomEvents);
+    expect(received.map((event) => [event.type, event.participantName, event.reason])).toEqual([
+      ['PARTICIPANT_JOINED', 'ann', null],
+      ['STREAM_PUBLISHED', 'ann', null],
+      ['PARTICIPANT_JOINED', 'ben', null],
+      ['STREAM_PUBLISHED', 'ben', null],
+      ['STREAM_UNPUBLISHED', 'ben', null],
+      ['PARTICIPANT_LEFT', 'ben', 'LEFT'],
+      ['STREAM_UNPUBLISHED', 'ann', null],
+      ['PARTICIPANT_LEFT', 'ann', 'ROOM_CLOSED'],
+      ['ROOM_CLOSED', null, null],
+    ]);
+    expect(received.map((event) => event.sequence)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(received[1]!.streamId).toBe(ann.peer.streamId);
+    expect(received[3]!.streamId).toBe(ben.peer.streamId);
+    // Closing the room removed ann: her session is closed with the reason.
+    const session = await server.app.database.prisma.participantSession.findUniqueOrThrow({
+      where: { id: ann.id },
+    });
+    expect(session.leaveReason).toBe('ROOM_CLOSED');
+  });
+
+  test('two joins at the same instant for the last place: exactly one gets in, the other gets ROOM_FULL', async () => {
+    await server.gql(`mutation { createRoom(input: { id: "one-seat", maxParticipants: 1 }) { id } }`);
+    const results = await Promise.allSettled([
+      TestParticipant.join(server, 'one-seat', 'left-hand'),
+      TestParticipant.join(server, 'one-seat', 'right-hand'),
+    ]);
+    for (const result of results) if (result.status === 'fulfilled') cleanup.push(() => result.value.close());
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason.errors[0].extensions.code).toBe('ROOM_FULL');
+    expect(server.app.conference.participantsOf('one-seat')).toHaveLength(1);
+  });
+
+  test('many joins racing a closeRoom leave nothing behind', async () => {
+    await server.gql(`mutation { createRoom(input: { id: "closing" }) { id } }`);
+    const joins = Array.from({ length: 4 }, (_, i) => TestParticipant.join(server, 'closing', `racer-${i}`));
+    const close = server.gql(`mutation { closeRoom(id: "closing") { id } }`);
+    const results = await Promise.allSettled(joins);
+    await close;
+    for (const result of results) {
+      if (result.status === 'fulfilled') cleanup.push(() => result.value.close());
+      else expect(['ROOM_CLOSED', 'ROOM_NOT_FOUND']).toContain(result.reason.errors?.[0]?.extensions?.code);
+    }
+    expect(server.app.conference.participantsOf('closing')).toEqual([]);
+    const open = await server.app.database.prisma.participantSession.count({
+      where: { roomId: 'closing', leftAt: null },
+    });
+    expect(open).toBe(0);
+  });
+
+  test('a client that vanishes without leave (connection closed) is removed and the others are told within 5 s', async () => {
+    const stays = await TestParticipant.join(server, 'vanish', 'stays');
+    const vanishes = await TestParticipant.join(server, 'vanish', 'vanishes');
+    cleanup.push(() => stays.close());
+    await stays.waitForMediaFrom([vanishes]);
+    const events = collect<Event>(server.ws(), EVENTS, { room: 'vanish' }, 2, 5000);
+    await events.ready;
+    const started = Date.now();
+    await vanishes.close();
+    const received = (await events.values).map((event) => event.roomEvents);
+    expect(received.map((event) => event.type)).toEqual(['STREAM_UNPUBLISHED', 'PARTICIPANT_LEFT']);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(['DISCONNECTED', 'SIGNALING_LOST', 'TIMEOUT']).toContain(received[1]!.reason);
+  });
+
+  test('a join whose first offer cannot be used leaves no native objects', async () => {
+    const peer = new TestPeer();
+    const offer = (await peer.createOffer()).replace(/a=fingerprint:.*\r\n/g, '');
+    await peer.close();
+    const response = await server.gql(`mutation ($input: JoinInput!) { join(input: $input) { token } }`, {
+      input: { roomId: 'broken', name: 'broken', offer },
+    });
+    expect(response.errors?.[0]?.extensions?.code).toBe('INVALID_SDP');
+    // Every native transport still alive belongs to a participant still in a room.
+    expect(server.app.conference.participantsOf('broken')).toEqual([]);
+    expect(server.app.media.nativeObjects().transports).toBe(server.app.media.openPeers().length);
+  });
+});
