@@ -87,3 +87,9 @@ export const RoomEventsDocument = graphql(`
     }
   }
 `);
+
+export const PingDocument = graphql(`
+  query Ping {
+    __typename
+  }
+`);

@@ -21,6 +21,7 @@ type Documents = {
   '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      participants {\n        id\n        name\n        streams {\n          id\n          tracks {\n            id\n            kind\n          }\n        }\n      }\n    }\n  }\n': typeof types.RoomDocument;
   '\n  subscription Negotiation($participantId: ID!) {\n    negotiation(participantId: $participantId) {\n      revision\n      sdp\n    }\n  }\n': typeof types.NegotiationDocument;
   '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      reason\n    }\n  }\n': typeof types.RoomEventsDocument;
+  '\n  query Ping {\n    __typename\n  }\n': typeof types.PingDocument;
 };
 const documents: Documents = {
   '\n  mutation Join($input: JoinInput!) {\n    join(input: $input) {\n      answer\n      token\n      participant {\n        id\n        name\n        streams {\n          id\n        }\n      }\n    }\n  }\n':
@@ -36,6 +37,7 @@ const documents: Documents = {
     types.NegotiationDocument,
   '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      reason\n    }\n  }\n':
     types.RoomEventsDocument,
+  '\n  query Ping {\n    __typename\n  }\n': types.PingDocument,
 };
 
 /**
@@ -80,6 +82,12 @@ export function graphql(
 export function graphql(
   source: '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      reason\n    }\n  }\n',
 ): typeof import('./graphql').RoomEventsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: '\n  query Ping {\n    __typename\n  }\n',
+): typeof import('./graphql').PingDocument;
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -116,6 +116,10 @@ export type RoomEventsSubscription = {
   };
 };
 
+export type PingQueryVariables = Exact<{ [key: string]: never }>;
+
+export type PingQuery = { __typename: 'Query' };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -211,3 +215,8 @@ export const RoomEventsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RoomEventsSubscription, RoomEventsSubscriptionVariables>;
+export const PingDocument = new TypedDocumentString(`
+    query Ping {
+  __typename
+}
+    `) as unknown as TypedDocumentString<PingQuery, PingQueryVariables>;

@@ -1,0 +1,443 @@
+import type { Client } from 'graphql-ws';
+import { Emitter } from './emitter';
+import { ConferenceError } from './errors';
+import type { RoomEventsSubscription, RoomQuery } from './generated/graphql';
+import { Negotiator, type NegotiationPeer } from './Negotiator';
+import {
+  AnswerDocument,
+  JoinDocument,
+  LeaveDocument,
+  NegotiationDocument,
+  PingDocument,
+  RenegotiateDocument,
+  RoomDocument,
+  RoomEventsDocument,
+} from './operations';
+import { Transport, type TransportOptions } from './transport';
+
+/** Someone in the room (never yourself). */
+export interface ParticipantInfo {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** A MediaStream received from another participant; `id` is the publisher's stream id (`Stream.id`). */
+export interface RemoteStream {
+  readonly id: string;
+  readonly stream: MediaStream;
+  readonly participant: ParticipantInfo;
+}
+
+/**
+ * - `idle`: not joined yet; `joining`: join sent, media not connected yet;
+ * - `connected`: signalling socket and media up; `reconnecting`: one of them dropped, retrying;
+ * - `failed`: the media connection failed; `closed`: out of the room (see the `left` event).
+ */
+export type ConnectionState = 'idle' | 'joining' | 'connected' | 'reconnecting' | 'failed' | 'closed';
+
+export interface ConferenceEvents {
+  participantJoined: [participant: ParticipantInfo];
+  participantLeft: [participant: ParticipantInfo, reason: string | null];
+  streamAdded: [stream: RemoteStream];
+  streamRemoved: [stream: RemoteStream];
+  connectionState: [state: ConnectionState, previous: ConnectionState];
+  /** Something failed that the client could not handle by itself. */
+  error: [error: ConferenceError];
+  /** You are out of the room: `LEFT` (leave()), `ROOM_CLOSED`, or the server's reason (e.g. `TIMEOUT`, `SIGNALING_LOST`). */
+  left: [reason: string];
+}
+
+export interface ConferenceClientOptions extends TransportOptions {
+  /** RTCPeerConnection configuration (default: max-bundle, no ICE servers: the SFU is ICE-lite). */
+  rtcConfiguration?: RTCConfiguration;
+  /** Longest wait for ICE gathering before an SDP is sent anyway (ms, default 3000). */
+  iceGatheringTimeoutMs?: number;
+}
+
+type RoomEvent = RoomEventsSubscription['roomEvents'];
+type RoomSnapshot = RoomQuery['room'];
+
+/** RTCPeerConnection behind the Negotiator's interface. */
+export class RtcNegotiationPeer implements NegotiationPeer {
+  constructor(
+    readonly pc: RTCPeerConnection,
+    private readonly gatheringTimeoutMs = 3000,
+  ) {}
+
+  get signalingState(): RTCSignalingState {
+    return this.pc.signalingState;
+  }
+  createOffer(): Promise<RTCSessionDescriptionInit> {
+    return this.pc.createOffer();
+  }
+  createAnswer(): Promise<RTCSessionDescriptionInit> {
+    return this.pc.createAnswer();
+  }
+  setLocalDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    return this.pc.setLocalDescription(description);
+  }
+  setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    return this.pc.setRemoteDescription(description);
+  }
+  async gatheredLocalSdp(): Promise<string> {
+    const pc = this.pc;
+    if (pc.iceGatheringState !== 'complete') {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.gatheringTimeoutMs);
+        function done() {
+          clearTimeout(timer);
+          pc.removeEventListener('icegatheringstatechange', check);
+          resolve();
+        }
+        function check() {
+          if (pc.iceGatheringState === 'complete') done();
+        }
+        pc.addEventListener('icegatheringstatechange', check);
+      });
+    }
+    const sdp = pc.localDescription?.sdp;
+    if (!sdp) throw new ConferenceError('INVALID_SDP', 'No local description.');
+    return sdp;
+  }
+}
+
+/**
+ * A participant of a GraphQL SFU room, in the browser.
+ *
+ * ```ts
+ * const client = new ConferenceClient();
+ * client.on('streamAdded', ({ stream, participant }) => show(stream, participant.name));
+ * client.on('streamRemoved', ({ id }) => hide(id));
+ * await client.join('standup', 'Ada', await navigator.mediaDevices.getUserMedia({ audio: true, video: true }));
+ * ```
+ */
+export class ConferenceClient extends Emitter<ConferenceEvents> {
+  readonly #transport: Transport;
+  readonly #options: ConferenceClientOptions;
+  #state: ConnectionState = 'idle';
+  #pc: RTCPeerConnection | undefined;
+  #negotiator: Negotiator | undefined;
+  #socket: Client | undefined;
+  #socketUp = false;
+  #socketEverUp = false;
+  #unsubscribes: Array<() => void> = [];
+  #participantId: string | undefined;
+  #roomId: string | undefined;
+  #localStream: MediaStream | null = null;
+  /** Local tracks sent, by track, with their transceiver. */
+  #published = new Map<MediaStreamTrack, RTCRtpTransceiver>();
+  #participants = new Map<string, ParticipantInfo>();
+  /** Publisher of each stream id, as far as the room told us. */
+  #streamOwner = new Map<string, string>();
+  /** Received MediaStreams by id, and whether `streamAdded` was emitted for it. */
+  #remote = new Map<string, { stream: MediaStream; announced: RemoteStream | null }>();
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: ConferenceClientOptions = {}) {
+    super();
+    this.#options = options;
+    this.#transport = new Transport(options);
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+  /** Your participant id once joined. */
+  get participantId(): string | undefined {
+    return this.#participantId;
+  }
+  get roomId(): string | undefined {
+    return this.#roomId;
+  }
+  /** The underlying RTCPeerConnection (for stats and diagnostics). */
+  get peerConnection(): RTCPeerConnection | undefined {
+    return this.#pc;
+  }
+  /** Everyone else in the room. */
+  get participants(): ParticipantInfo[] {
+    return [...this.#participants.values()];
+  }
+  /** The remote streams currently shown (`streamAdded` emitted, `streamRemoved` not yet). */
+  get remoteStreams(): RemoteStream[] {
+    return [...this.#remote.values()].flatMap((r) => (r.announced ? [r.announced] : []));
+  }
+
+  /** Checks that the server answers GraphQL; rejects with ConferenceError NETWORK_ERROR if not. */
+  async connect(): Promise<void> {
+    await this.#transport.request(PingDocument, {});
+  }
+
+  /**
+   * Joins `roomId` as `name`, sending the tracks of `localStream` (null: receive only).
+   * Rejects with ConferenceError (ROOM_FULL, ROOM_CLOSED, ROOM_NOT_FOUND, NETWORK_ERROR, ...).
+   */
+  async join(roomId: string, name: string, localStream: MediaStream | null): Promise<void> {
+    if (this.#state !== 'idle') throw new Error('join() may be called once per ConferenceClient');
+    this.#setState('joining');
+    this.#roomId = roomId;
+    this.#localStream = localStream;
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', ...this.#options.rtcConfiguration });
+    this.#pc = pc;
+    try {
+      const kinds = new Set<string>();
+      for (const track of localStream?.getTracks() ?? []) {
+        this.#published.set(track, pc.addTransceiver(track, { direction: 'sendonly', streams: [localStream!] }));
+        kinds.add(track.kind);
+      }
+      for (const kind of ['audio', 'video']) if (!kinds.has(kind)) pc.addTransceiver(kind, { direction: 'recvonly' });
+      pc.addEventListener('track', (event) => this.#onTrack(event));
+      pc.addEventListener('connectionstatechange', () => this.#updateState());
+
+      const peer = new RtcNegotiationPeer(pc, this.#options.iceGatheringTimeoutMs);
+      await pc.setLocalDescription(await pc.createOffer());
+      const offer = await peer.gatheredLocalSdp();
+      const { join } = await this.#transport.request(JoinDocument, { input: { roomId, name, offer } });
+      this.#transport.token = join.token;
+      this.#participantId = join.participant.id;
+      await pc.setRemoteDescription({ type: 'answer', sdp: join.answer });
+
+      const participantId = join.participant.id;
+      this.#negotiator = new Negotiator(
+        peer,
+        {
+          answer: async (revision, sdp) => {
+            await this.#transport.request(AnswerDocument, { input: { participantId, revision, sdp } });
+          },
+          renegotiate: async (offer) =>
+            (await this.#transport.request(RenegotiateDocument, { input: { participantId, offer } })).renegotiate,
+        },
+        { onError: (error) => this.#fail(error) },
+      );
+
+      this.#socket = this.#transport.createSocket({
+        connected: () => {
+          const again = this.#socketEverUp;
+          this.#socketUp = this.#socketEverUp = true;
+          this.#updateState();
+          // Events may have been missed while the socket was down: reconcile with the room.
+          if (again) this.#scheduleRefresh(0);
+        },
+        closed: () => {
+          this.#socketUp = false;
+          this.#updateState();
+        },
+      });
+      this.#unsubscribes.push(
+        Transport.subscribe(this.#socket, NegotiationDocument, { participantId }, {
+          next: ({ negotiation }) => void this.#negotiator?.handleServerOffer(negotiation),
+          error: (error) => this.#signalingLost(error),
+        }),
+        Transport.subscribe(this.#socket, RoomEventsDocument, { roomId }, {
+          next: ({ roomEvents }) => this.#onRoomEvent(roomEvents),
+          error: (error) => this.#fail(error),
+        }),
+      );
+      await this.#refresh();
+    } catch (error) {
+      this.#close();
+      throw error instanceof ConferenceError
+        ? error
+        : new ConferenceError('INTERNAL_SERVER_ERROR', String(error), error);
+    }
+  }
+
+  /**
+   * Sends a local track (e.g. a screen share from getDisplayMedia) as part of `stream` (default: a
+   * new stream of its own, which the others see as a separate tile). Returns the stream id.
+   */
+  async publishTrack(track: MediaStreamTrack, stream: MediaStream = new MediaStream([track])): Promise<string> {
+    const pc = this.#requirePc();
+    if (this.#published.has(track)) return stream.id;
+    this.#published.set(track, pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] }));
+    await this.#negotiator!.renegotiate();
+    return stream.id;
+  }
+
+  /** Stops sending a track published at join or with publishTrack (the track itself is not stopped). */
+  async unpublishTrack(track: MediaStreamTrack): Promise<void> {
+    const pc = this.#requirePc();
+    const transceiver = this.#published.get(track);
+    if (!transceiver) return;
+    this.#published.delete(track);
+    pc.removeTrack(transceiver.sender);
+    await this.#negotiator!.renegotiate();
+  }
+
+  /** Leaves the room (best effort if the server is unreachable) and releases everything. */
+  async leave(): Promise<void> {
+    if (this.#state === 'closed' || this.#state === 'idle') return;
+    const participantId = this.#participantId;
+    if (participantId) await this.#transport.request(LeaveDocument, { participantId }).catch(() => undefined);
+    this.#close('LEFT');
+  }
+
+  /** `getStats()` of the peer connection. */
+  getStats(): Promise<RTCStatsReport> {
+    return this.#requirePc().getStats();
+  }
+
+  #requirePc(): RTCPeerConnection {
+    if (!this.#pc || !this.#negotiator || this.#state === 'closed') throw new Error('not in a room');
+    return this.#pc;
+  }
+
+  #setState(state: ConnectionState): void {
+    if (state === this.#state) return;
+    const previous = this.#state;
+    this.#state = state;
+    this.emit('connectionState', state, previous);
+  }
+
+  #updateState(): void {
+    if (this.#state === 'closed' || this.#state === 'idle' || !this.#pc) return;
+    const media = this.#pc.connectionState;
+    if (media === 'failed') {
+      this.#setState('failed');
+      this.emit('error', new ConferenceError('MEDIA_FAILED', 'The media connection failed.'));
+    } else if (media === 'connected' && this.#socketUp) this.#setState('connected');
+    else if (media === 'disconnected' || (this.#socketEverUp && !this.#socketUp)) this.#setState('reconnecting');
+  }
+
+  #fail(error: unknown): void {
+    const wrapped =
+      error instanceof ConferenceError ? error : new ConferenceError('INTERNAL_SERVER_ERROR', String(error), error);
+    this.emit('error', wrapped);
+  }
+
+  /** The negotiation subscription was refused: the server no longer knows us (timeout, removal). */
+  #signalingLost(error: ConferenceError): void {
+    this.emit('error', error);
+    this.#close(error.code === 'ROOM_CLOSED' ? 'ROOM_CLOSED' : 'SIGNALING_LOST');
+  }
+
+  #close(reason?: string): void {
+    if (this.#state === 'closed') return;
+    clearTimeout(this.#refreshTimer);
+    for (const unsubscribe of this.#unsubscribes.splice(0)) unsubscribe();
+    this.#negotiator?.close();
+    void this.#socket?.dispose();
+    this.#pc?.close();
+    for (const remote of this.#remote.values()) if (remote.announced) this.emit('streamRemoved', remote.announced);
+    this.#remote.clear();
+    this.#setState('closed');
+    if (reason) this.emit('left', reason);
+  }
+
+  #onTrack(event: RTCTrackEvent): void {
+    const stream = event.streams[0] ?? new MediaStream([event.track]);
+    let remote = this.#remote.get(stream.id);
+    if (!remote || remote.stream !== stream) {
+      remote = { stream, announced: null };
+      this.#remote.set(stream.id, remote);
+      stream.addEventListener('removetrack', () => {
+        if (stream.getTracks().length === 0) this.#removeStream(stream.id);
+      });
+    }
+    this.#announce(stream.id);
+  }
+
+  #announce(streamId: string): void {
+    const remote = this.#remote.get(streamId);
+    if (!remote || remote.announced) return;
+    const owner = this.#participants.get(this.#streamOwner.get(streamId) ?? '');
+    if (!owner) {
+      this.#scheduleRefresh(200); // the room will tell us whose stream it is
+      return;
+    }
+    remote.announced = { id: streamId, stream: remote.stream, participant: owner };
+    this.emit('streamAdded', remote.announced);
+  }
+
+  #removeStream(streamId: string): void {
+    const remote = this.#remote.get(streamId);
+    if (!remote) return;
+    this.#remote.delete(streamId);
+    if (remote.announced) this.emit('streamRemoved', remote.announced);
+  }
+
+  #addParticipant(id: string, name: string): void {
+    if (id === this.#participantId || this.#participants.has(id)) return;
+    const participant = { id, name };
+    this.#participants.set(id, participant);
+    this.emit('participantJoined', participant);
+  }
+
+  #removeParticipant(id: string, reason: string | null): void {
+    const participant = this.#participants.get(id);
+    if (!participant) return;
+    for (const [streamId, owner] of this.#streamOwner) {
+      if (owner !== id) continue;
+      this.#streamOwner.delete(streamId);
+      this.#removeStream(streamId);
+    }
+    this.#participants.delete(id);
+    this.emit('participantLeft', participant, reason);
+  }
+
+  #onRoomEvent(event: RoomEvent): void {
+    const { participantId, streamId } = event;
+    switch (event.type) {
+      case 'PARTICIPANT_JOINED':
+        if (participantId) this.#addParticipant(participantId, event.participantName ?? participantId);
+        break;
+      case 'PARTICIPANT_LEFT':
+        if (participantId === this.#participantId) this.#close(event.reason ?? 'REMOVED');
+        else if (participantId) this.#removeParticipant(participantId, event.reason ?? null);
+        break;
+      case 'STREAM_PUBLISHED':
+        if (participantId && streamId && participantId !== this.#participantId) {
+          if (!this.#participants.has(participantId)) {
+            this.#addParticipant(participantId, event.participantName ?? participantId);
+          }
+          this.#streamOwner.set(streamId, participantId);
+          this.#announce(streamId);
+        }
+        break;
+      case 'STREAM_UNPUBLISHED':
+        if (streamId) {
+          this.#streamOwner.delete(streamId);
+          this.#removeStream(streamId);
+        }
+        break;
+      case 'ROOM_CLOSED':
+        this.#close('ROOM_CLOSED');
+        break;
+    }
+  }
+
+  #scheduleRefresh(delayMs: number): void {
+    if (this.#refreshTimer !== undefined || this.#state === 'closed') return;
+    this.#refreshTimer = setTimeout(() => {
+      this.#refreshTimer = undefined;
+      this.#refresh().catch((error) => this.#fail(error));
+    }, delayMs);
+  }
+
+  /** Reconciles participants and stream owners with `room(id)`. */
+  async #refresh(): Promise<void> {
+    if (!this.#roomId) return;
+    const { room } = await this.#transport.request(RoomDocument, { id: this.#roomId });
+    if (this.#state === 'closed') return;
+    this.#applySnapshot(room);
+  }
+
+  #applySnapshot(room: RoomSnapshot): void {
+    if (!room.open) {
+      this.#close('ROOM_CLOSED');
+      return;
+    }
+    const present = new Set(room.participants.map((p) => p.id));
+    for (const id of [...this.#participants.keys()]) if (!present.has(id)) this.#removeParticipant(id, null);
+    for (const participant of room.participants) {
+      if (participant.id === this.#participantId) continue;
+      this.#addParticipant(participant.id, participant.name);
+      for (const stream of participant.streams) this.#streamOwner.set(stream.id, participant.id);
+    }
+    for (const streamId of this.#remote.keys()) this.#announce(streamId);
+  }
+
+  /** The local stream given to join(). */
+  get localStream(): MediaStream | null {
+    return this.#localStream;
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * Browser SDK of the GraphQL SFU: join a room, publish and receive media, follow the room.
+ * See client/README.md.
+ */
+export {
+  ConferenceClient,
+  RtcNegotiationPeer,
+  type ConferenceClientOptions,
+  type ConferenceEvents,
+  type ConnectionState,
+  type ParticipantInfo,
+  type RemoteStream,
+} from './ConferenceClient';
+export { ConferenceError, errorCode, type ErrorCode } from './errors';
+export { Negotiator, type NegotiationPeer, type NegotiationSignaling, type ServerOffer } from './Negotiator';
+export { Transport, type TransportOptions } from './transport';
