@@ -93,6 +93,7 @@ export class TestPeer {
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly remote = new Map<RTCRtpTransceiver, RemoteTrackRecord>();
+  private readonly extraVideos = new Map<string, RTCRtpTransceiver>();
   private readonly watchedTransports = new WeakSet<RTCDtlsTransport>();
 
   private audioSender?: RTCRtpSender;
@@ -401,6 +402,65 @@ export class TestPeer {
     this.audioSeq = (this.audioSeq + 1) & 0xffff;
     this.audioTs = (this.audioTs + AUDIO_TIMESTAMP_STEP) >>> 0;
     send(sender, new RtpPacket(header, OPUS_SILENCE));
+  }
+
+  /** Drops our own pending offer (the polite peer yielding to the server's offer). */
+  async rollback(): Promise<void> {
+    if (this.pc.signalingState === 'have-local-offer') {
+      await this.pc.setLocalDescription({ type: 'rollback' } as Parameters<
+        RTCPeerConnection['setLocalDescription']
+      >[0]);
+    }
+  }
+
+  /**
+   * Adds a second video stream (a second camera, a screen share) as a new sendonly transceiver
+   * with its own msid. VP8 only; it sends a keyframe every 10 frames rather than answering PLIs.
+   * Renegotiate afterwards (createOffer + the server's `renegotiate`). Returns the new stream id.
+   */
+  addExtraVideo(): string {
+    const stream = new MediaStream({ id: randomUUID() });
+    const track = new MediaStreamTrack({ kind: 'video' });
+    stream.addTrack(track);
+    const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    let sequence = random16();
+    let timestamp = random32();
+    let frame = 0;
+    const timer = setInterval(
+      () => {
+        const sender = transceiver.sender;
+        const keyframe = frame++ % 10 === 0;
+        timestamp = (timestamp + VIDEO_TIMESTAMP_STEP) >>> 0;
+        if (
+          this.closed ||
+          !sender.codec ||
+          this.pc.connectionState !== 'connected' ||
+          transceiver.direction === 'inactive'
+        ) {
+          return;
+        }
+        const payloads = vp8Packets(keyframe);
+        payloads.forEach((payload, index) => {
+          const header = new RtpHeader({
+            payloadType: sender.codec?.payloadType ?? PT_VP8,
+            sequenceNumber: sequence,
+            timestamp,
+            marker: index === payloads.length - 1,
+          });
+          sequence = (sequence + 1) & 0xffff;
+          send(sender, new RtpPacket(header, payload));
+        });
+      },
+      Math.round(1000 / VIDEO_FPS),
+    ).unref();
+    this.timers.push(timer);
+    this.extraVideos.set(stream.id, transceiver);
+    return stream.id;
+  }
+
+  /** Stops sending an extra video stream (its transceiver becomes inactive); renegotiate afterwards. */
+  stopExtraVideo(streamId: string): void {
+    this.extraVideos.get(streamId)?.setDirection('inactive');
   }
 
   private sendVideoFrame(): void {
