@@ -92,7 +92,10 @@ export class ApiServer {
       '/graphql',
       express.json({ limit: this.options.bodyLimit ?? '1mb' }),
       expressMiddleware(this.#apollo, {
-        context: async ({ req }) => ({ conference: this.options.conference, token: bearerToken(req.headers.authorization) }),
+        context: async ({ req }) => ({
+          conference: this.options.conference,
+          token: bearerToken(req.headers.authorization),
+        }),
       }),
     );
     app.use('/explorer', express.static(explorerDir, { index: false, fallthrough: false }));

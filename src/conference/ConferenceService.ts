@@ -7,7 +7,13 @@ import { LeaveReason, type Offer, Participant } from './Participant';
 import type { MediaPeerFactory, PeerLossReason, RoomRepository, SessionRepository } from './ports';
 import type { Page, PageRequest, RoomRecord } from './records';
 import { Room } from './Room';
-import { validateDisplayName, validateRoomId, validateRoomInput, validateSdp, type RoomInput } from './validation';
+import {
+  validateDisplayName,
+  validateRoomId,
+  validateRoomInput,
+  validateSdp,
+  type RoomInput,
+} from './validation';
 
 export interface ConferenceOptions {
   /** Whether joining an unknown room id creates it (the embedded default does). */
@@ -82,7 +88,9 @@ export class ConferenceService {
     const at = new Date();
     await this.roomRepository.markClosed(id, at);
     // Joins still setting up see the room closed when they resume, and undo themselves.
-    await Promise.all(room.participants.map((participant) => this.#leave(participant, LeaveReason.ROOM_CLOSED)));
+    await Promise.all(
+      room.participants.map((participant) => this.#leave(participant, LeaveReason.ROOM_CLOSED)),
+    );
     room.close(at);
     this.#live.delete(id);
     return room.toRecord();
@@ -122,7 +130,12 @@ export class ConferenceService {
       throw error;
     }
     try {
-      await this.sessionRepository.start({ id: participant.id, roomId: room.id, displayName: name, joinedAt: participant.joinedAt });
+      await this.sessionRepository.start({
+        id: participant.id,
+        roomId: room.id,
+        displayName: name,
+        joinedAt: participant.joinedAt,
+      });
       // The room may have closed, or the server begun stopping, while the session was written.
       room.assertOpen();
       this.#assertRunning();
@@ -130,7 +143,9 @@ export class ConferenceService {
       room.release();
       participant.markLeft(LeaveReason.ROOM_CLOSED);
       await participant.peer.close();
-      await this.sessionRepository.end(participant.id, new Date(), LeaveReason.ROOM_CLOSED).catch(() => undefined);
+      await this.sessionRepository
+        .end(participant.id, new Date(), LeaveReason.ROOM_CLOSED)
+        .catch(() => undefined);
       throw error;
     }
     this.#participants.set(participant.id, participant);
@@ -144,10 +159,19 @@ export class ConferenceService {
    * unknown or departed id, FORBIDDEN when the token belongs to someone else.
    */
   authorize(participantId: string, token: string | undefined): Participant {
-    if (!token) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'This operation needs the participant token from `join`.');
+    if (!token)
+      throw new DomainError(
+        ErrorCode.UNAUTHENTICATED,
+        'This operation needs the participant token from `join`.',
+      );
     const participant = this.#participants.get(participantId);
-    if (!participant) throw new DomainError(ErrorCode.PARTICIPANT_NOT_FOUND, `No participant "${participantId}" is in a room.`);
-    if (!participant.ownsToken(token)) throw new DomainError(ErrorCode.FORBIDDEN, 'This token does not belong to that participant.');
+    if (!participant)
+      throw new DomainError(
+        ErrorCode.PARTICIPANT_NOT_FOUND,
+        `No participant "${participantId}" is in a room.`,
+      );
+    if (!participant.ownsToken(token))
+      throw new DomainError(ErrorCode.FORBIDDEN, 'This token does not belong to that participant.');
     return participant;
   }
 
@@ -206,7 +230,11 @@ export class ConferenceService {
    */
   async shutdown(): Promise<void> {
     this.#closed = true;
-    await Promise.all([...this.#participants.values()].map((participant) => this.#leave(participant, LeaveReason.SERVER_SHUTDOWN)));
+    await Promise.all(
+      [...this.#participants.values()].map((participant) =>
+        this.#leave(participant, LeaveReason.SERVER_SHUTDOWN),
+      ),
+    );
     this.#live.clear();
   }
 
@@ -239,7 +267,10 @@ export class ConferenceService {
     const signaling = this.#signalingOf(participant);
     if (signaling.subscribers > 0) return;
     clearTimeout(signaling.graceTimer);
-    signaling.graceTimer = setTimeout(() => void this.#leave(participant, LeaveReason.SIGNALING_LOST), this.options.negotiationGraceMs);
+    signaling.graceTimer = setTimeout(
+      () => void this.#leave(participant, LeaveReason.SIGNALING_LOST),
+      this.options.negotiationGraceMs,
+    );
     signaling.graceTimer.unref();
   }
 
@@ -248,7 +279,12 @@ export class ConferenceService {
     try {
       return await this.#openRoom(roomId);
     } catch (error) {
-      if (!(error instanceof DomainError) || error.code !== ErrorCode.ROOM_NOT_FOUND || !this.options.autoCreateRooms) throw error;
+      if (
+        !(error instanceof DomainError) ||
+        error.code !== ErrorCode.ROOM_NOT_FOUND ||
+        !this.options.autoCreateRooms
+      )
+        throw error;
     }
     try {
       await this.createRoom({ id: roomId });

@@ -150,6 +150,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
   }
 
   #assertPresent(): void {
-    if (!this.present) throw new DomainError(ErrorCode.PARTICIPANT_NOT_FOUND, `Participant "${this.id}" has left.`);
+    if (!this.present)
+      throw new DomainError(ErrorCode.PARTICIPANT_NOT_FOUND, `Participant "${this.id}" has left.`);
   }
 }

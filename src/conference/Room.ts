@@ -71,9 +71,13 @@ export class Room extends TypedEmitter<RoomEvents> {
   reserve(): void {
     this.assertOpen();
     if (this.#participants.size + this.#reserved >= this.maxParticipants) {
-      throw new DomainError(ErrorCode.ROOM_FULL, `Room "${this.id}" is full (${this.maxParticipants} participants).`, {
-        maxParticipants: this.maxParticipants,
-      });
+      throw new DomainError(
+        ErrorCode.ROOM_FULL,
+        `Room "${this.id}" is full (${this.maxParticipants} participants).`,
+        {
+          maxParticipants: this.maxParticipants,
+        },
+      );
     }
     this.#reserved++;
   }
@@ -87,7 +91,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.release();
     this.assertOpen();
     this.#participants.set(joiner.id, joiner);
-    this.record({ type: RoomEventType.PARTICIPANT_JOINED, participantId: joiner.id, participantName: joiner.name });
+    this.record({
+      type: RoomEventType.PARTICIPANT_JOINED,
+      participantId: joiner.id,
+      participantName: joiner.name,
+    });
     for (const [publisherId, streams] of this.#published) {
       const publisher = this.#participants.get(publisherId);
       if (!publisher) continue;

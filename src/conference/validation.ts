@@ -71,9 +71,13 @@ export function validateSdp(sdp: string, field: string): string {
     throw new DomainError(ErrorCode.INVALID_SDP, `SDP is limited to ${MAX_SDP_BYTES} bytes.`, { field });
   }
   if (!sdp.startsWith('v=0')) {
-    throw new DomainError(ErrorCode.INVALID_SDP, 'This is not an SDP session description (it must start with "v=0").', {
-      field,
-    });
+    throw new DomainError(
+      ErrorCode.INVALID_SDP,
+      'This is not an SDP session description (it must start with "v=0").',
+      {
+        field,
+      },
+    );
   }
   return sdp;
 }

@@ -196,7 +196,10 @@ export class MediaPeer implements MediaPeerPort {
   #refreshPublished(notify: boolean): void {
     const streams: PublishedStream[] = [];
     for (const stream of this.#transport?.getIncomingStreams() ?? []) {
-      const tracks = this.#liveTracks(stream).map((track) => ({ id: track.getId(), kind: track.getMedia() as TrackKind }));
+      const tracks = this.#liveTracks(stream).map((track) => ({
+        id: track.getId(),
+        kind: track.getMedia() as TrackKind,
+      }));
       if (tracks.length > 0) streams.push({ id: stream.getId(), tracks });
     }
     const changed = JSON.stringify(streams) !== JSON.stringify(this.#published);
@@ -232,7 +235,6 @@ export class MediaPeer implements MediaPeerPort {
       if (incoming) this.#syncTracks(subscription, incoming);
     }
   }
-
 
   #requestKeyframes(): void {
     for (const [streamId, subscription] of this.#subscriptions) {

@@ -101,6 +101,10 @@ describe('media flows all-to-all', () => {
     for (const participant of present) await participant.leave();
     expect(server.app.conference.participantsOf('all-to-all')).toEqual([]);
     expect(server.app.media.openPeers()).toEqual([]);
-    expect(server.app.media.nativeObjects()).toEqual({ transports: 0, incomingStreams: 0, outgoingStreams: 0 });
+    expect(server.app.media.nativeObjects()).toEqual({
+      transports: 0,
+      incomingStreams: 0,
+      outgoingStreams: 0,
+    });
   });
 });

@@ -217,4 +217,33 @@ describe('negotiation edge cases', () => {
     });
     expect(session.leaveReason).toBe('SIGNALING_LOST');
   });
+  test('leaving in the middle of a negotiation: the late answer fails cleanly and the others are unaffected', async () => {
+    const steady = await TestParticipant.join(server, 'mid-negotiation', 'steady');
+    cleanup.push(() => steady.close());
+    const leaver = await joinByHand(server, 'mid-negotiation', 'leaver');
+    cleanup.push(() => leaver.peer.close());
+    const [pending] = await collect<Offer>(server.ws(leaver.auth), NEGOTIATION, { id: leaver.id }, 1).values;
+    const answerSdp = await leaver.peer.acceptOffer(pending!.negotiation.sdp);
+    await server.gql(`mutation ($id: ID!) { leave(participantId: $id) }`, { id: leaver.id }, leaver.auth);
+    const late = await server.gql(
+      ANSWER,
+      { input: { participantId: leaver.id, revision: pending!.negotiation.revision, sdp: answerSdp } },
+      leaver.auth,
+    );
+    expect(code(late)).toBe('PARTICIPANT_NOT_FOUND');
+    expect(server.app.conference.participantsOf('mid-negotiation').map((p) => p.name)).toEqual(['steady']);
+    expect(steady.errors).toEqual([]);
+  });
+
+  test('with ROOM_AUTO_CREATE=false, joining an unknown room fails with ROOM_NOT_FOUND', async () => {
+    const strict = await startTestServer({ env: { ROOM_AUTO_CREATE: 'false' } });
+    cleanup.push(() => strict.dispose());
+    const peer = new TestPeer();
+    cleanup.push(() => peer.close());
+    const response = await strict.gql(JOIN, {
+      input: { roomId: 'nowhere', name: 'x', offer: await peer.createOffer() },
+    });
+    expect(code(response)).toBe('ROOM_NOT_FOUND');
+    expect(strict.app.media.nativeObjects().transports).toBe(0);
+  });
 });

@@ -7,7 +7,9 @@ export enum TrackKind {
 }
 registerEnumType(TrackKind, { name: 'TrackKind' });
 
-@ObjectType('Track', { description: 'One audio or video track of a stream; its id is the track id in the SDP.' })
+@ObjectType('Track', {
+  description: 'One audio or video track of a stream; its id is the track id in the SDP.',
+})
 export class TrackType {
   @Field(() => ID)
   id!: string;

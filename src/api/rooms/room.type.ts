@@ -5,7 +5,8 @@ import type { RoomRecord } from '../../conference/records';
 
 registerEnumType(VideoCodec, {
   name: 'VideoCodec',
-  description: 'The one video codec a room forwards: the server never transcodes, so everyone in a room sends and receives it.',
+  description:
+    'The one video codec a room forwards: the server never transcodes, so everyone in a room sends and receives it.',
 });
 
 @ObjectType('Room', { description: 'A conference room. Closed rooms stay readable as history.' })

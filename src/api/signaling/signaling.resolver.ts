@@ -2,7 +2,14 @@ import { Arg, Ctx, ID, Mutation, Resolver, Root, Subscription } from 'type-graph
 import type { Offer } from '../../conference/Participant';
 import type { ApiContext } from '../context';
 import { toParticipantType } from '../participants/participant.mapper';
-import { AnswerInput, JoinInput, JoinPayload, OfferType, RenegotiateInput, RenegotiatePayload } from './signaling.types';
+import {
+  AnswerInput,
+  JoinInput,
+  JoinPayload,
+  OfferType,
+  RenegotiateInput,
+  RenegotiatePayload,
+} from './signaling.types';
 
 /**
  * Offer/answer over GraphQL. The glare rule (the server's offer wins; a client offer made while
@@ -11,9 +18,13 @@ import { AnswerInput, JoinInput, JoinPayload, OfferType, RenegotiateInput, Reneg
 @Resolver()
 export class SignalingResolver {
   @Mutation(() => JoinPayload, {
-    description: 'Joins a room with an SDP offer. Fails with ROOM_FULL, ROOM_CLOSED, ROOM_NOT_FOUND, INVALID_SDP, BAD_USER_INPUT.',
+    description:
+      'Joins a room with an SDP offer. Fails with ROOM_FULL, ROOM_CLOSED, ROOM_NOT_FOUND, INVALID_SDP, BAD_USER_INPUT.',
   })
-  async join(@Ctx() { conference }: ApiContext, @Arg('input', () => JoinInput) input: JoinInput): Promise<JoinPayload> {
+  async join(
+    @Ctx() { conference }: ApiContext,
+    @Arg('input', () => JoinInput) input: JoinInput,
+  ): Promise<JoinPayload> {
     const { participant, answer, token } = await conference.join(input);
     return { participant: toParticipantType(participant), answer, token };
   }
@@ -21,7 +32,10 @@ export class SignalingResolver {
   @Mutation(() => Boolean, {
     description: 'Answers server offer `revision`. Fails with STALE_OFFER, NO_PENDING_OFFER, INVALID_SDP.',
   })
-  answer(@Ctx() { conference, token }: ApiContext, @Arg('input', () => AnswerInput) input: AnswerInput): boolean {
+  answer(
+    @Ctx() { conference, token }: ApiContext,
+    @Arg('input', () => AnswerInput) input: AnswerInput,
+  ): boolean {
     conference.answer(conference.authorize(input.participantId, token), input.revision, input.sdp);
     return true;
   }
@@ -39,7 +53,10 @@ export class SignalingResolver {
   }
 
   @Mutation(() => Boolean, { description: 'Leaves the room; its streams stop reaching the others.' })
-  async leave(@Ctx() { conference, token }: ApiContext, @Arg('participantId', () => ID) participantId: string): Promise<boolean> {
+  async leave(
+    @Ctx() { conference, token }: ApiContext,
+    @Arg('participantId', () => ID) participantId: string,
+  ): Promise<boolean> {
     await conference.leave(conference.authorize(participantId, token));
     return true;
   }
