@@ -4,7 +4,12 @@ import { ApiServer, type HealthReport } from './api/server';
 import type { Config } from './config';
 import { ConferenceService } from './conference/ConferenceService';
 import { MediaEngine } from './media/MediaEngine';
-import { Database, PrismaRoomRepository, PrismaSessionRepository } from './persistence';
+import {
+  Database,
+  PrismaRoomEventRepository,
+  PrismaRoomRepository,
+  PrismaSessionRepository,
+} from './persistence';
 import { logger } from './shared/logger';
 import { projectRoot } from './shared/projectRoot';
 
@@ -34,6 +39,7 @@ export async function startApp(
     const conference = new ConferenceService(
       new PrismaRoomRepository(database.prisma),
       new PrismaSessionRepository(database.prisma),
+      new PrismaRoomEventRepository(database.prisma),
       media,
       {
         autoCreateRooms: config.rooms.autoCreate,

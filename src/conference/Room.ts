@@ -32,8 +32,10 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Joins admitted past the capacity check but not in the room yet (media and session being set up). */
   #reserved = 0;
 
-  constructor(record: RoomRecord) {
+  /** `lastSequence`: the room's latest stored event, so numbering continues across restarts. */
+  constructor(record: RoomRecord, lastSequence = 0) {
     super();
+    this.#sequence = lastSequence;
     this.id = record.id;
     this.name = record.name;
     this.createdAt = record.createdAt;

@@ -1,4 +1,5 @@
 import type { VideoCodec } from './codecs';
+import type { RoomEvent } from './events';
 import type { Page, PageRequest, RoomRecord, SessionRecord } from './records';
 
 /**
@@ -66,4 +67,12 @@ export interface MediaPeer {
 export interface MediaPeerFactory {
   /** Creates a peer from the client's first offer; the answer is `peer.answer`. */
   create(offer: string, options: { videoCodec: VideoCodec; listener: MediaPeerListener }): MediaPeer;
+}
+
+export interface RoomEventRepository {
+  append(event: RoomEvent): Promise<void>;
+  /** Events of the room with sequence > `after`, in order. */
+  listAfter(roomId: string, after: number): Promise<RoomEvent[]>;
+  /** The room's highest sequence number (0 without events). */
+  lastSequence(roomId: string): Promise<number>;
 }

@@ -1,3 +1,4 @@
 export { Database, type DatabaseOptions } from './Database';
+export { PrismaRoomEventRepository } from './PrismaRoomEventRepository';
 export { PrismaRoomRepository } from './PrismaRoomRepository';
 export { PrismaSessionRepository } from './PrismaSessionRepository';

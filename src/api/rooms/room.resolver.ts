@@ -64,10 +64,24 @@ export class RoomResolver {
   }
 
   @Subscription(() => RoomEventObject, {
-    description: "The room's events from now on, in order; ends after ROOM_CLOSED.",
-    subscribe: ({ args, context }) => (context as ApiContext).conference.roomEvents(String(args.roomId)),
+    description:
+      "The room's events in order, ending after ROOM_CLOSED. With `after`, first every stored event whose sequence " +
+      'is greater (so a client that reconnects, even across a server restart, misses nothing), then live ones.',
+    subscribe: ({ args, context }) =>
+      (context as ApiContext).conference.roomEvents(
+        String(args.roomId),
+        args.after as number | null | undefined,
+      ),
   })
-  roomEvents(@Root() event: RoomEvent, @Arg('roomId', () => ID) _roomId: string): RoomEventObject {
+  roomEvents(
+    @Root() event: RoomEvent,
+    @Arg('roomId', () => ID) _roomId: string,
+    @Arg('after', () => Int, {
+      nullable: true,
+      description: 'Replay stored events after this sequence number first.',
+    })
+    _after?: number | null,
+  ): RoomEventObject {
     return event;
   }
 }

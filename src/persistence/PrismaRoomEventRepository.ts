@@ -1,0 +1,49 @@
+import type { PrismaClient, RoomEventRow } from '@prisma/client';
+import { type RoomEvent, RoomEventType } from '../conference/events';
+import type { RoomEventRepository } from '../conference/ports';
+
+const toEvent = (row: RoomEventRow): RoomEvent => ({
+  roomId: row.roomId,
+  sequence: row.sequence,
+  type: row.type as RoomEventType,
+  at: row.at,
+  ...(row.participantId !== null && { participantId: row.participantId }),
+  ...(row.participantName !== null && { participantName: row.participantName }),
+  ...(row.streamId !== null && { streamId: row.streamId }),
+  ...(row.reason !== null && { reason: row.reason }),
+});
+
+export class PrismaRoomEventRepository implements RoomEventRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async append(event: RoomEvent): Promise<void> {
+    await this.prisma.roomEventRow.create({
+      data: {
+        roomId: event.roomId,
+        sequence: event.sequence,
+        type: event.type,
+        at: event.at,
+        participantId: event.participantId ?? null,
+        participantName: event.participantName ?? null,
+        streamId: event.streamId ?? null,
+        reason: event.reason ?? null,
+      },
+    });
+  }
+
+  async listAfter(roomId: string, after: number): Promise<RoomEvent[]> {
+    const rows = await this.prisma.roomEventRow.findMany({
+      where: { roomId, sequence: { gt: after } },
+      orderBy: { sequence: 'asc' },
+    });
+    return rows.map(toEvent);
+  }
+
+  async lastSequence(roomId: string): Promise<number> {
+    const { _max } = await this.prisma.roomEventRow.aggregate({
+      where: { roomId },
+      _max: { sequence: true },
+    });
+    return _max.sequence ?? 0;
+  }
+}
