@@ -1,91 +1,575 @@
 /**
- * GraphQL SFU landing page: lists open rooms (polled over HTTP POST /graphql) and links to the explorer.
- * Placeholder until the real conference client replaces it.
- *
- * Bundled by scripts/build-client.mjs with esbuild; not part of the tsc build.
+ * The conference page: a join form (devices, preview, mic level), then the room (video grid,
+ * controls, participant list). Uses the SDK in client/sdk. Bundled by scripts/build-client.mjs
+ * with esbuild; loads nothing from outside its own origin.
  */
 import './main.css';
+import { ConferenceClient, ConferenceError, type RemoteStream } from '../sdk';
 
-const ROOMS_QUERY = 'query { rooms(first: 50) { nodes { id name } totalCount } }';
-const POLL_MS = 5000;
+// ---------- small DOM helpers ----------
 
-interface Room {
-  id: string;
-  name: string;
-}
-
-interface RoomsResponse {
-  data?: { rooms?: { nodes: Room[]; totalCount: number } | null } | null;
-  errors?: { message: string }[];
-}
-
-function byId<T extends HTMLElement>(id: string): T {
+function $<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
   if (!el) throw new Error(`#${id} missing`);
   return el as T;
 }
 
-const list = byId<HTMLUListElement>('rooms-list');
-const status = byId<HTMLParagraphElement>('rooms-status');
-const count = byId<HTMLSpanElement>('rooms-count');
-const refresh = byId<HTMLButtonElement>('rooms-refresh');
-
-async function fetchRooms(): Promise<{ nodes: Room[]; totalCount: number }> {
-  const res = await fetch('/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ query: ROOMS_QUERY }),
-  });
-  let body: RoomsResponse;
-  try {
-    body = (await res.json()) as RoomsResponse;
-  } catch {
-    throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
-  }
-  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
-  if (!body.data?.rooms) throw new Error(res.ok ? 'no data in response' : `HTTP ${res.status}`);
-  return body.data.rooms;
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<Record<string, string>> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) if (value !== undefined) el.setAttribute(key, value);
+  el.append(...children);
+  return el;
 }
 
-function render(rooms: { nodes: Room[]; totalCount: number }): void {
-  count.textContent = `(${rooms.totalCount})`;
-  status.textContent = rooms.nodes.length === 0 ? 'No open rooms right now.' : '';
-  list.replaceChildren(
-    ...rooms.nodes.map((room) => {
-      const li = document.createElement('li');
-      const name = document.createElement('span');
-      name.className = 'room-name';
-      name.textContent = room.name;
-      const id = document.createElement('code');
-      id.className = 'room-id';
-      id.textContent = room.id;
-      li.append(name, id);
-      return li;
-    }),
+const svg = (path: string) =>
+  `<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">${path}</svg>`;
+const ICONS = {
+  mic: svg('<rect x="9" y="3" width="6" height="11" rx="3"/><path d="M5 11a7 7 0 0 0 14 0M12 18v3"/>'),
+  micOff: svg(
+    '<rect x="9" y="3" width="6" height="11" rx="3"/><path d="M5 11a7 7 0 0 0 14 0M12 18v3M3 3l18 18"/>',
+  ),
+  cam: svg('<rect x="3" y="6" width="13" height="12" rx="2"/><path d="M16 10l5-3v10l-5-3z"/>'),
+  camOff: svg('<rect x="3" y="6" width="13" height="12" rx="2"/><path d="M16 10l5-3v10l-5-3zM3 3l18 18"/>'),
+  screen: svg('<rect x="3" y="4" width="18" height="12" rx="2"/><path d="M8 20h8M12 16v4"/>'),
+  leave: svg('<path d="M10 17l-5-5 5-5M5 12h11M14 4h5v16h-5"/>'),
+};
+
+// ---------- elements ----------
+
+const banner = $<HTMLDivElement>('banner');
+const joinView = $<HTMLElement>('join-view');
+const roomView = $<HTMLElement>('room-view');
+const form = $<HTMLFormElement>('join-form');
+const roomInput = $<HTMLInputElement>('room-input');
+const nameInput = $<HTMLInputElement>('name-input');
+const cameraSelect = $<HTMLSelectElement>('camera-select');
+const micSelect = $<HTMLSelectElement>('mic-select');
+const resolutionSelect = $<HTMLSelectElement>('resolution-select');
+const noCamera = $<HTMLInputElement>('no-camera');
+const watchOnly = $<HTMLInputElement>('watch-only');
+const joinError = $<HTMLParagraphElement>('join-error');
+const joinButton = $<HTMLButtonElement>('join-button');
+const preview = $<HTMLVideoElement>('preview');
+const previewOff = $<HTMLDivElement>('preview-off');
+const meterBar = $<HTMLDivElement>('meter-bar');
+const grid = $<HTMLElement>('grid');
+const peopleList = $<HTMLUListElement>('people-list');
+const peopleCount = $<HTMLSpanElement>('people-count');
+const peoplePanel = $<HTMLElement>('people');
+const connState = $<HTMLSpanElement>('conn-state');
+const micButton = $<HTMLButtonElement>('mic-button');
+const camButton = $<HTMLButtonElement>('cam-button');
+const screenButton = $<HTMLButtonElement>('screen-button');
+const leaveButton = $<HTMLButtonElement>('leave-button');
+
+// ---------- messages ----------
+
+function mediaErrorMessage(error: unknown): string {
+  const name = (error as { name?: string })?.name;
+  if (name === 'NotAllowedError' || name === 'SecurityError')
+    return 'Permission to use the camera or microphone was denied. Allow it in the browser (address bar), or choose "Watch only".';
+  if (name === 'NotFoundError' || name === 'OverconstrainedError')
+    return 'No camera or microphone was found. Connect one, or choose "Join without camera" / "Watch only".';
+  if (name === 'NotReadableError') return 'The camera or microphone is in use by another application.';
+  return `Could not open the camera or microphone: ${String((error as Error)?.message ?? error)}`;
+}
+
+function joinErrorMessage(error: unknown): string {
+  if (error instanceof ConferenceError) {
+    switch (error.code) {
+      case 'NETWORK_ERROR':
+        return 'The server is unreachable. Check your connection and try again.';
+      case 'ROOM_FULL':
+        return 'This room is full.';
+      case 'ROOM_CLOSED':
+        return 'This room has been closed.';
+      case 'ROOM_NOT_FOUND':
+        return 'There is no room with this id.';
+      case 'BAD_USER_INPUT':
+        return `Please check the room id and your name (${error.message}).`;
+    }
+    return error.message;
+  }
+  return String((error as Error)?.message ?? error);
+}
+
+function showBanner(text: string | null, kind: 'info' | 'error' = 'info'): void {
+  banner.hidden = !text;
+  banner.textContent = text ?? '';
+  banner.dataset.kind = kind;
+}
+
+// ---------- join form: devices, preview, level meter ----------
+
+const params = new URLSearchParams(location.search);
+roomInput.value = params.get('room') ?? Math.random().toString(36).slice(2, 8);
+nameInput.value = params.get('name') ?? localStorage.getItem('sfu-name') ?? '';
+
+let previewStream: MediaStream | null = null;
+let meterStop: (() => void) | null = null;
+
+function stopStream(stream: MediaStream | null): void {
+  for (const track of stream?.getTracks() ?? []) track.stop();
+}
+
+function constraints(): MediaStreamConstraints | null {
+  if (watchOnly.checked) return null;
+  const height = Number(resolutionSelect.value);
+  const video: MediaTrackConstraints | false = noCamera.checked
+    ? false
+    : {
+        height: { ideal: height },
+        width: { ideal: Math.round((height * 16) / 9) },
+        ...(cameraSelect.value ? { deviceId: { exact: cameraSelect.value } } : {}),
+      };
+  const audio: MediaTrackConstraints = micSelect.value ? { deviceId: { exact: micSelect.value } } : {};
+  return { audio, video };
+}
+
+async function fillDevices(): Promise<void> {
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  const fill = (select: HTMLSelectElement, kind: MediaDeviceKind, label: string) => {
+    const current = select.value;
+    const list = devices.filter((d) => d.kind === kind);
+    select.replaceChildren(
+      ...list.map((d, i) => h('option', { value: d.deviceId }, d.label || `${label} ${i + 1}`)),
+    );
+    if (list.some((d) => d.deviceId === current)) select.value = current;
+    select.disabled = list.length === 0;
+  };
+  fill(cameraSelect, 'videoinput', 'Camera');
+  fill(micSelect, 'audioinput', 'Microphone');
+}
+
+function startMeter(stream: MediaStream, bar: HTMLElement): () => void {
+  if (stream.getAudioTracks().length === 0) {
+    bar.style.width = '0';
+    return () => undefined;
+  }
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  analyser.fftSize = 512;
+  context.createMediaStreamSource(stream).connect(analyser);
+  const data = new Uint8Array(analyser.fftSize);
+  let frame = 0;
+  const tick = () => {
+    analyser.getByteTimeDomainData(data);
+    let peak = 0;
+    for (const v of data) peak = Math.max(peak, Math.abs(v - 128));
+    bar.style.width = `${Math.min(100, (peak / 128) * 180)}%`;
+    frame = requestAnimationFrame(tick);
+  };
+  tick();
+  return () => {
+    cancelAnimationFrame(frame);
+    void context.close();
+  };
+}
+
+let previewSeq = 0;
+async function updatePreview(): Promise<void> {
+  const seq = ++previewSeq;
+  meterStop?.();
+  meterStop = null;
+  stopStream(previewStream);
+  previewStream = null;
+  preview.srcObject = null;
+  joinError.hidden = true;
+  const wanted = constraints();
+  previewOff.hidden = !!wanted?.video;
+  previewOff.textContent = wanted ? 'Camera off' : 'Watch only';
+  if (!wanted) return;
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia(wanted);
+    if (seq !== previewSeq) return stopStream(stream);
+    previewStream = stream;
+    preview.srcObject = stream;
+    meterStop = startMeter(stream, meterBar);
+    await fillDevices();
+  } catch (error) {
+    if (seq !== previewSeq) return;
+    joinError.textContent = mediaErrorMessage(error);
+    joinError.hidden = false;
+  }
+}
+
+for (const el of [cameraSelect, micSelect, resolutionSelect, noCamera, watchOnly]) {
+  el.addEventListener('change', () => void updatePreview());
+}
+navigator.mediaDevices?.addEventListener?.('devicechange', () => void fillDevices());
+
+// ---------- in the room ----------
+
+interface Session {
+  roomId: string;
+  name: string;
+  local: MediaStream | null;
+  client: ConferenceClient;
+  screen: MediaStreamTrack | null;
+  leaving: boolean;
+}
+
+let session: Session | null = null;
+const states: string[] = [];
+const tiles = new Map<string, HTMLElement>();
+
+function layoutGrid(): void {
+  const count = grid.children.length;
+  const columns = Math.ceil(Math.sqrt(count));
+  grid.style.setProperty('--cols', String(columns));
+  grid.style.setProperty('--rows', String(Math.ceil(count / columns)));
+  grid.dataset.count = String(count);
+}
+
+function makeTile(key: string, stream: MediaStream | null, name: string, local = false): HTMLElement {
+  const video = h('video', { autoplay: '', playsinline: '' });
+  video.muted = local;
+  if (stream) video.srcObject = stream;
+  const initial = h('div', { class: 'avatar' }, (name.trim()[0] ?? '?').toUpperCase());
+  const label = h('span', { class: 'tile-name' }, local ? `${name} (you)` : name);
+  const tile = h('div', { class: local ? 'tile local' : 'tile', 'data-key': key }, initial, video, label);
+  const updateVideo = () =>
+    tile.classList.toggle('no-video', !stream?.getVideoTracks().some((t) => t.enabled));
+  updateVideo();
+  stream?.addEventListener('addtrack', updateVideo);
+  stream?.addEventListener('removetrack', updateVideo);
+  tile.addEventListener('refresh', updateVideo);
+  return tile;
+}
+
+function addTile(key: string, tile: HTMLElement): void {
+  tiles.get(key)?.remove();
+  tiles.set(key, tile);
+  grid.append(tile);
+  layoutGrid();
+}
+
+function removeTile(key: string): void {
+  tiles.get(key)?.remove();
+  tiles.delete(key);
+  layoutGrid();
+}
+
+function renderPeople(client: ConferenceClient, me: string): void {
+  const people = client.participants;
+  peopleCount.textContent = String(people.length + 1);
+  peopleList.replaceChildren(
+    h('li', {}, `${me} (you)`),
+    ...people.map((p) => h('li', { 'data-participant-id': p.id }, p.name)),
   );
 }
 
-let inFlight = false;
-let timer: ReturnType<typeof setTimeout> | undefined;
+function setControls(s: Session): void {
+  const audio = s.local?.getAudioTracks()[0];
+  const video = s.local?.getVideoTracks()[0];
+  const micOn = !!audio?.enabled;
+  const camOn = !!video?.enabled;
+  micButton.innerHTML = micOn ? ICONS.mic : ICONS.micOff;
+  micButton.disabled = !audio;
+  micButton.setAttribute('aria-pressed', String(!micOn));
+  micButton.title = micOn ? 'Mute microphone' : 'Unmute microphone';
+  camButton.innerHTML = camOn ? ICONS.cam : ICONS.camOff;
+  camButton.disabled = !video;
+  camButton.setAttribute('aria-pressed', String(!camOn));
+  camButton.title = camOn ? 'Turn camera off' : 'Turn camera on';
+  screenButton.innerHTML = ICONS.screen;
+  screenButton.disabled = !navigator.mediaDevices?.getDisplayMedia;
+  screenButton.setAttribute('aria-pressed', String(!!s.screen));
+  screenButton.title = s.screen ? 'Stop sharing' : 'Share screen';
+  leaveButton.innerHTML = ICONS.leave;
+}
 
-async function update(): Promise<void> {
-  if (inFlight) return;
-  inFlight = true;
-  clearTimeout(timer);
+const STATE_TEXT: Record<string, string> = {
+  joining: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Connection lost, reconnecting…',
+  failed: 'Connection failed',
+  closed: 'Disconnected',
+};
+
+/** Creates a client for the session and joins; used for the first join and for automatic rejoins. */
+async function connectClient(s: Omit<Session, 'client'>): Promise<ConferenceClient> {
+  const client = new ConferenceClient();
+  client.on('connectionState', (state) => {
+    states.push(state);
+    connState.textContent = STATE_TEXT[state] ?? state;
+    connState.dataset.state = state;
+    if (state === 'reconnecting') showBanner('Connection lost. Reconnecting…');
+    else if (state === 'connected') showBanner(null);
+    else if (state === 'failed' && session?.client === client) void rejoin();
+  });
+  client.on('participantJoined', () => renderPeople(client, s.name));
+  client.on('participantLeft', () => renderPeople(client, s.name));
+  client.on('streamAdded', (remote: RemoteStream) => {
+    // A participant's second stream is a screen share (the camera and microphone go with the join).
+    const hasTile = [...tiles.values()].some((t) => t.dataset.participantId === remote.participant.id);
+    const label = hasTile ? `${remote.participant.name} (screen)` : remote.participant.name;
+    const tile = makeTile(remote.id, remote.stream, label);
+    tile.dataset.participantId = remote.participant.id;
+    tile.dataset.streamId = remote.id;
+    addTile(remote.id, tile);
+  });
+  client.on('streamRemoved', (remote) => removeTile(remote.id));
+  client.on('error', (error) => console.warn('conference error', error.code, error.message));
+  client.on('left', (reason) => {
+    if (session?.client !== client || session.leaving) return;
+    if (reason === 'ROOM_CLOSED') {
+      endSession('The room was closed.');
+    } else if (reason === 'LEFT') {
+      endSession(null);
+    } else {
+      void rejoin();
+    }
+  });
+  await client.join(s.roomId, s.name, s.local);
+  renderPeople(client, s.name);
+  return client;
+}
+
+let rejoining = false;
+async function rejoin(): Promise<void> {
+  const s = session;
+  if (!s || rejoining) return;
+  rejoining = true;
+  showBanner('Connection lost. Rejoining…');
+  for (const key of [...tiles.keys()]) if (key !== 'local') removeTile(key);
+  for (let attempt = 1; session === s && !s.leaving; attempt++) {
+    try {
+      const old = s.client;
+      s.client = await connectClient(s);
+      void old.leave();
+      if (s.screen) await s.client.publishTrack(s.screen).catch(() => undefined);
+      showBanner(null);
+      break;
+    } catch (error) {
+      const permanent =
+        error instanceof ConferenceError &&
+        ['ROOM_FULL', 'ROOM_CLOSED', 'ROOM_NOT_FOUND'].includes(error.code);
+      if (permanent) {
+        endSession(joinErrorMessage(error));
+        break;
+      }
+      showBanner(`Connection lost. ${joinErrorMessage(error)} Retrying (attempt ${attempt})…`, 'error');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * attempt, 5000)));
+    }
+  }
+  rejoining = false;
+}
+
+function endSession(message: string | null): void {
+  const s = session;
+  session = null;
+  if (s) {
+    stopStream(s.local);
+    s.screen?.stop();
+  }
+  for (const key of [...tiles.keys()]) removeTile(key);
+  roomView.hidden = true;
+  joinView.hidden = false;
+  joinButton.disabled = false;
+  showBanner(null);
+  if (message) {
+    joinError.textContent = message;
+    joinError.hidden = false;
+  }
+  void updatePreview();
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void join();
+});
+
+async function join(): Promise<void> {
+  const roomId = roomInput.value.trim();
+  const name = nameInput.value.trim();
+  joinError.hidden = true;
+  if (!roomId || !name) {
+    joinError.textContent = !roomId ? 'Please enter a room id.' : 'Please enter your name.';
+    joinError.hidden = false;
+    return;
+  }
+  localStorage.setItem('sfu-name', name);
+  joinButton.disabled = true;
+  const wanted = constraints();
+  let local: MediaStream | null = null;
   try {
-    render(await fetchRooms());
-  } catch (err) {
-    status.textContent = `Could not load rooms: ${err instanceof Error ? err.message : String(err)}`;
-  } finally {
-    inFlight = false;
-    if (document.visibilityState === 'visible') timer = setTimeout(() => void update(), POLL_MS);
+    if (wanted) local = previewStream ?? (await navigator.mediaDevices.getUserMedia(wanted));
+  } catch (error) {
+    joinError.textContent = mediaErrorMessage(error);
+    joinError.hidden = false;
+    joinButton.disabled = false;
+    return;
+  }
+  meterStop?.();
+  meterStop = null;
+  previewStream = null;
+  preview.srcObject = null;
+  const partial: Omit<Session, 'client'> = { roomId, name, local, screen: null, leaving: false };
+  try {
+    const client = await connectClient(partial);
+    session = { ...partial, client };
+  } catch (error) {
+    stopStream(local);
+    joinError.textContent = joinErrorMessage(error);
+    joinError.hidden = false;
+    joinButton.disabled = false;
+    void updatePreview();
+    return;
+  }
+  const url = new URL(location.href);
+  url.searchParams.set('room', roomId);
+  url.searchParams.delete('name');
+  history.replaceState(null, '', url);
+  $('room-name').textContent = roomId;
+  joinView.hidden = true;
+  roomView.hidden = false;
+  addTile('local', makeTile('local', local, name, true));
+  setControls(session);
+}
+
+micButton.addEventListener('click', () => {
+  const track = session?.local?.getAudioTracks()[0];
+  if (!session || !track) return;
+  track.enabled = !track.enabled;
+  setControls(session);
+});
+
+camButton.addEventListener('click', () => {
+  const track = session?.local?.getVideoTracks()[0];
+  if (!session || !track) return;
+  track.enabled = !track.enabled;
+  tiles.get('local')?.dispatchEvent(new Event('refresh'));
+  setControls(session);
+});
+
+screenButton.addEventListener('click', () => void toggleScreen());
+
+async function toggleScreen(): Promise<void> {
+  const s = session;
+  if (!s) return;
+  if (s.screen) {
+    const track = s.screen;
+    s.screen = null;
+    track.stop();
+    removeTile('screen');
+    setControls(s);
+    await s.client.unpublishTrack(track).catch((error) => console.warn('unpublish failed', error));
+    return;
+  }
+  let stream: MediaStream;
+  try {
+    stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+  } catch (error) {
+    if ((error as { name?: string })?.name !== 'NotAllowedError')
+      showBanner(mediaErrorMessage(error), 'error');
+    return;
+  }
+  const track = stream.getVideoTracks()[0];
+  if (!track || session !== s) return stopStream(stream);
+  s.screen = track;
+  track.addEventListener('ended', () => {
+    if (s.screen === track) void toggleScreen();
+  });
+  addTile('screen', makeTile('screen', stream, `${s.name}'s screen`, true));
+  setControls(s);
+  try {
+    await s.client.publishTrack(track, stream);
+  } catch (error) {
+    showBanner(`Screen sharing failed: ${joinErrorMessage(error)}`, 'error');
   }
 }
 
-refresh.addEventListener('click', () => void update());
-document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible') void update();
-  else clearTimeout(timer);
+leaveButton.addEventListener('click', () => {
+  const s = session;
+  if (!s) return;
+  s.leaving = true;
+  void s.client.leave();
+  endSession(null);
 });
 
-void update();
+$<HTMLButtonElement>('copy-link').addEventListener('click', async (event) => {
+  const button = event.currentTarget as HTMLButtonElement;
+  const link = `${location.origin}${location.pathname}?room=${encodeURIComponent(session?.roomId ?? roomInput.value)}`;
+  try {
+    await navigator.clipboard.writeText(link);
+    button.textContent = 'Link copied';
+  } catch {
+    window.prompt('Copy this link:', link);
+  }
+  setTimeout(() => (button.textContent = 'Copy link'), 2000);
+});
+
+$<HTMLButtonElement>('toggle-people').addEventListener('click', (event) => {
+  peoplePanel.hidden = !peoplePanel.hidden;
+  (event.currentTarget as HTMLElement).setAttribute('aria-expanded', String(!peoplePanel.hidden));
+});
+
+window.addEventListener('pagehide', () => {
+  if (session) void session.client.leave();
+});
+
+// ---------- diagnostics for tests and curious users ----------
+
+interface StreamStats {
+  streamId: string;
+  participantId: string;
+  participantName: string;
+  framesDecoded: number;
+  audioPacketsReceived: number;
+}
+
+/** Per remote stream: video frames decoded and audio packets received (from getStats()). */
+async function streamStats(): Promise<StreamStats[]> {
+  const client = session?.client;
+  if (!client?.peerConnection) return [];
+  const byTrack = new Map<string, { framesDecoded?: number; packetsReceived?: number; kind?: string }>();
+  (await client.getStats()).forEach(
+    (report: {
+      type: string;
+      trackIdentifier?: string;
+      framesDecoded?: number;
+      packetsReceived?: number;
+    }) => {
+      if (report.type === 'inbound-rtp' && report.trackIdentifier)
+        byTrack.set(report.trackIdentifier, report);
+    },
+  );
+  return client.remoteStreams.map((remote) => {
+    let framesDecoded = 0;
+    let audioPacketsReceived = 0;
+    for (const track of remote.stream.getTracks()) {
+      const stats = byTrack.get(track.id);
+      if (!stats) continue;
+      if (track.kind === 'video') framesDecoded += stats.framesDecoded ?? 0;
+      else audioPacketsReceived += stats.packetsReceived ?? 0;
+    }
+    return {
+      streamId: remote.id,
+      participantId: remote.participant.id,
+      participantName: remote.participant.name,
+      framesDecoded,
+      audioPacketsReceived,
+    };
+  });
+}
+
+Object.assign(window, {
+  sfu: {
+    get client() {
+      return session?.client;
+    },
+    get pc() {
+      return session?.client.peerConnection;
+    },
+    streamStats,
+    /** State changes seen so far (for tests). */
+    states,
+  },
+});
+
+void updatePreview();

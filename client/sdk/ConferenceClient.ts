@@ -181,10 +181,14 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     try {
       const kinds = new Set<string>();
       for (const track of localStream?.getTracks() ?? []) {
-        this.#published.set(track, pc.addTransceiver(track, { direction: 'sendonly', streams: [localStream!] }));
+        this.#published.set(
+          track,
+          pc.addTransceiver(track, { direction: 'sendonly', streams: [localStream!] }),
+        );
         kinds.add(track.kind);
       }
-      for (const kind of ['audio', 'video']) if (!kinds.has(kind)) pc.addTransceiver(kind, { direction: 'recvonly' });
+      for (const kind of ['audio', 'video'])
+        if (!kinds.has(kind)) pc.addTransceiver(kind, { direction: 'recvonly' });
       pc.addEventListener('track', (event) => this.#onTrack(event));
       pc.addEventListener('connectionstatechange', () => this.#updateState());
 
@@ -204,7 +208,8 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
             await this.#transport.request(AnswerDocument, { input: { participantId, revision, sdp } });
           },
           renegotiate: async (offer) =>
-            (await this.#transport.request(RenegotiateDocument, { input: { participantId, offer } })).renegotiate,
+            (await this.#transport.request(RenegotiateDocument, { input: { participantId, offer } }))
+              .renegotiate,
         },
         { onError: (error) => this.#fail(error) },
       );
@@ -223,14 +228,24 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
         },
       });
       this.#unsubscribes.push(
-        Transport.subscribe(this.#socket, NegotiationDocument, { participantId }, {
-          next: ({ negotiation }) => void this.#negotiator?.handleServerOffer(negotiation),
-          error: (error) => this.#signalingLost(error),
-        }),
-        Transport.subscribe(this.#socket, RoomEventsDocument, { roomId }, {
-          next: ({ roomEvents }) => this.#onRoomEvent(roomEvents),
-          error: (error) => this.#fail(error),
-        }),
+        Transport.subscribe(
+          this.#socket,
+          NegotiationDocument,
+          { participantId },
+          {
+            next: ({ negotiation }) => void this.#negotiator?.handleServerOffer(negotiation),
+            error: (error) => this.#signalingLost(error),
+          },
+        ),
+        Transport.subscribe(
+          this.#socket,
+          RoomEventsDocument,
+          { roomId },
+          {
+            next: ({ roomEvents }) => this.#onRoomEvent(roomEvents),
+            error: (error) => this.#fail(error),
+          },
+        ),
       );
       await this.#refresh();
     } catch (error) {
@@ -245,7 +260,10 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
    * Sends a local track (e.g. a screen share from getDisplayMedia) as part of `stream` (default: a
    * new stream of its own, which the others see as a separate tile). Returns the stream id.
    */
-  async publishTrack(track: MediaStreamTrack, stream: MediaStream = new MediaStream([track])): Promise<string> {
+  async publishTrack(
+    track: MediaStreamTrack,
+    stream: MediaStream = new MediaStream([track]),
+  ): Promise<string> {
     const pc = this.#requirePc();
     if (this.#published.has(track)) return stream.id;
     this.#published.set(track, pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] }));
@@ -269,6 +287,14 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     const participantId = this.#participantId;
     if (participantId) await this.#transport.request(LeaveDocument, { participantId }).catch(() => undefined);
     this.#close('LEFT');
+  }
+
+  /**
+   * Closes the signalling socket abruptly, as a network drop would (for tests and diagnostics):
+   * the client reconnects, re-subscribes and catches up by itself.
+   */
+  dropSocket(): void {
+    this.#socket?.terminate();
   }
 
   /** `getStats()` of the peer connection. */
@@ -295,12 +321,15 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
       this.#setState('failed');
       this.emit('error', new ConferenceError('MEDIA_FAILED', 'The media connection failed.'));
     } else if (media === 'connected' && this.#socketUp) this.#setState('connected');
-    else if (media === 'disconnected' || (this.#socketEverUp && !this.#socketUp)) this.#setState('reconnecting');
+    else if (media === 'disconnected' || (this.#socketEverUp && !this.#socketUp))
+      this.#setState('reconnecting');
   }
 
   #fail(error: unknown): void {
     const wrapped =
-      error instanceof ConferenceError ? error : new ConferenceError('INTERNAL_SERVER_ERROR', String(error), error);
+      error instanceof ConferenceError
+        ? error
+        : new ConferenceError('INTERNAL_SERVER_ERROR', String(error), error);
     this.emit('error', wrapped);
   }
 
@@ -317,7 +346,8 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     this.#negotiator?.close();
     void this.#socket?.dispose();
     this.#pc?.close();
-    for (const remote of this.#remote.values()) if (remote.announced) this.emit('streamRemoved', remote.announced);
+    for (const remote of this.#remote.values())
+      if (remote.announced) this.emit('streamRemoved', remote.announced);
     this.#remote.clear();
     this.#setState('closed');
     if (reason) this.emit('left', reason);

@@ -90,7 +90,8 @@ export class Negotiator {
     if (offer.revision < this.#revision) return; // outdated: a newer negotiation has happened
     if (offer.revision === this.#revision) {
       // Delivered again (resubscription): the answer may have been lost, send it again.
-      if (this.#lastAnswer?.revision === offer.revision) await this.#sendAnswer(offer.revision, this.#lastAnswer.sdp);
+      if (this.#lastAnswer?.revision === offer.revision)
+        await this.#sendAnswer(offer.revision, this.#lastAnswer.sdp);
       return;
     }
     if (this.peer.signalingState === 'have-local-offer') {
@@ -128,7 +129,10 @@ export class Negotiator {
         throw new ConferenceError('NEGOTIATION_CONFLICT', `Gave up after ${attempt} conflicting offers.`);
       }
       // Wait for the pending server offer to be answered (it arrives on the subscription), then retry.
-      await Promise.race([result.answered, new Promise((resolve) => setTimeout(resolve, this.#conflictWaitMs))]);
+      await Promise.race([
+        result.answered,
+        new Promise((resolve) => setTimeout(resolve, this.#conflictWaitMs)),
+      ]);
       if (this.#closed) throw new ConferenceError('PARTICIPANT_NOT_FOUND', 'The client was closed.');
     }
   }

@@ -12,7 +12,11 @@ export type TypedDocument<R, V> = DocumentTypeDecoration<R, V> & { toString(): s
 
 function toError(errors: readonly GraphQLErrorJson[] | readonly unknown[]): ConferenceError {
   const first = errors[0] as GraphQLErrorJson | undefined;
-  return new ConferenceError(first?.extensions?.code ?? 'INTERNAL_SERVER_ERROR', first?.message ?? 'GraphQL error', errors);
+  return new ConferenceError(
+    first?.extensions?.code ?? 'INTERNAL_SERVER_ERROR',
+    first?.message ?? 'GraphQL error',
+    errors,
+  );
 }
 
 export interface TransportOptions {
@@ -40,7 +44,10 @@ export class Transport {
   }
 
   async request<R, V>(document: TypedDocument<R, V>, variables: V): Promise<R> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let response: Response;
     try {

@@ -4,7 +4,13 @@ import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { type RoomEvent, RoomEventType } from './events';
 import { LeaveReason, type Offer, Participant } from './Participant';
-import type { MediaPeerFactory, PeerLossReason, RoomRepository, SessionRepository } from './ports';
+import type {
+  MediaPeerFactory,
+  PeerLossReason,
+  RoomEventRepository,
+  RoomRepository,
+  SessionRepository,
+} from './ports';
 import type { Page, PageRequest, RoomRecord } from './records';
 import { Room } from './Room';
 import {
@@ -34,6 +40,8 @@ export class ConferenceService {
   readonly #live = new Map<string, Room>();
   readonly #loading = new Map<string, Promise<Room | null>>();
   readonly #participants = new Map<string, Participant>();
+  /** Per room, the promise of its last event write: events are stored one after another, in order. */
+  readonly #eventWrites = new Map<string, Promise<void>>();
   /** Open `negotiation` subscriptions per participant, and the timer that ends one left without any. */
   readonly #signaling = new Map<string, { subscribers: number; graceTimer?: NodeJS.Timeout }>();
   #closed = false;
@@ -41,6 +49,7 @@ export class ConferenceService {
   constructor(
     private readonly roomRepository: RoomRepository,
     private readonly sessionRepository: SessionRepository,
+    private readonly eventRepository: RoomEventRepository,
     private readonly media: MediaPeerFactory,
     readonly options: ConferenceOptions,
   ) {}
@@ -63,7 +72,7 @@ export class ConferenceService {
       videoCodec: valid.videoCodec ?? 'VP8',
       metadata: valid.metadata ?? null,
     });
-    this.#live.set(record.id, new Room(record));
+    this.#live.set(record.id, this.#track(new Room(record)));
     return record;
   }
 
@@ -210,11 +219,59 @@ export class ConferenceService {
   }
 
   /**
-   * Live events of an open room, until it closes (ROOM_CLOSED is the last one).
+   * A room's events until it closes (ROOM_CLOSED is the last one). Without `after`: from now on,
+   * for an open room. With `after`: first every stored event with a greater sequence number (closed
+   * rooms too), then live ones, with no gap and no duplicate between the two.
    * The caller ends the iteration to unsubscribe.
    */
-  async roomEvents(roomId: string): Promise<AsyncIterableIterator<RoomEvent>> {
-    const room = await this.#openRoom(roomId);
+  async roomEvents(roomId: string, after?: number | null): Promise<AsyncIterableIterator<RoomEvent>> {
+    if (after === undefined || after === null) return this.#liveEvents(await this.#openRoom(roomId));
+    if (!Number.isInteger(after) || after < 0) {
+      throw new DomainError(
+        ErrorCode.BAD_USER_INPUT,
+        '`after` is a sequence number: a whole number, 0 or more.',
+      );
+    }
+    let room: Room | undefined;
+    try {
+      room = await this.#openRoom(roomId);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== ErrorCode.ROOM_CLOSED) throw error;
+    }
+    if (!room) {
+      // A closed room: its history is all there is.
+      const queue = new AsyncEventQueue<RoomEvent>();
+      for (const event of await this.eventRepository.listAfter(roomId, after)) queue.push(event);
+      queue.end();
+      return queue;
+    }
+    // Listen first, then read what is stored once every event emitted so far is written:
+    // each event is then in the stored part, the live part, or both (sent once).
+    const live: RoomEvent[] = [];
+    let lastSent = after;
+    let replaying = true;
+    let unsubscribe = () => undefined as void;
+    const queue = new AsyncEventQueue<RoomEvent>(() => unsubscribe());
+    const send = (event: RoomEvent) => {
+      if (event.sequence <= lastSent) return;
+      lastSent = event.sequence;
+      queue.push(event);
+      if (event.type === RoomEventType.ROOM_CLOSED) queue.end();
+    };
+    unsubscribe = room.on('event', (event) => (replaying ? live.push(event) : send(event)));
+    try {
+      await this.#eventWrites.get(roomId);
+      for (const event of await this.eventRepository.listAfter(roomId, after)) send(event);
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    replaying = false;
+    for (const event of live) send(event);
+    return queue;
+  }
+
+  #liveEvents(room: Room): AsyncIterableIterator<RoomEvent> {
     let unsubscribe = () => undefined as void;
     const queue = new AsyncEventQueue<RoomEvent>(() => unsubscribe());
     unsubscribe = room.on('event', (event) => {
@@ -222,6 +279,28 @@ export class ConferenceService {
       if (event.type === RoomEventType.ROOM_CLOSED) queue.end();
     });
     return queue;
+  }
+
+  /** Stores every event of a live room, in order. */
+  #track(room: Room): Room {
+    room.on('event', (event) => {
+      const previous = this.#eventWrites.get(room.id) ?? Promise.resolve();
+      const write = previous
+        .then(() => this.eventRepository.append(event))
+        .catch((error: unknown) =>
+          logger.error(
+            { err: error, roomId: room.id, sequence: event.sequence },
+            'could not store a room event',
+          ),
+        );
+      this.#eventWrites.set(room.id, write);
+    });
+    return room;
+  }
+
+  /** Resolves when every event emitted so far is stored (shutdown, tests). */
+  async flushEvents(): Promise<void> {
+    await Promise.all(this.#eventWrites.values());
   }
 
   /**
@@ -235,6 +314,7 @@ export class ConferenceService {
         this.#leave(participant, LeaveReason.SERVER_SHUTDOWN),
       ),
     );
+    await this.flushEvents();
     this.#live.clear();
   }
 
@@ -305,12 +385,13 @@ export class ConferenceService {
       if (!loading) {
         loading = this.roomRepository
           .findById(id)
-          .then((record) => {
+          .then(async (record) => {
             if (!record) return null;
+            const lastSequence = await this.eventRepository.lastSequence(id);
             const existing = this.#live.get(id);
             if (existing) return existing;
-            const loaded = new Room(record);
-            if (!loaded.closed) this.#live.set(id, loaded);
+            const loaded = new Room(record, lastSequence);
+            if (!loaded.closed) this.#live.set(id, this.#track(loaded));
             return loaded;
           })
           .finally(() => this.#loading.delete(id));

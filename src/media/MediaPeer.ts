@@ -25,6 +25,29 @@ interface Subscription {
 /** medooze's answer to a second PLI within 500 ms is silence; ask again after that window. */
 const KEYFRAME_RETRY_MS = 600;
 
+/**
+ * medooze re-throws whatever a listener throws from setImmediate, where nothing can catch it and the
+ * process dies. So no code of ours runs inside a medooze callback unguarded.
+ */
+function guarded<A extends unknown[]>(what: string, listener: (...args: A) => void): (...args: A) => void {
+  return (...args: A) => {
+    try {
+      listener(...args);
+    } catch (error) {
+      logger.error({ err: error }, `error in the medooze ${what} callback`);
+    }
+  };
+}
+
+/** Stops a medooze object that may already have been stopped by medooze itself. */
+function stopQuietly(object: { stop(): unknown }): void {
+  try {
+    object.stop();
+  } catch (error) {
+    logger.debug({ err: error }, 'stopping a medooze object that was already stopped');
+  }
+}
+
 function invalidSdp(error: unknown): DomainError {
   const reason = error instanceof Error ? error.message : String(error);
   return new DomainError(ErrorCode.INVALID_SDP, `The SDP could not be used: ${reason.slice(0, 200)}`);
@@ -54,10 +77,16 @@ export class MediaPeer implements MediaPeerPort {
     private readonly listener: MediaPeerListener,
   ) {
     this.#manager = manager;
-    manager.on('transport', (transport) => this.#adopt(transport));
-    manager.on('renegotiationneeded', () => {
-      if (!this.#closed) this.listener.onRenegotiationNeeded();
-    });
+    manager.on(
+      'transport',
+      guarded('transport', (transport) => this.#adopt(transport)),
+    );
+    manager.on(
+      'renegotiationneeded',
+      guarded('renegotiationneeded', () => {
+        if (!this.#closed) this.listener.onRenegotiationNeeded();
+      }),
+    );
     try {
       manager.processRemoteDescription(offer);
       this.answer = manager.createLocalDescription();
@@ -129,7 +158,7 @@ export class MediaPeer implements MediaPeerPort {
     const subscription = this.#subscriptions.get(streamId);
     if (!subscription) return;
     this.#subscriptions.delete(streamId);
-    subscription.outgoing.stop();
+    stopQuietly(subscription.outgoing);
     const { publisher } = subscription;
     if (![...this.#subscriptions.values()].some((other) => other.publisher === publisher)) {
       publisher.#subscribers.delete(this);
@@ -147,6 +176,11 @@ export class MediaPeer implements MediaPeerPort {
       for (const timer of this.#timers) clearTimeout(timer);
       this.#timers.clear();
       for (const streamId of [...this.#subscriptions.keys()]) this.unsubscribe(streamId);
+      // medooze schedules `renegotiationneeded` on a zero-delay timer when outgoing tracks stop;
+      // firing on a stopped manager it throws where nobody can catch it. Let every such timer run.
+      for (let waited = 0; this.#renegotiationPending() && waited < 100; waited += 5) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       await new Promise((resolve) => setTimeout(resolve, 5));
       this.#stopManager();
       this.#published = [];
@@ -165,23 +199,34 @@ export class MediaPeer implements MediaPeerPort {
     for (const subscriber of this.#subscribers) subscriber.#resync(this);
   }
 
+  /** Whether SDPManagerUnified has a `renegotiationneeded` timer scheduled. */
+  #renegotiationPending(): boolean {
+    return 'renegotiationNeeded' in this.#manager && this.#manager.renegotiationNeeded === true;
+  }
+
   #adopt(transport: Transport): void {
     this.#transport = transport;
-    transport.on('dtlsstate', (state) => {
-      if (this.#closed) return;
-      if (state === 'connected' && !this.#connected) {
-        this.#connected = true;
-        // The keyframe asked for at subscription time went out before this transport could
-        // receive it; ask again now, and once more past medooze's PLI rate limit.
-        this.#requestKeyframes();
-        this.#later(KEYFRAME_RETRY_MS, () => this.#requestKeyframes());
-      } else if (state === 'failed' || state === 'closed') {
-        this.listener.onLost('DISCONNECTED');
-      }
-    });
-    transport.on('icetimeout', () => {
-      if (!this.#closed) this.listener.onLost('TIMEOUT');
-    });
+    transport.on(
+      'dtlsstate',
+      guarded('dtlsstate', (state) => {
+        if (this.#closed) return;
+        if (state === 'connected' && !this.#connected) {
+          this.#connected = true;
+          // The keyframe asked for at subscription time went out before this transport could
+          // receive it; ask again now, and once more past medooze's PLI rate limit.
+          this.#requestKeyframes();
+          this.#later(KEYFRAME_RETRY_MS, () => this.#requestKeyframes());
+        } else if (state === 'failed' || state === 'closed') {
+          this.listener.onLost('DISCONNECTED');
+        }
+      }),
+    );
+    transport.on(
+      'icetimeout',
+      guarded('icetimeout', () => {
+        if (!this.#closed) this.listener.onLost('TIMEOUT');
+      }),
+    );
   }
 
   #incomingStream(streamId: string): IncomingStream | undefined {
@@ -213,7 +258,7 @@ export class MediaPeer implements MediaPeerPort {
     for (const [trackId, outgoingTrack] of subscription.tracks) {
       if (!liveIds.has(trackId)) {
         subscription.tracks.delete(trackId);
-        outgoingTrack.stop();
+        stopQuietly(outgoingTrack);
       }
     }
     for (const track of live) {
@@ -239,15 +284,24 @@ export class MediaPeer implements MediaPeerPort {
   #requestKeyframes(): void {
     for (const [streamId, subscription] of this.#subscriptions) {
       const incoming = subscription.publisher.#incomingStream(streamId);
-      for (const track of incoming?.getVideoTracks() ?? []) if (!track.stopped) track.refresh();
+      for (const track of incoming?.getVideoTracks() ?? []) {
+        try {
+          if (!track.stopped) track.refresh();
+        } catch (error) {
+          logger.debug({ err: error }, 'keyframe request on a stopping track');
+        }
+      }
     }
   }
 
   #later(ms: number, action: () => void): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      if (!this.#closed) action();
-    }, ms);
+    const timer = setTimeout(
+      guarded('timer', () => {
+        this.#timers.delete(timer);
+        if (!this.#closed) action();
+      }),
+      ms,
+    );
     this.#timers.add(timer);
   }
 

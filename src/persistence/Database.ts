@@ -56,7 +56,9 @@ export class Database {
       maxConnections: 8,
     });
     await socketServer.start();
-    const pool = new pg.Pool({ host: socketDir, port: 5432, user: 'postgres', database: 'postgres', max: 4 });
+    // One connection: PGlite runs one query at a time anyway, and with several connections its socket
+    // server was seen to lose a reply under concurrent queries (a query then never completes).
+    const pool = new pg.Pool({ host: socketDir, port: 5432, user: 'postgres', database: 'postgres', max: 1 });
     return Database.#finishOpen('embedded', pool, 'public', async () => {
       await socketServer.stop();
       await pglite.close();

@@ -125,7 +125,7 @@ async function expectMediaFrom(page: Page, self: string, others: string[]): Prom
 
 const report: Record<string, StreamStats[]> = {};
 
-test('three participants see and hear each other; one leaves; a late joiner is seen by everyone', async () => {
+test('three participants see and hear each other; one leaves; a socket drops; a late joiner is seen by everyone; screen share', async () => {
   const room = `e2e-${Date.now().toString(36)}`;
   const alice = await joinRoom(room, 'Alice');
   const bob = await joinRoom(room, 'Bob');
@@ -158,7 +158,9 @@ test('three participants see and hear each other; one leaves; a late joiner is s
 
   // Bob's signalling socket drops: graphql-ws reconnects and re-subscribes, and Bob still gets
   // (and answers) the server offer Dave's arrival causes.
-  await bob.evaluate(() => (window as unknown as { sfu: { client: { dropSocket(): void } } }).sfu.client.dropSocket());
+  await bob.evaluate(() =>
+    (window as unknown as { sfu: { client: { dropSocket(): void } } }).sfu.client.dropSocket(),
+  );
   await until(
     "Bob's reconnection",
     () => bob.evaluate(() => (window as unknown as { sfu: { states: string[] } }).sfu.states.slice(-2)),
