@@ -314,6 +314,12 @@ async function connectClient(s: Omit<Session, 'client'>): Promise<ConferenceClie
     addTile(remote.id, tile);
   });
   client.on('streamRemoved', (remote) => removeTile(remote.id));
+  client.on('trackMuted', ({ streamId, trackId, muted }) => {
+    const tile = tiles.get(streamId);
+    const kind = (tile?.querySelector('video')?.srcObject as MediaStream | null)?.getTrackById(trackId)?.kind;
+    // Each remote track is found by id in the stream it arrived in; a muted microphone shows an icon.
+    if (tile && kind !== 'video') tile.classList.toggle('mic-muted', muted);
+  });
   client.on('error', (error) => console.warn('conference error', error.code, error.message));
   client.on('left', (reason) => {
     if (session?.client !== client || session.leaving) return;
@@ -435,14 +441,20 @@ async function join(): Promise<void> {
 micButton.addEventListener('click', () => {
   const track = session?.local?.getAudioTracks()[0];
   if (!session || !track) return;
-  track.enabled = !track.enabled;
+  const current = session;
+  void current.client
+    .setTrackMuted(track, track.enabled)
+    .catch((error: unknown) => console.warn('could not report mute state', error))
+    .finally(() => setControls(current));
   setControls(session);
 });
 
 camButton.addEventListener('click', () => {
   const track = session?.local?.getVideoTracks()[0];
   if (!session || !track) return;
-  track.enabled = !track.enabled;
+  void session.client
+    .setTrackMuted(track, track.enabled)
+    .catch((error: unknown) => console.warn('could not report mute state', error));
   tiles.get('local')?.dispatchEvent(new Event('refresh'));
   setControls(session);
 });

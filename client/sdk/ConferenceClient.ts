@@ -12,6 +12,7 @@ import {
   RenegotiateDocument,
   RoomDocument,
   RoomEventsDocument,
+  SetTrackMutedDocument,
 } from './operations';
 import { Transport, type TransportOptions } from './transport';
 
@@ -40,6 +41,8 @@ export interface ConferenceEvents {
   participantLeft: [participant: ParticipantInfo, reason: string | null];
   streamAdded: [stream: RemoteStream];
   streamRemoved: [stream: RemoteStream];
+  /** Another participant muted or unmuted one of its tracks (`streamId` is its `RemoteStream.id`). */
+  trackMuted: [change: { participant: ParticipantInfo; streamId: string; trackId: string; muted: boolean }];
   connectionState: [state: ConnectionState, previous: ConnectionState];
   /** Something failed that the client could not handle by itself. */
   error: [error: ConferenceError];
@@ -271,6 +274,19 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     return stream.id;
   }
 
+  /**
+   * Mutes or unmutes one of your own tracks: it stops or resumes sending (track.enabled) and tells the
+   * others (they get `trackMuted`, and Track.muted in the API).
+   */
+  async setTrackMuted(track: MediaStreamTrack, muted: boolean): Promise<void> {
+    track.enabled = !muted;
+    const participantId = this.#participantId;
+    if (!participantId || this.#state === 'closed') return;
+    await this.#transport.request(SetTrackMutedDocument, {
+      input: { participantId, trackId: track.id, muted },
+    });
+  }
+
   /** Stops sending a track published at join or with publishTrack (the track itself is not stopped). */
   async unpublishTrack(track: MediaStreamTrack): Promise<void> {
     const pc = this.#requirePc();
@@ -429,6 +445,19 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
           this.#removeStream(streamId);
         }
         break;
+      case 'TRACK_MUTED':
+      case 'TRACK_UNMUTED': {
+        const participant = participantId ? this.#participants.get(participantId) : undefined;
+        if (participant && streamId && event.trackId) {
+          this.emit('trackMuted', {
+            participant,
+            streamId,
+            trackId: event.trackId,
+            muted: event.type === 'TRACK_MUTED',
+          });
+        }
+        break;
+      }
       case 'ROOM_CLOSED':
         this.#close('ROOM_CLOSED');
         break;

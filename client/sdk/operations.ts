@@ -83,8 +83,15 @@ export const RoomEventsDocument = graphql(`
       participantId
       participantName
       streamId
+      trackId
       reason
     }
+  }
+`);
+
+export const SetTrackMutedDocument = graphql(`
+  mutation SetTrackMuted($input: SetTrackMutedInput!) {
+    setTrackMuted(input: $input)
   }
 `);
 

@@ -192,6 +192,12 @@ export class ConferenceService {
     return participant.acceptOffer(validateSdp(offer, 'offer'));
   }
 
+  /** A publisher reports that it muted or unmuted one of its own tracks. */
+  setTrackMuted(participant: Participant, trackId: string, muted: boolean): void {
+    const { streamId, changed } = participant.setMuted(trackId, muted);
+    if (changed) this.#live.get(participant.roomId)?.recordMuted(participant, streamId, trackId, muted);
+  }
+
   async leave(participant: Participant): Promise<void> {
     await this.#leave(participant, LeaveReason.LEFT);
   }

@@ -45,6 +45,8 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
   #pending: Offer | null = null;
   #offerWanted = false;
   #leftReason: LeaveReason | null = null;
+  /** Ids of its own tracks it reported muted. */
+  readonly #muted = new Set<string>();
 
   constructor(
     readonly roomId: string,
@@ -81,6 +83,25 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
 
   streams(): PublishedStream[] {
     return this.#peer?.publishedStreams() ?? [];
+  }
+
+  isMuted(trackId: string): boolean {
+    return this.#muted.has(trackId);
+  }
+
+  /**
+   * Records that the publisher muted or unmuted one of its tracks. Returns the stream of the track and
+   * whether anything changed; TRACK_NOT_FOUND when it publishes no such track.
+   */
+  setMuted(trackId: string, muted: boolean): { streamId: string; changed: boolean } {
+    this.#assertPresent();
+    const stream = this.streams().find((candidate) => candidate.tracks.some((track) => track.id === trackId));
+    if (!stream)
+      throw new DomainError(ErrorCode.TRACK_NOT_FOUND, `This participant publishes no track "${trackId}".`);
+    const changed = muted !== this.#muted.has(trackId);
+    if (muted) this.#muted.add(trackId);
+    else this.#muted.delete(trackId);
+    return { streamId: stream.id, changed };
   }
 
   ownsToken(token: string): boolean {

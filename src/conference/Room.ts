@@ -144,6 +144,18 @@ export class Room extends TypedEmitter<RoomEvents> {
     return true;
   }
 
+  /** Announces a publisher's mute state change of one of its tracks. */
+  recordMuted(publisher: Participant, streamId: string, trackId: string, muted: boolean): void {
+    if (!this.#participants.has(publisher.id)) return;
+    this.record({
+      type: muted ? RoomEventType.TRACK_MUTED : RoomEventType.TRACK_UNMUTED,
+      participantId: publisher.id,
+      participantName: publisher.name,
+      streamId,
+      trackId,
+    });
+  }
+
   #unpublish(publisher: Participant, streamId: string): void {
     for (const other of this.#participants.values()) {
       if (other !== publisher) other.peer.unsubscribe(streamId);

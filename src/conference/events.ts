@@ -4,6 +4,8 @@ export const RoomEventType = {
   PARTICIPANT_LEFT: 'PARTICIPANT_LEFT',
   STREAM_PUBLISHED: 'STREAM_PUBLISHED',
   STREAM_UNPUBLISHED: 'STREAM_UNPUBLISHED',
+  TRACK_MUTED: 'TRACK_MUTED',
+  TRACK_UNMUTED: 'TRACK_UNMUTED',
   ROOM_CLOSED: 'ROOM_CLOSED',
 } as const;
 export type RoomEventType = (typeof RoomEventType)[keyof typeof RoomEventType];
@@ -22,4 +24,6 @@ export interface RoomEvent {
   streamId?: string;
   /** For PARTICIPANT_LEFT: why (LEFT, DISCONNECTED, TIMEOUT, ROOM_CLOSED, ...). */
   reason?: string;
+  /** For TRACK_MUTED / TRACK_UNMUTED: the track (its id in the SDP). */
+  trackId?: string;
 }

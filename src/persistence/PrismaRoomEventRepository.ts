@@ -11,6 +11,7 @@ const toEvent = (row: RoomEventRow): RoomEvent => ({
   ...(row.participantName !== null && { participantName: row.participantName }),
   ...(row.streamId !== null && { streamId: row.streamId }),
   ...(row.reason !== null && { reason: row.reason }),
+  ...(row.trackId !== null && { trackId: row.trackId }),
 });
 
 export class PrismaRoomEventRepository implements RoomEventRepository {
@@ -27,6 +28,7 @@ export class PrismaRoomEventRepository implements RoomEventRepository {
         participantName: event.participantName ?? null,
         streamId: event.streamId ?? null,
         reason: event.reason ?? null,
+        trackId: event.trackId ?? null,
       },
     });
   }

@@ -202,6 +202,16 @@ test('three participants see and hear each other; one leaves; a socket drops; a 
     );
   }
 
+  // Alice mutes her microphone: Bob's page shows it on her tile; unmuting clears it.
+  const aliceMuted = () =>
+    bob.evaluate(() =>
+      [...document.querySelectorAll('.tile.mic-muted .tile-name')].map((e) => e.textContent),
+    );
+  await alice.click('#mic-button');
+  await until('Bob seeing Alice muted', aliceMuted, (names) => names.includes('Alice'));
+  await alice.click('#mic-button');
+  await until('Bob seeing Alice unmuted', aliceMuted, (names) => !names.includes('Alice'));
+
   const summary = Object.entries(report).map(
     ([who, stats]) =>
       `${who}: ${stats.map((s) => `${s.participantName} frames=${s.framesDecoded} audioPackets=${s.audioPacketsReceived}`).join('; ')}`,

@@ -20,7 +20,8 @@ type Documents = {
   '\n  mutation Leave($participantId: ID!) {\n    leave(participantId: $participantId)\n  }\n': typeof types.LeaveDocument;
   '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      participants {\n        id\n        name\n        streams {\n          id\n          tracks {\n            id\n            kind\n          }\n        }\n      }\n    }\n  }\n': typeof types.RoomDocument;
   '\n  subscription Negotiation($participantId: ID!) {\n    negotiation(participantId: $participantId) {\n      revision\n      sdp\n    }\n  }\n': typeof types.NegotiationDocument;
-  '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      reason\n    }\n  }\n': typeof types.RoomEventsDocument;
+  '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      trackId\n      reason\n    }\n  }\n': typeof types.RoomEventsDocument;
+  '\n  mutation SetTrackMuted($input: SetTrackMutedInput!) {\n    setTrackMuted(input: $input)\n  }\n': typeof types.SetTrackMutedDocument;
   '\n  query Ping {\n    __typename\n  }\n': typeof types.PingDocument;
 };
 const documents: Documents = {
@@ -35,8 +36,10 @@ const documents: Documents = {
     types.RoomDocument,
   '\n  subscription Negotiation($participantId: ID!) {\n    negotiation(participantId: $participantId) {\n      revision\n      sdp\n    }\n  }\n':
     types.NegotiationDocument,
-  '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      reason\n    }\n  }\n':
+  '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      trackId\n      reason\n    }\n  }\n':
     types.RoomEventsDocument,
+  '\n  mutation SetTrackMuted($input: SetTrackMutedInput!) {\n    setTrackMuted(input: $input)\n  }\n':
+    types.SetTrackMutedDocument,
   '\n  query Ping {\n    __typename\n  }\n': types.PingDocument,
 };
 
@@ -80,8 +83,14 @@ export function graphql(
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(
-  source: '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      reason\n    }\n  }\n',
+  source: '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      trackId\n      reason\n    }\n  }\n',
 ): typeof import('./graphql').RoomEventsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: '\n  mutation SetTrackMuted($input: SetTrackMutedInput!) {\n    setTrackMuted(input: $input)\n  }\n',
+): typeof import('./graphql').SetTrackMutedDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

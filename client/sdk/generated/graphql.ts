@@ -38,7 +38,18 @@ export type RoomEventType =
   /** A participant started sending a stream; `streamId` names it. */
   | 'STREAM_PUBLISHED'
   /** A stream stopped. */
-  | 'STREAM_UNPUBLISHED';
+  | 'STREAM_UNPUBLISHED'
+  /** A publisher muted one of its tracks; `trackId` names it. */
+  | 'TRACK_MUTED'
+  /** A publisher unmuted one of its tracks. */
+  | 'TRACK_UNMUTED';
+
+export type SetTrackMutedInput = {
+  muted: boolean;
+  participantId: string | number;
+  /** One of its own tracks (the track id in its SDP). */
+  trackId: string | number;
+};
 
 export type TrackKind = 'AUDIO' | 'VIDEO';
 
@@ -112,9 +123,16 @@ export type RoomEventsSubscription = {
     participantId: string | null;
     participantName: string | null;
     streamId: string | null;
+    trackId: string | null;
     reason: string | null;
   };
 };
+
+export type SetTrackMutedMutationVariables = Exact<{
+  input: SetTrackMutedInput;
+}>;
+
+export type SetTrackMutedMutation = { setTrackMuted: boolean };
 
 export type PingQueryVariables = Exact<{ [key: string]: never }>;
 
@@ -211,10 +229,16 @@ export const RoomEventsDocument = new TypedDocumentString(`
     participantId
     participantName
     streamId
+    trackId
     reason
   }
 }
     `) as unknown as TypedDocumentString<RoomEventsSubscription, RoomEventsSubscriptionVariables>;
+export const SetTrackMutedDocument = new TypedDocumentString(`
+    mutation SetTrackMuted($input: SetTrackMutedInput!) {
+  setTrackMuted(input: $input)
+}
+    `) as unknown as TypedDocumentString<SetTrackMutedMutation, SetTrackMutedMutationVariables>;
 export const PingDocument = new TypedDocumentString(`
     query Ping {
   __typename

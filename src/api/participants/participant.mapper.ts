@@ -17,7 +17,7 @@ export function toParticipantType(participant: Participant): ParticipantType {
         Object.assign(new TrackType(), {
           id: track.id,
           kind: track.kind === 'audio' ? TrackKind.AUDIO : TrackKind.VIDEO,
-          muted: false,
+          muted: participant.isMuted(track.id),
         }),
       ),
     }),

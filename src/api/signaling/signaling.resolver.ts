@@ -9,6 +9,7 @@ import {
   OfferType,
   RenegotiateInput,
   RenegotiatePayload,
+  SetTrackMutedInput,
 } from './signaling.types';
 
 /**
@@ -50,6 +51,19 @@ export class SignalingResolver {
     @Arg('input', () => RenegotiateInput) input: RenegotiateInput,
   ): RenegotiatePayload {
     return conference.renegotiate(conference.authorize(input.participantId, token), input.offer);
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      'Reports that the participant muted or unmuted one of its own tracks (others see Track.muted and ' +
+      'TRACK_MUTED / TRACK_UNMUTED events). Fails with TRACK_NOT_FOUND.',
+  })
+  setTrackMuted(
+    @Ctx() { conference, token }: ApiContext,
+    @Arg('input', () => SetTrackMutedInput) input: SetTrackMutedInput,
+  ): boolean {
+    conference.setTrackMuted(conference.authorize(input.participantId, token), input.trackId, input.muted);
+    return true;
   }
 
   @Mutation(() => Boolean, { description: 'Leaves the room; its streams stop reaching the others.' })

@@ -59,6 +59,18 @@ export class RenegotiateInput {
   offer!: string;
 }
 
+@InputType('SetTrackMutedInput')
+export class SetTrackMutedInput {
+  @Field(() => ID)
+  participantId!: string;
+
+  @Field(() => ID, { description: 'One of its own tracks (the track id in its SDP).' })
+  trackId!: string;
+
+  @Field()
+  muted!: boolean;
+}
+
 @ObjectType('RenegotiatePayload')
 export class RenegotiatePayload {
   @Field()

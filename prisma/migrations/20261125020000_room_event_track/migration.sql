@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "room_events" ADD COLUMN     "track_id" TEXT;
+
