@@ -44,6 +44,6 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   };
 }
 
-export function formatErrors(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
-  return errors.map((error) => formatError(error.toJSON(), error));
+export function formatErrors(errors: readonly GraphQLError[], format = formatError): GraphQLFormattedError[] {
+  return errors.map((error) => format(error.toJSON(), error));
 }

@@ -14,6 +14,7 @@ import type { ConferenceService } from '../conference/ConferenceService';
 import { logger } from '../shared/logger';
 import { type ApiContext, bearerToken } from './context';
 import { formatError, formatErrors } from './errors';
+import { Metrics } from './metrics';
 import { buildApiSchema } from './schema';
 
 export interface HealthReport {
@@ -37,11 +38,18 @@ export class ApiServer {
   readonly #ws: WebSocketServer;
   readonly #apollo: ApolloServer<ApiContext>;
   readonly #wsDisposable: { dispose: () => void | Promise<void> };
+  readonly #metrics: Metrics;
   #started = false;
   #closing: Promise<void> | undefined;
 
   constructor(private readonly options: ApiServerOptions) {
     const schema = buildApiSchema();
+    this.#metrics = new Metrics(options.conference);
+    const formatAndCount: typeof formatError = (formatted, error) => {
+      const shaped = formatError(formatted, error);
+      this.#metrics.countError(shaped.extensions?.code);
+      return shaped;
+    };
     this.#http = createServer();
     this.#ws = new WebSocketServer({ server: this.#http, path: '/graphql', maxPayload: 1024 * 1024 });
     const context = (ctx: { connectionParams?: Readonly<Record<string, unknown>> }): ApiContext => ({
@@ -52,14 +60,15 @@ export class ApiServer {
       {
         schema,
         context,
-        onNext: (_ctx, _id, _payload, _args, result) => withFormattedErrors(result as ExecutionResult),
-        onError: (_ctx, _id, _payload, errors) => formatErrors(errors),
+        onNext: (_ctx, _id, _payload, _args, result) =>
+          withFormattedErrors(result as ExecutionResult, formatAndCount),
+        onError: (_ctx, _id, _payload, errors) => formatErrors(errors, formatAndCount),
       },
       this.#ws,
     );
     this.#apollo = new ApolloServer<ApiContext>({
       schema,
-      formatError,
+      formatError: formatAndCount,
       includeStacktraceInErrorResponses: false,
       // Shutdown is ordered by main.ts; Apollo's own handler would stop it and re-raise the signal midway.
       stopOnTerminationSignals: false,
@@ -78,6 +87,9 @@ export class ApiServer {
     app.get('/healthz', async (_req, res) => {
       const report = await this.options.health();
       res.status(report.status === 'ok' ? 200 : 503).json(report);
+    });
+    app.get('/metrics', async (_req, res) => {
+      res.type(this.#metrics.registry.contentType).send(await this.#metrics.registry.metrics());
     });
     const explorerDir = path.join(this.options.clientDir, 'explorer');
     app.get('/graphql', (req, res, next) => {
@@ -125,9 +137,9 @@ export class ApiServer {
   }
 }
 
-function withFormattedErrors(result: ExecutionResult): ExecutionResult | void {
+function withFormattedErrors(result: ExecutionResult, format: typeof formatError): ExecutionResult | void {
   if (!result.errors?.length) return;
-  return { ...result, errors: formatErrors(result.errors) as unknown as ExecutionResult['errors'] };
+  return { ...result, errors: formatErrors(result.errors, format) as unknown as ExecutionResult['errors'] };
 }
 
 /** Errors raised before GraphQL runs (body too large, malformed JSON) still answer in GraphQL's shape. */

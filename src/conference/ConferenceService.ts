@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AsyncEventQueue } from '../shared/AsyncEventQueue';
 import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { ConferenceObserver } from './ConferenceObserver';
 import { type RoomEvent, RoomEventType } from './events';
 import { LeaveReason, type Offer, Participant } from './Participant';
 import type {
@@ -45,6 +46,8 @@ export class ConferenceService {
   /** Open `negotiation` subscriptions per participant, and the timer that ends one left without any. */
   readonly #signaling = new Map<string, { subscribers: number; graceTimer?: NodeJS.Timeout }>();
   #closed = false;
+  /** Joins, leaves and negotiations across all rooms, for metrics. */
+  readonly observer = new ConferenceObserver();
 
   constructor(
     private readonly roomRepository: RoomRepository,
@@ -105,6 +108,21 @@ export class ConferenceService {
     return room.toRecord();
   }
 
+  /** Current totals over the live rooms. */
+  stats(): { rooms: number; participants: number; publishedStreams: number; forwardedStreams: number } {
+    let participants = 0;
+    let publishedStreams = 0;
+    let forwardedStreams = 0;
+    for (const room of this.#live.values()) {
+      for (const participant of room.participants) {
+        participants++;
+        publishedStreams += participant.streams().length;
+        forwardedStreams += participant.peer.subscribedStreamIds().length;
+      }
+    }
+    return { rooms: this.#live.size, participants, publishedStreams, forwardedStreams };
+  }
+
   /** Participants currently in a live room (none for closed or unloaded rooms). */
   participantsOf(roomId: string): Participant[] {
     return this.#live.get(roomId)?.participants ?? [];
@@ -158,7 +176,11 @@ export class ConferenceService {
       throw error;
     }
     this.#participants.set(participant.id, participant);
+    participant.on('negotiated', (seconds, offeredBy) =>
+      this.observer.notify('negotiationCompleted', seconds, offeredBy),
+    );
     room.admit(participant);
+    this.observer.notify('participantJoined', room.id);
     this.#armGraceTimer(participant);
     return { participant, answer: participant.peer.answer, token: participant.token };
   }
@@ -332,6 +354,7 @@ export class ConferenceService {
     clearTimeout(signaling?.graceTimer);
     this.#signaling.delete(participant.id);
     this.#live.get(participant.roomId)?.remove(participant, reason);
+    this.observer.notify('participantLeft', participant.roomId, reason);
     await participant.peer.close();
     await this.sessionRepository.end(participant.id, new Date(), reason).catch((error: unknown) => {
       logger.error({ err: error, participantId: participant.id }, 'could not record the end of a session');

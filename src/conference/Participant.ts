@@ -22,6 +22,8 @@ export interface Offer {
 
 export interface ParticipantEvents {
   offer: [Offer];
+  /** A negotiation finished: seconds from the offer to the applied answer. */
+  negotiated: [seconds: number, offeredBy: 'server' | 'client'];
   left: [LeaveReason];
 }
 
@@ -43,6 +45,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
   #peer: MediaPeer | undefined;
   #revision = 0;
   #pending: Offer | null = null;
+  #offeredAt = 0;
   #offerWanted = false;
   #leftReason: LeaveReason | null = null;
   /** Ids of its own tracks it reported muted. */
@@ -119,6 +122,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     this.#offerWanted = false;
     const offer = { revision: ++this.#revision, sdp: this.#peer.createOffer() };
     this.#pending = offer;
+    this.#offeredAt = performance.now();
     this.emit('offer', offer);
   }
 
@@ -134,6 +138,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     if (revision !== pending.revision) throw this.#stale(revision);
     this.peer.processAnswer(sdp);
     this.#pending = null;
+    this.emit('negotiated', (performance.now() - this.#offeredAt) / 1000, 'server');
     if (this.#offerWanted) this.requestOffer();
   }
 
@@ -147,8 +152,10 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
         { pendingRevision: this.#pending.revision },
       );
     }
+    const started = performance.now();
     const answer = this.peer.processOffer(sdp);
     const revision = ++this.#revision;
+    this.emit('negotiated', (performance.now() - started) / 1000, 'client');
     if (this.#offerWanted) queueMicrotask(() => this.requestOffer());
     return { answer, revision };
   }

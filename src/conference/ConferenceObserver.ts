@@ -1,0 +1,18 @@
+import { TypedEmitter } from '../shared/TypedEmitter';
+
+export interface ConferenceObserverEvents {
+  participantJoined: [roomId: string];
+  participantLeft: [roomId: string, reason: string];
+  /** An offer/answer exchange finished; `seconds` from the offer to the applied answer. */
+  negotiationCompleted: [seconds: number, offeredBy: 'server' | 'client'];
+}
+
+/** What happens in the whole conference, for observers such as metrics (mediasoup's `observer`). */
+export class ConferenceObserver extends TypedEmitter<ConferenceObserverEvents> {
+  notify<K extends keyof ConferenceObserverEvents & string>(
+    event: K,
+    ...args: ConferenceObserverEvents[K]
+  ): void {
+    this.emit(event, ...args);
+  }
+}
