@@ -44,6 +44,7 @@ export async function startApp(
       {
         autoCreateRooms: config.rooms.autoCreate,
         defaultMaxParticipants: config.rooms.defaultMaxParticipants,
+        emptyRoomTimeoutMs: config.rooms.emptyTimeoutMs,
         negotiationGraceMs: config.negotiationGraceMs,
       },
     );

@@ -47,6 +47,7 @@ const schema = z
       .min(1, 'ROOM_DEFAULT_MAX_PARTICIPANTS must be at least 1')
       .max(1000, 'ROOM_DEFAULT_MAX_PARTICIPANTS must be at most 1000')
       .default(16),
+    ROOM_EMPTY_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
     NEGOTIATION_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
   })
   .superRefine((env, ctx) => {
@@ -80,7 +81,7 @@ export interface Config {
   database: { kind: 'postgresql'; url: string } | { kind: 'embedded'; dataDir: string };
   logLevel: (typeof LOG_LEVELS)[number];
   media: { announcedIp: string; portRange?: { min: number; max: number } };
-  rooms: { autoCreate: boolean; defaultMaxParticipants: number };
+  rooms: { autoCreate: boolean; defaultMaxParticipants: number; emptyTimeoutMs: number };
   negotiationGraceMs: number;
 }
 
@@ -117,7 +118,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           ? { min: e.MEDIA_PORT_MIN, max: e.MEDIA_PORT_MAX }
           : undefined,
     },
-    rooms: { autoCreate: e.ROOM_AUTO_CREATE, defaultMaxParticipants: e.ROOM_DEFAULT_MAX_PARTICIPANTS },
+    rooms: {
+      autoCreate: e.ROOM_AUTO_CREATE,
+      defaultMaxParticipants: e.ROOM_DEFAULT_MAX_PARTICIPANTS,
+      emptyTimeoutMs: e.ROOM_EMPTY_TIMEOUT_MS,
+    },
     negotiationGraceMs: e.NEGOTIATION_GRACE_MS,
   };
 }

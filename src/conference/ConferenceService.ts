@@ -26,6 +26,8 @@ export interface ConferenceOptions {
   /** Whether joining an unknown room id creates it (the embedded default does). */
   autoCreateRooms: boolean;
   defaultMaxParticipants: number;
+  /** An open room nobody is in closes after this long (0: never). */
+  emptyRoomTimeoutMs: number;
   /** How long a participant may go without a `negotiation` subscriber before it counts as gone. */
   negotiationGraceMs: number;
 }
@@ -43,6 +45,8 @@ export class ConferenceService {
   readonly #participants = new Map<string, Participant>();
   /** Per room, the promise of its last event write: events are stored one after another, in order. */
   readonly #eventWrites = new Map<string, Promise<void>>();
+  /** Per open room nobody is in, the timer that closes it. */
+  readonly #emptyTimers = new Map<string, NodeJS.Timeout>();
   /** Open `negotiation` subscriptions per participant, and the timer that ends one left without any. */
   readonly #signaling = new Map<string, { subscribers: number; graceTimer?: NodeJS.Timeout }>();
   #closed = false;
@@ -176,6 +180,7 @@ export class ConferenceService {
       throw error;
     }
     this.#participants.set(participant.id, participant);
+    this.#cancelEmptyTimer(room.id);
     participant.on('negotiated', (seconds, offeredBy) =>
       this.observer.notify('negotiationCompleted', seconds, offeredBy),
     );
@@ -309,8 +314,30 @@ export class ConferenceService {
     return queue;
   }
 
-  /** Stores every event of a live room, in order. */
+  /** Closes the room if it is still empty when the timeout passes. */
+  #armEmptyTimer(room: Room): void {
+    if (this.options.emptyRoomTimeoutMs <= 0 || room.closed || this.#closed) return;
+    this.#cancelEmptyTimer(room.id);
+    const timer = setTimeout(() => {
+      this.#emptyTimers.delete(room.id);
+      if (room.closed || room.participants.length > 0 || room.reserved > 0) return;
+      this.closeRoom(room.id).catch((error: unknown) =>
+        logger.warn({ err: error, roomId: room.id }, 'could not close an empty room'),
+      );
+    }, this.options.emptyRoomTimeoutMs);
+    timer.unref();
+    this.#emptyTimers.set(room.id, timer);
+  }
+
+  #cancelEmptyTimer(roomId: string): void {
+    clearTimeout(this.#emptyTimers.get(roomId));
+    this.#emptyTimers.delete(roomId);
+  }
+
+  /** Stores every event of a live room, in order; closes it when it stays empty. */
   #track(room: Room): Room {
+    this.#armEmptyTimer(room);
+    room.on('closed', () => this.#cancelEmptyTimer(room.id));
     room.on('event', (event) => {
       const previous = this.#eventWrites.get(room.id) ?? Promise.resolve();
       const write = previous
@@ -343,6 +370,7 @@ export class ConferenceService {
       ),
     );
     await this.flushEvents();
+    for (const roomId of [...this.#emptyTimers.keys()]) this.#cancelEmptyTimer(roomId);
     this.#live.clear();
   }
 
@@ -353,7 +381,9 @@ export class ConferenceService {
     const signaling = this.#signaling.get(participant.id);
     clearTimeout(signaling?.graceTimer);
     this.#signaling.delete(participant.id);
-    this.#live.get(participant.roomId)?.remove(participant, reason);
+    const room = this.#live.get(participant.roomId);
+    room?.remove(participant, reason);
+    if (room && room.participants.length === 0) this.#armEmptyTimer(room);
     this.observer.notify('participantLeft', participant.roomId, reason);
     await participant.peer.close();
     await this.sessionRepository.end(participant.id, new Date(), reason).catch((error: unknown) => {

@@ -84,6 +84,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#reserved++;
   }
 
+  /** Joins being set up right now. */
+  get reserved(): number {
+    return this.#reserved;
+  }
+
   release(): void {
     this.#reserved = Math.max(0, this.#reserved - 1);
   }

@@ -116,4 +116,23 @@ describe('room lifecycle', () => {
     expect(server.app.conference.participantsOf('broken')).toEqual([]);
     expect(server.app.media.nativeObjects().transports).toBe(server.app.media.openPeers().length);
   });
+  test('an empty room closes after ROOM_EMPTY_TIMEOUT_MS (and not while someone is in it); it stays as history', async () => {
+    const quick = await startTestServer({ env: { ROOM_EMPTY_TIMEOUT_MS: '400' } });
+    cleanup.push(() => quick.dispose());
+    const open = async (id: string) =>
+      (await quick.gql<{ room: { open: boolean } }>(`query { room(id: "${id}") { open } }`)).data!.room.open;
+    await quick.gql(`mutation { createRoom(input: { id: "idle" }) { id } }`);
+    const visitor = await TestParticipant.join(quick, 'visited', 'visitor');
+    cleanup.push(() => visitor.close());
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    expect(await open('idle')).toBe(false);
+    expect(await open('visited')).toBe(true);
+    await visitor.leave();
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    expect(await open('visited')).toBe(false);
+    const sessions = await quick.app.database.prisma.participantSession.findMany({
+      where: { roomId: 'visited' },
+    });
+    expect(sessions.map((session) => session.leaveReason)).toEqual(['LEFT']);
+  });
 });
