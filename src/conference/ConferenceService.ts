@@ -12,7 +12,7 @@ import type {
   RoomRepository,
   SessionRepository,
 } from './ports';
-import type { Page, PageRequest, RoomRecord } from './records';
+import type { Page, PageRequest, RoomRecord, SessionRecord } from './records';
 import { Room } from './Room';
 import {
   validateDisplayName,
@@ -125,6 +125,11 @@ export class ConferenceService {
       }
     }
     return { rooms: this.#live.size, participants, publishedStreams, forwardedStreams };
+  }
+
+  /** Every stay in the room, oldest first (from the database). */
+  sessionsOf(roomId: string): Promise<SessionRecord[]> {
+    return this.sessionRepository.listForRoom(roomId);
   }
 
   /** Participants currently in a live room (none for closed or unloaded rooms). */

@@ -1,5 +1,5 @@
 import type { Client } from 'graphql-ws';
-import type { TestServer } from './server';
+import type { GraphQLEndpoint } from './server';
 import { TestPeer, type TestPeerOptions } from './weriftPeer';
 
 const JOIN = `mutation ($input: JoinInput!) { join(input: $input) { answer token participant { id name streams { id } } } }`;
@@ -17,7 +17,7 @@ export class TestParticipant {
   #ws: Client | undefined;
 
   private constructor(
-    readonly server: TestServer,
+    readonly server: GraphQLEndpoint,
     readonly peer: TestPeer,
     readonly id: string,
     readonly name: string,
@@ -25,7 +25,7 @@ export class TestParticipant {
   ) {}
 
   static async join(
-    server: TestServer,
+    server: GraphQLEndpoint,
     roomId: string,
     name: string,
     options?: TestPeerOptions,

@@ -12,16 +12,53 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   errors?: Array<{ message: string; extensions?: { code?: string } & Record<string, unknown> }>;
 }
 
-export interface TestServer {
-  app: RunningApp;
+/** A GraphQL server reached over HTTP and graphql-ws, as any client would. */
+export interface GraphQLEndpoint {
   url: string;
-  dataDir: string;
   gql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
     headers?: Record<string, string>,
   ): Promise<GraphQLResponse<T>>;
   ws(connectionParams?: Record<string, unknown>): Client;
+  /** Closes the graphql-ws clients it made. */
+  disconnect(): Promise<void>;
+}
+
+/** Talks to the server at `url` (for instance one running in another process). */
+export function graphqlEndpoint(url: string): GraphQLEndpoint {
+  const clients: Client[] = [];
+  return {
+    url,
+    async gql(query, variables, headers) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as GraphQLResponse;
+      return { ...body, status: response.status } as never;
+    },
+    ws(connectionParams) {
+      const client = createClient({
+        url: `${url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams,
+        retryAttempts: 0,
+        lazy: true,
+      });
+      clients.push(client);
+      return client;
+    },
+    async disconnect() {
+      await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    },
+  };
+}
+
+export interface TestServer extends GraphQLEndpoint {
+  app: RunningApp;
+  dataDir: string;
   /** Stops the server; the data directory is kept for a restart. */
   stop(): Promise<void>;
   /** Stops the server and deletes its data. */
@@ -48,36 +85,16 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     ...options.env,
   });
   const app = await startApp(config);
-  const clients: Client[] = [];
+  const endpoint = graphqlEndpoint(app.url);
   let stopped = false;
   const server: TestServer = {
+    ...endpoint,
     app,
-    url: app.url,
     dataDir,
-    async gql(query, variables, headers) {
-      const response = await fetch(`${app.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await response.json()) as GraphQLResponse;
-      return { ...body, status: response.status } as never;
-    },
-    ws(connectionParams) {
-      const client = createClient({
-        url: `${app.url.replace('http', 'ws')}/graphql`,
-        webSocketImpl: WebSocket,
-        connectionParams,
-        retryAttempts: 0,
-        lazy: true,
-      });
-      clients.push(client);
-      return client;
-    },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await Promise.all(clients.map((client) => client.dispose()));
+      await endpoint.disconnect();
       await app.close();
     },
     async dispose() {

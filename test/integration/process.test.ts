@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { TestParticipant } from '../helpers/participant';
+import { graphqlEndpoint } from '../helpers/server';
 
 const root = path.join(__dirname, '..', '..');
 const entry = path.join(root, 'dist', 'src', 'main.js');
@@ -13,6 +15,19 @@ function startServer(env: Record<string, string>): ChildProcess {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Resolves with the server's URL once it logs that it listens. */
+function listening(child: ChildProcess): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /page (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.on('exit', () => reject(new Error(`exited before listening: ${out}`)));
   });
 }
 
@@ -37,15 +52,7 @@ describe('the server process', () => {
   test('serves, then shuts down in order on SIGTERM and exits 0', async () => {
     const child = startServer({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' });
     const done = exited(child);
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /page (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-        if (match?.[1]) resolve(match[1]);
-      });
-      child.on('exit', () => reject(new Error(`exited before listening: ${out}`)));
-    });
+    const url = await listening(child);
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
     child.kill('SIGTERM');
@@ -59,4 +66,47 @@ describe('the server process', () => {
     expect(code).toBe(2);
     expect(stderr.trim()).toBe('Invalid configuration: PORT must be a number (got "eighty").');
   });
+});
+
+describe('a server killed during a call', () => {
+  test('after SIGKILL and a restart, rooms and history are intact, live sessions end as SERVER_RESTART, and people can rejoin', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'sfu-crash-'));
+    const env = { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+    const first = startServer(env);
+    const firstEndpoint = graphqlEndpoint(await listening(first));
+    const alice = await TestParticipant.join(firstEndpoint, 'survivor', 'alice');
+    const bob = await TestParticipant.join(firstEndpoint, 'survivor', 'bob');
+    await alice.waitForMediaFrom([bob]);
+    const exitedFirst = exited(first);
+    first.kill('SIGKILL');
+    await exitedFirst;
+    await alice.close();
+    await bob.close();
+    await firstEndpoint.disconnect();
+
+    const second = startServer(env);
+    const secondExit = exited(second);
+    try {
+      const endpoint = graphqlEndpoint(await listening(second));
+      const room = await endpoint.gql<{
+        room: { open: boolean; sessions: Array<{ displayName: string; leaveReason: string | null }> };
+      }>(`query { room(id: "survivor") { open sessions { displayName leaveReason } } }`);
+      expect(room.data?.room.open).toBe(true);
+      expect(room.data?.room.sessions).toEqual([
+        { displayName: 'alice', leaveReason: 'SERVER_RESTART' },
+        { displayName: 'bob', leaveReason: 'SERVER_RESTART' },
+      ]);
+      const alice2 = await TestParticipant.join(endpoint, 'survivor', 'alice');
+      const bob2 = await TestParticipant.join(endpoint, 'survivor', 'bob');
+      await alice2.waitForMediaFrom([bob2]);
+      await bob2.waitForMediaFrom([alice2]);
+      await alice2.close();
+      await bob2.close();
+      await endpoint.disconnect();
+    } finally {
+      second.kill('SIGTERM');
+      await secondExit;
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -17,6 +17,7 @@ import { ParticipantType } from '../participants/participant.type';
 import { CreateRoomInput } from './room.input';
 import { RoomConnectionType, RoomType } from './room.type';
 import { RoomEventObject } from './roomEvent.type';
+import { SessionType } from './session.type';
 
 @Resolver(() => RoomType)
 export class RoomResolver {
@@ -61,6 +62,13 @@ export class RoomResolver {
   @FieldResolver(() => [ParticipantType], { description: 'Who is in the room now (empty once closed).' })
   participants(@Ctx() { conference }: ApiContext, @Root() room: RoomType): ParticipantType[] {
     return conference.participantsOf(room.id).map(toParticipantType);
+  }
+
+  @FieldResolver(() => [SessionType], {
+    description: 'Who was in the room and when, oldest first (history).',
+  })
+  sessions(@Ctx() { conference }: ApiContext, @Root() room: RoomType): Promise<SessionType[]> {
+    return conference.sessionsOf(room.id);
   }
 
   @Subscription(() => RoomEventObject, {

@@ -1,0 +1,24 @@
+import { DateTimeISOResolver } from 'graphql-scalars';
+import { Field, ID, ObjectType } from 'type-graphql';
+
+@ObjectType('Session', { description: "One participant's stay in a room, as stored: the room's history." })
+export class SessionType {
+  @Field(() => ID, { description: 'The participant id it had.' })
+  id!: string;
+
+  @Field()
+  displayName!: string;
+
+  @Field(() => DateTimeISOResolver)
+  joinedAt!: Date;
+
+  @Field(() => DateTimeISOResolver, { nullable: true })
+  leftAt!: Date | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'LEFT, DISCONNECTED, TIMEOUT, SIGNALING_LOST, ROOM_CLOSED, SERVER_SHUTDOWN or SERVER_RESTART.',
+  })
+  leaveReason!: string | null;
+}
