@@ -61,7 +61,12 @@ export async function startApp(
         media: { state: mediaStatus.state, port: mediaStatus.port },
       };
     };
-    api = new ApiServer({ conference, health, clientDir: path.join(projectRoot, 'dist', 'client') });
+    api = new ApiServer({
+      conference,
+      health,
+      clientDir: path.join(projectRoot, 'dist', 'client'),
+      queryLimits: config.queryLimits,
+    });
     const address = await api.listen(config.host, config.port);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;

@@ -47,6 +47,8 @@ const schema = z
       .min(1, 'ROOM_DEFAULT_MAX_PARTICIPANTS must be at least 1')
       .max(1000, 'ROOM_DEFAULT_MAX_PARTICIPANTS must be at most 1000')
       .default(16),
+    GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
+    GRAPHQL_MAX_COST: z.coerce.number().int().min(10).max(1_000_000).default(5000),
     ROOM_EMPTY_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
     NEGOTIATION_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
   })
@@ -83,6 +85,7 @@ export interface Config {
   media: { announcedIp: string; portRange?: { min: number; max: number } };
   rooms: { autoCreate: boolean; defaultMaxParticipants: number; emptyTimeoutMs: number };
   negotiationGraceMs: number;
+  queryLimits: { maxDepth: number; maxCost: number };
 }
 
 export class ConfigError extends Error {
@@ -124,5 +127,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       emptyTimeoutMs: e.ROOM_EMPTY_TIMEOUT_MS,
     },
     negotiationGraceMs: e.NEGOTIATION_GRACE_MS,
+    queryLimits: { maxDepth: e.GRAPHQL_MAX_DEPTH, maxCost: e.GRAPHQL_MAX_COST },
   };
 }

@@ -13,6 +13,8 @@ const CLIENT_ERROR_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  'QUERY_TOO_DEEP',
+  'QUERY_TOO_COSTLY',
 ]);
 
 /**
@@ -28,6 +30,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   if (original instanceof ArgumentValidationError) {
     return { ...base, message: 'Invalid argument value.', extensions: { code: 'BAD_USER_INPUT' } };
+  }
+  // Apollo re-wraps validation errors as GRAPHQL_VALIDATION_FAILED; a limit keeps its own code.
+  const wrapped = original instanceof GraphQLError ? original.originalError : undefined;
+  const wrappedCode = wrapped instanceof GraphQLError ? wrapped.extensions?.code : undefined;
+  if (typeof wrappedCode === 'string' && CLIENT_ERROR_CODES.has(wrappedCode)) {
+    return { ...base, extensions: { code: wrappedCode } };
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) return { ...base, extensions: { code } };

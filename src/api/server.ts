@@ -7,13 +7,14 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
-import type { ExecutionResult } from 'graphql';
+import { type ExecutionResult, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ConferenceService } from '../conference/ConferenceService';
 import { logger } from '../shared/logger';
 import { type ApiContext, bearerToken } from './context';
 import { formatError, formatErrors } from './errors';
+import { queryLimitRules, type QueryLimits } from './limits';
 import { Metrics } from './metrics';
 import { buildApiSchema } from './schema';
 
@@ -30,6 +31,8 @@ export interface ApiServerOptions {
   clientDir: string;
   /** Largest accepted request body, e.g. '1mb'. */
   bodyLimit?: string;
+  /** Deepest and costliest operation accepted (graphql-armor's depth and cost rules). */
+  queryLimits?: QueryLimits;
 }
 
 /** HTTP + graphql-ws on one port: the only door into the server. */
@@ -45,6 +48,7 @@ export class ApiServer {
   constructor(private readonly options: ApiServerOptions) {
     const schema = buildApiSchema();
     this.#metrics = new Metrics(options.conference);
+    const limitRules = queryLimitRules(options.queryLimits ?? { maxDepth: 12, maxCost: 5000 });
     const formatAndCount: typeof formatError = (formatted, error) => {
       const shaped = formatError(formatted, error);
       this.#metrics.countError(shaped.extensions?.code);
@@ -60,6 +64,8 @@ export class ApiServer {
       {
         schema,
         context,
+        validate: (validatedSchema, document) =>
+          validate(validatedSchema, document, [...specifiedRules, ...limitRules]),
         onNext: (_ctx, _id, _payload, _args, result) =>
           withFormattedErrors(result as ExecutionResult, formatAndCount),
         onError: (_ctx, _id, _payload, errors) => formatErrors(errors, formatAndCount),
@@ -69,6 +75,7 @@ export class ApiServer {
     this.#apollo = new ApolloServer<ApiContext>({
       schema,
       formatError: formatAndCount,
+      validationRules: limitRules,
       includeStacktraceInErrorResponses: false,
       // Shutdown is ordered by main.ts; Apollo's own handler would stop it and re-raise the signal midway.
       stopOnTerminationSignals: false,

@@ -156,4 +156,17 @@ describe('rooms over GraphQL (HTTP + graphql-ws)', () => {
       media: { state: 'running', port: expect.any(Number) },
     });
   });
+  test('deep and costly operations are refused with QUERY_TOO_DEEP / QUERY_TOO_COSTLY, over HTTP and graphql-ws', async () => {
+    let selection = 'id';
+    for (let level = 0; level < 10; level++) selection = `streams { participant { ${selection} } }`;
+    const deep = `query { room(id: "x") { participants { ${selection} } } }`;
+    expect((await server.gql(deep)).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_DEEP');
+    const deepSubscription = `subscription { roomEvents(roomId: "x") { sequence } } query Deep { room(id: "x") { participants { ${selection} } } }`;
+    const viaWs = collect(server.ws(), deepSubscription.replace('subscription {', 'subscription S {'), {}, 1);
+    await expect(viaWs.values).rejects.toBeDefined();
+    const wide = `query { ${Array.from({ length: 1500 }, (_, i) => `r${i}: rooms { nodes { id name createdAt } }`).join(' ')} }`;
+    expect((await server.gql(wide)).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
+    // Ordinary queries still pass.
+    expect((await server.gql(`query { rooms { nodes { id } } }`)).errors).toBeUndefined();
+  });
 });
