@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchemaSync } from 'type-graphql';
+import { ParticipantResolver } from './participants/participant.resolver';
 import { RoomResolver } from './rooms/room.resolver';
 import { SignalingResolver } from './signaling/signaling.resolver';
 
-export const resolvers = [RoomResolver, SignalingResolver] as const;
+export const resolvers = [RoomResolver, ParticipantResolver, SignalingResolver] as const;
 
 let cached: GraphQLSchema | undefined;
 

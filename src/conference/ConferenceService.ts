@@ -8,6 +8,7 @@ import { LeaveReason, type Offer, Participant } from './Participant';
 import type {
   MediaPeerFactory,
   PeerLossReason,
+  PeerStats,
   RoomEventRepository,
   RoomRepository,
   SessionRepository,
@@ -125,6 +126,12 @@ export class ConferenceService {
       }
     }
     return { rooms: this.#live.size, participants, publishedStreams, forwardedStreams };
+  }
+
+  /** Media figures of a participant still in a room; null once it has left. */
+  participantStats(participantId: string): PeerStats | null {
+    const participant = this.#participants.get(participantId);
+    return participant?.present ? participant.peer.stats() : null;
   }
 
   /** Every stay in the room, oldest first (from the database). */

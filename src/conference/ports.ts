@@ -31,6 +31,28 @@ export interface PublishedStream {
   tracks: Array<{ id: string; kind: TrackKind }>;
 }
 
+/** Figures of one track, from medooze's statistics (bitrates averaged over the last second). */
+export interface TrackStats {
+  trackId: string;
+  streamId: string;
+  kind: TrackKind;
+  /** bits per second */
+  bitrate: number;
+  packets: number;
+  packetsLost: number;
+  /** round-trip time in ms (0 until measured) */
+  rtt: number;
+  frames: number;
+  width?: number;
+  height?: number;
+}
+
+/** What the server receives from a peer (`inbound`) and forwards to it (`outbound`). */
+export interface PeerStats {
+  inbound: TrackStats[];
+  outbound: TrackStats[];
+}
+
 /** Why the media side ended a peer on its own. */
 export type PeerLossReason = 'DISCONNECTED' | 'TIMEOUT';
 
@@ -61,6 +83,7 @@ export interface MediaPeer {
   subscribe(publisher: MediaPeer, streamId: string): void;
   unsubscribe(streamId: string): void;
   subscribedStreamIds(): string[];
+  stats(): PeerStats;
   close(): Promise<void>;
 }
 

@@ -2,7 +2,9 @@ import type * as MediaServer from 'medooze-media-server';
 import type {
   MediaPeer as MediaPeerPort,
   MediaPeerListener,
+  PeerStats,
   PublishedStream,
+  TrackStats,
   TrackKind,
 } from '../conference/ports';
 import { DomainError, ErrorCode } from '../shared/errors';
@@ -116,6 +118,52 @@ export class MediaPeer implements MediaPeerPort {
 
   subscribedStreamIds(): string[] {
     return [...this.#subscriptions.keys()];
+  }
+
+  stats(): PeerStats {
+    const inbound: TrackStats[] = [];
+    for (const stream of this.#transport?.getIncomingStreams() ?? []) {
+      for (const track of this.#liveTracks(stream)) {
+        const figures: TrackStats = {
+          trackId: track.getId(),
+          streamId: stream.getId(),
+          kind: track.getMedia() as TrackKind,
+          bitrate: 0,
+          packets: 0,
+          packetsLost: 0,
+          rtt: 0,
+          frames: 0,
+        };
+        // One entry per encoding (several with simulcast): the track's figures are their sum.
+        for (const encoding of Object.values(track.getStats())) {
+          figures.bitrate += encoding.media.bitrate;
+          figures.packets += encoding.media.numPackets;
+          figures.packetsLost += encoding.media.lostPackets;
+          figures.frames += encoding.media.numFrames;
+          figures.rtt = Math.max(figures.rtt, encoding.rtt ?? 0);
+          if (encoding.width) figures.width = Math.max(figures.width ?? 0, encoding.width);
+          if (encoding.height) figures.height = Math.max(figures.height ?? 0, encoding.height);
+        }
+        inbound.push(figures);
+      }
+    }
+    const outbound: TrackStats[] = [];
+    for (const [streamId, subscription] of this.#subscriptions) {
+      for (const [trackId, track] of subscription.tracks) {
+        const stats = track.getStats();
+        outbound.push({
+          trackId,
+          streamId,
+          kind: track.getMedia() as TrackKind,
+          bitrate: stats.bitrate,
+          packets: stats.numPackets,
+          packetsLost: 0,
+          rtt: stats.rtt,
+          frames: stats.numFrames,
+        });
+      }
+    }
+    return { inbound, outbound };
   }
 
   createOffer(): string {

@@ -60,4 +60,33 @@ describe('GET /metrics', () => {
     expect(left.get('sfu_participants')).toBe(1);
     expect(left.get('sfu_leaves_total{reason="LEFT"}')).toBe(1);
   });
+  test('Participant.stats reports what the server receives from and forwards to each participant', async () => {
+    type Stats = {
+      bitrateIn: number;
+      bitrateOut: number;
+      inbound: Array<{ kind: string; packets: number; bitrate: number; streamId: string }>;
+      outbound: Array<{ kind: string; packets: number; streamId: string }>;
+    };
+    const carl = await TestParticipant.join(server, 'stats', 'carl');
+    const dina = await TestParticipant.join(server, 'stats', 'dina');
+    people.push(carl, dina);
+    await carl.waitForMediaFrom([dina]);
+    await dina.waitForMediaFrom([carl]);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // medooze averages bitrates over a second
+    const response = await server.gql<{ room: { participants: Array<{ name: string; stats: Stats }> } }>(
+      `query { room(id: "stats") { participants { name stats { bitrateIn bitrateOut inbound { kind packets bitrate streamId } outbound { kind packets streamId } } } } }`,
+    );
+    const byName = new Map(response.data!.room.participants.map((p) => [p.name, p.stats]));
+    const carlStats = byName.get('carl')!;
+    expect(carlStats.bitrateIn).toBeGreaterThan(0);
+    expect(carlStats.bitrateOut).toBeGreaterThan(0);
+    expect(carlStats.inbound.map((track) => track.kind).sort()).toEqual(['AUDIO', 'VIDEO']);
+    expect(
+      carlStats.inbound.every((track) => track.packets > 0 && track.streamId === carl.peer.streamId),
+    ).toBe(true);
+    expect(
+      carlStats.outbound.every((track) => track.packets > 0 && track.streamId === dina.peer.streamId),
+    ).toBe(true);
+    expect(carlStats.outbound).toHaveLength(2);
+  });
 });

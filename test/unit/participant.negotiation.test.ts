@@ -24,6 +24,9 @@ class FakePeer implements MediaPeer {
   subscribedStreamIds(): string[] {
     return [];
   }
+  stats() {
+    return { inbound: [], outbound: [] };
+  }
   async close(): Promise<void> {}
 }
 
