@@ -314,6 +314,12 @@ async function connectClient(s: Omit<Session, 'client'>): Promise<ConferenceClie
     addTile(remote.id, tile);
   });
   client.on('streamRemoved', (remote) => removeTile(remote.id));
+  client.on('activeSpeaker', (speaker) => {
+    for (const tile of tiles.values()) {
+      const speaking = speaker ? tile.dataset.participantId === speaker.id : tile.classList.contains('local');
+      tile.classList.toggle('speaking', speaking && !tile.textContent?.includes('(screen)'));
+    }
+  });
   client.on('trackMuted', ({ streamId, trackId, muted }) => {
     const tile = tiles.get(streamId);
     const kind = (tile?.querySelector('video')?.srcObject as MediaStream | null)?.getTrackById(trackId)?.kind;

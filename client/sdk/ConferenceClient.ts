@@ -41,6 +41,8 @@ export interface ConferenceEvents {
   participantLeft: [participant: ParticipantInfo, reason: string | null];
   streamAdded: [stream: RemoteStream];
   streamRemoved: [stream: RemoteStream];
+  /** Someone else is speaking now (`null` id: it is you). */
+  activeSpeaker: [participant: ParticipantInfo | null];
   /** Another participant muted or unmuted one of its tracks (`streamId` is its `RemoteStream.id`). */
   trackMuted: [change: { participant: ParticipantInfo; streamId: string; trackId: string; muted: boolean }];
   connectionState: [state: ConnectionState, previous: ConnectionState];
@@ -443,6 +445,12 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
         if (streamId) {
           this.#streamOwner.delete(streamId);
           this.#removeStream(streamId);
+        }
+        break;
+      case 'ACTIVE_SPEAKER_CHANGED':
+        if (participantId === this.#participantId) this.emit('activeSpeaker', null);
+        else if (participantId && this.#participants.has(participantId)) {
+          this.emit('activeSpeaker', this.#participants.get(participantId)!);
         }
         break;
       case 'TRACK_MUTED':

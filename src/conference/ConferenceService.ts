@@ -9,6 +9,7 @@ import type {
   MediaPeerFactory,
   PeerLossReason,
   PeerStats,
+  SpeakerDetector,
   RoomEventRepository,
   RoomRepository,
   SessionRepository,
@@ -46,6 +47,8 @@ export class ConferenceService {
   readonly #participants = new Map<string, Participant>();
   /** Per room, the promise of its last event write: events are stored one after another, in order. */
   readonly #eventWrites = new Map<string, Promise<void>>();
+  /** Per live room, its active speaker detection. */
+  readonly #speakers = new Map<string, SpeakerDetector>();
   /** Per open room nobody is in, the timer that closes it. */
   readonly #emptyTimers = new Map<string, NodeJS.Timeout>();
   /** Open `negotiation` subscriptions per participant, and the timer that ends one left without any. */
@@ -128,6 +131,11 @@ export class ConferenceService {
     return { rooms: this.#live.size, participants, publishedStreams, forwardedStreams };
   }
 
+  /** Who speaks now in a live room (null when nobody was detected yet). */
+  activeSpeakerOf(roomId: string): Participant | null {
+    return this.#live.get(roomId)?.activeSpeaker ?? null;
+  }
+
   /** Media figures of a participant still in a room; null once it has left. */
   participantStats(participantId: string): PeerStats | null {
     const participant = this.#participants.get(participantId);
@@ -161,7 +169,9 @@ export class ConferenceService {
           videoCodec: room.videoCodec,
           listener: {
             onPublishedChanged: (streams) => {
-              if (participant.present) room.updatePublished(participant, streams);
+              if (!participant.present) return;
+              room.updatePublished(participant, streams);
+              this.#speakers.get(room.id)?.follow(participant.peer);
             },
             onRenegotiationNeeded: () => participant.requestOffer(),
             onLost: (reason: PeerLossReason) => void this.#leave(participant, reason),
@@ -197,6 +207,7 @@ export class ConferenceService {
       this.observer.notify('negotiationCompleted', seconds, offeredBy),
     );
     room.admit(participant);
+    this.#speakers.get(room.id)?.follow(participant.peer);
     this.observer.notify('participantJoined', room.id);
     this.#armGraceTimer(participant);
     return { participant, answer: participant.peer.answer, token: participant.token };
@@ -349,7 +360,16 @@ export class ConferenceService {
   /** Stores every event of a live room, in order; closes it when it stays empty. */
   #track(room: Room): Room {
     this.#armEmptyTimer(room);
-    room.on('closed', () => this.#cancelEmptyTimer(room.id));
+    const detector = this.media.createSpeakerDetector((peer) => {
+      const speaker = room.participants.find((participant) => participant.peer === peer);
+      if (speaker) room.setActiveSpeaker(speaker);
+    });
+    this.#speakers.set(room.id, detector);
+    room.on('closed', () => {
+      this.#cancelEmptyTimer(room.id);
+      detector.stop();
+      this.#speakers.delete(room.id);
+    });
     room.on('event', (event) => {
       const previous = this.#eventWrites.get(room.id) ?? Promise.resolve();
       const write = previous
@@ -383,6 +403,8 @@ export class ConferenceService {
     );
     await this.flushEvents();
     for (const roomId of [...this.#emptyTimers.keys()]) this.#cancelEmptyTimer(roomId);
+    for (const detector of this.#speakers.values()) detector.stop();
+    this.#speakers.clear();
     this.#live.clear();
   }
 
@@ -394,6 +416,7 @@ export class ConferenceService {
     clearTimeout(signaling?.graceTimer);
     this.#signaling.delete(participant.id);
     const room = this.#live.get(participant.roomId);
+    this.#speakers.get(participant.roomId)?.forget(participant.peer);
     room?.remove(participant, reason);
     if (room && room.participants.length === 0) this.#armEmptyTimer(room);
     this.observer.notify('participantLeft', participant.roomId, reason);

@@ -29,6 +29,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #participants = new Map<string, Participant>();
   /** What each participant publishes, as last announced to the others. */
   readonly #published = new Map<string, PublishedStream[]>();
+  #activeSpeaker: Participant | null = null;
   /** Joins admitted past the capacity check but not in the room yet (media and session being set up). */
   #reserved = 0;
 
@@ -82,6 +83,21 @@ export class Room extends TypedEmitter<RoomEvents> {
       );
     }
     this.#reserved++;
+  }
+
+  get activeSpeaker(): Participant | null {
+    return this.#activeSpeaker;
+  }
+
+  /** Records who speaks now (ACTIVE_SPEAKER_CHANGED), when it is someone else in the room. */
+  setActiveSpeaker(speaker: Participant): void {
+    if (speaker === this.#activeSpeaker || !this.#participants.has(speaker.id)) return;
+    this.#activeSpeaker = speaker;
+    this.record({
+      type: RoomEventType.ACTIVE_SPEAKER_CHANGED,
+      participantId: speaker.id,
+      participantName: speaker.name,
+    });
   }
 
   /** Joins being set up right now. */
@@ -140,6 +156,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     for (const stream of this.#published.get(participant.id) ?? []) this.#unpublish(participant, stream.id);
     this.#published.delete(participant.id);
     this.#participants.delete(participant.id);
+    if (this.#activeSpeaker === participant) this.#activeSpeaker = null;
     this.record({
       type: RoomEventType.PARTICIPANT_LEFT,
       participantId: participant.id,

@@ -87,7 +87,16 @@ export interface MediaPeer {
   close(): Promise<void>;
 }
 
+/** Finds who is speaking among the peers it follows (one per room). */
+export interface SpeakerDetector {
+  /** Follows the audio tracks the peer publishes now (call again when they change). */
+  follow(peer: MediaPeer): void;
+  forget(peer: MediaPeer): void;
+  stop(): void;
+}
+
 export interface MediaPeerFactory {
+  createSpeakerDetector(onChange: (peer: MediaPeer) => void): SpeakerDetector;
   /** Creates a peer from the client's first offer; the answer is `peer.answer`. */
   create(offer: string, options: { videoCodec: VideoCodec; listener: MediaPeerListener }): MediaPeer;
 }

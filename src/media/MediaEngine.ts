@@ -1,9 +1,10 @@
 import * as MediaServer from 'medooze-media-server';
-import type { MediaPeerFactory, MediaPeerListener } from '../conference/ports';
+import type { MediaPeer as MediaPeerPort, MediaPeerFactory, MediaPeerListener } from '../conference/ports';
 import type { VideoCodec } from '../conference/codecs';
 import { logger } from '../shared/logger';
 import { capabilitiesFor } from './capabilities';
 import { MediaPeer } from './MediaPeer';
+import { SpeakerDetector } from './SpeakerDetector';
 
 export interface MediaEngineOptions {
   /** The IPv4 address announced in ICE candidates (what peers send media to). */
@@ -58,6 +59,10 @@ export class MediaEngine implements MediaPeerFactory {
     const peer = new MediaPeer(manager, offer, options.listener);
     this.#peers.add(peer);
     return peer;
+  }
+
+  createSpeakerDetector(onChange: (peer: MediaPeerPort) => void): SpeakerDetector {
+    return new SpeakerDetector(onChange);
   }
 
   /** Peers not closed yet (leak checks). */

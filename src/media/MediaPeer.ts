@@ -120,6 +120,13 @@ export class MediaPeer implements MediaPeerPort {
     return [...this.#subscriptions.keys()];
   }
 
+  /** Audio tracks it publishes now (for active speaker detection). */
+  incomingAudioTracks(): IncomingStreamTrack[] {
+    return (this.#transport?.getIncomingStreams() ?? []).flatMap((stream) =>
+      this.#liveTracks(stream).filter((track) => track.getMedia() === 'audio'),
+    );
+  }
+
   stats(): PeerStats {
     const inbound: TrackStats[] = [];
     for (const stream of this.#transport?.getIncomingStreams() ?? []) {

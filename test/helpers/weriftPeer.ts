@@ -14,6 +14,7 @@ import {
   PictureLossIndication,
   RTCPeerConnection,
   RTCRtpCodecParameters,
+  RTCRtpHeaderExtensionParameters,
   RtcpPayloadSpecificFeedback,
   RtpHeader,
   RtpPacket,
@@ -58,6 +59,9 @@ const LOOPBACK = '127.0.0.1';
 /** Opus TOC 0xf8 (config 31: CELT fullband 20 ms, mono, one frame) + 0xff 0xfe: decodes to silence. */
 const OPUS_SILENCE = Buffer.from([0xf8, 0xff, 0xfe]);
 const AUDIO_INTERVAL_MS = 20;
+/** RFC 6464 audio level, which the SFU's active speaker detection reads. */
+const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+const AUDIO_LEVEL_EXTENSION_ID = 10;
 const AUDIO_TIMESTAMP_STEP = 960; // 20 ms at 48 kHz
 
 const VIDEO_FPS = 15;
@@ -106,6 +110,8 @@ export class TestPeer {
   private vp9PictureId = random16() & 0x7fff;
   /** Set by PLI/FIR and by the connection coming up: the next frame is a keyframe. */
   private keyframePending = true;
+  /** The audio level sent in every audio packet: -dBov, 0 (loudest) to 127 (silence). */
+  audioLevel = 127;
 
   constructor(options: TestPeerOptions = {}) {
     const publishAudio = options.publish?.audio ?? true;
@@ -148,7 +154,11 @@ export class TestPeer {
         video: this.videoCodec === 'VP9' ? [vp9, vp8] : [vp8],
       },
       headerExtensions: {
-        audio: [useSdesMid(), useAbsSendTime()],
+        audio: [
+          useSdesMid(),
+          useAbsSendTime(),
+          new RTCRtpHeaderExtensionParameters({ id: AUDIO_LEVEL_EXTENSION_ID, uri: AUDIO_LEVEL_URI }),
+        ],
         video: [useSdesMid(), useTransportWideCC(), useAbsSendTime()],
       },
       iceServers: [],
@@ -398,10 +408,24 @@ export class TestPeer {
       sequenceNumber: this.audioSeq,
       timestamp: this.audioTs,
       marker: false,
+      extension: true,
+      // -dBov, 0 (loudest) to 127 (silence); the voice-activity bit is set when not silent.
+      extensions: [
+        {
+          id: this.audioLevelExtensionId(),
+          payload: Buffer.from([(this.audioLevel < 127 ? 0x80 : 0) | this.audioLevel]),
+        },
+      ],
     });
     this.audioSeq = (this.audioSeq + 1) & 0xffff;
     this.audioTs = (this.audioTs + AUDIO_TIMESTAMP_STEP) >>> 0;
     send(sender, new RtpPacket(header, OPUS_SILENCE));
+  }
+
+  /** werift renumbers the extensions it offers: the id in force is the one in its local SDP. */
+  private audioLevelExtensionId(): number {
+    const match = new RegExp(`a=extmap:(\\d+) ${AUDIO_LEVEL_URI}`).exec(this.pc.localDescription?.sdp ?? '');
+    return match ? Number(match[1]) : AUDIO_LEVEL_EXTENSION_ID;
   }
 
   /** Drops our own pending offer (the polite peer yielding to the server's offer). */

@@ -29,6 +29,8 @@ export type RenegotiateInput = {
 };
 
 export type RoomEventType =
+  /** Someone else is speaking now; `participantId` names them. */
+  | 'ACTIVE_SPEAKER_CHANGED'
   /** A participant joined; `participantId` names it. */
   | 'PARTICIPANT_JOINED'
   /** A participant left, was removed or timed out; `reason` says which. */

@@ -64,6 +64,15 @@ export class RoomResolver {
     return conference.participantsOf(room.id).map(toParticipantType);
   }
 
+  @FieldResolver(() => ParticipantType, {
+    nullable: true,
+    description: 'Who speaks now (null until detected).',
+  })
+  activeSpeaker(@Ctx() { conference }: ApiContext, @Root() room: RoomType): ParticipantType | null {
+    const speaker = conference.activeSpeakerOf(room.id);
+    return speaker ? toParticipantType(speaker) : null;
+  }
+
   @FieldResolver(() => [SessionType], {
     description: 'Who was in the room and when, oldest first (history).',
   })

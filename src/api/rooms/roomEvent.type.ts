@@ -9,6 +9,7 @@ registerEnumType(RoomEventType, {
     PARTICIPANT_LEFT: { description: 'A participant left, was removed or timed out; `reason` says which.' },
     STREAM_PUBLISHED: { description: 'A participant started sending a stream; `streamId` names it.' },
     STREAM_UNPUBLISHED: { description: 'A stream stopped.' },
+    ACTIVE_SPEAKER_CHANGED: { description: 'Someone else is speaking now; `participantId` names them.' },
     TRACK_MUTED: { description: 'A publisher muted one of its tracks; `trackId` names it.' },
     TRACK_UNMUTED: { description: 'A publisher unmuted one of its tracks.' },
     ROOM_CLOSED: { description: 'The room closed. It is the last event of the room.' },
