@@ -47,6 +47,8 @@ export class ConferenceService {
   readonly #participants = new Map<string, Participant>();
   /** Per room, the promise of its last event write: events are stored one after another, in order. */
   readonly #eventWrites = new Map<string, Promise<void>>();
+  /** Per participant, the write of its session row (its end is written after it). */
+  readonly #sessionWrites = new Map<string, Promise<void>>();
   /** Per live room, its active speaker detection. */
   readonly #speakers = new Map<string, SpeakerDetector>();
   /** Per open room nobody is in, the timer that closes it. */
@@ -182,25 +184,19 @@ export class ConferenceService {
       room.release();
       throw error;
     }
-    try {
-      await this.sessionRepository.start({
-        id: participant.id,
-        roomId: room.id,
-        displayName: name,
-        joinedAt: participant.joinedAt,
-      });
-      // The room may have closed, or the server begun stopping, while the session was written.
-      room.assertOpen();
-      this.#assertRunning();
-    } catch (error) {
-      room.release();
-      participant.markLeft(LeaveReason.ROOM_CLOSED);
-      await participant.peer.close();
-      await this.sessionRepository
-        .end(participant.id, new Date(), LeaveReason.ROOM_CLOSED)
-        .catch(() => undefined);
-      throw error;
-    }
+    // The session row is history, not a condition of the call: it is written in the background
+    // (a join waits for no database write), and its end is written after it, in #leave.
+    this.#sessionWrites.set(
+      participant.id,
+      this.sessionRepository
+        .start({ id: participant.id, roomId: room.id, displayName: name, joinedAt: participant.joinedAt })
+        .catch((error: unknown) =>
+          logger.error(
+            { err: error, participantId: participant.id },
+            'could not record the start of a session',
+          ),
+        ),
+    );
     this.#participants.set(participant.id, participant);
     this.#cancelEmptyTimer(room.id);
     participant.on('negotiated', (seconds, offeredBy) =>
@@ -421,7 +417,10 @@ export class ConferenceService {
     if (room && room.participants.length === 0) this.#armEmptyTimer(room);
     this.observer.notify('participantLeft', participant.roomId, reason);
     await participant.peer.close();
-    await this.sessionRepository.end(participant.id, new Date(), reason).catch((error: unknown) => {
+    const leftAt = new Date();
+    await this.#sessionWrites.get(participant.id);
+    this.#sessionWrites.delete(participant.id);
+    await this.sessionRepository.end(participant.id, leftAt, reason).catch((error: unknown) => {
       logger.error({ err: error, participantId: participant.id }, 'could not record the end of a session');
     });
   }
