@@ -1,0 +1,332 @@
+/**
+ * The benchmark suite: every selected scenario against our server and the baseline, each in its
+ * own process on 127.0.0.1, in the same run. Results as JSON and Markdown under bench/results/.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { targetFor } from './lib/clients';
+import { gitInfo, machine, type MachineInfo, type Summary } from './lib/measure';
+import { ensureBuilt, projectRoot, startServer, type TargetKind } from './lib/servers';
+import { renderMarkdown } from './report';
+import {
+  apiScenario,
+  capacityScenario,
+  fanoutScenario,
+  joinScenario,
+  type ApiOptions,
+  type ApiResult,
+  type CapacityOptions,
+  type CapacityStepResult,
+  type FanoutOptions,
+  type FanoutSizeResult,
+  type JoinOptions,
+  type JoinResult,
+  type Log,
+} from './scenarios';
+
+export const SCENARIOS = ['join', 'fanout', 'capacity', 'api'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface SuiteOptions {
+  scenarios: ScenarioName[];
+  join: JoinOptions;
+  fanout: FanoutOptions;
+  capacity: CapacityOptions;
+  api: ApiOptions;
+  /** Where to write results (default bench/results); null writes nothing. */
+  outDir: string | null;
+  /** Skip compiling our server when dist/src/main.js exists. */
+  skipBuild: boolean;
+  /** Run our server from this checkout (built there: dist/src/main.js) instead of this one. */
+  oursRoot?: string;
+  command: string;
+}
+
+export const DEFAULT_OPTIONS: SuiteOptions = {
+  scenarios: [...SCENARIOS],
+  join: { joins: 60, concurrency: 20, roomSize: 4 },
+  fanout: { sizes: [10, 25, 50], repetitions: 3 },
+  capacity: {
+    steps: ['1x1', '1x10', '1x25', '1x50', '5x5', '8x8', '10x10', '12x12', '14x14', '17x17', '20x20'],
+    windowSeconds: 5,
+    maxLoss: 0.01,
+  },
+  api: { seconds: 3, clients: 4, rooms: 20, subscribers: 50, eventCycles: 20 },
+  outDir: null,
+  skipBuild: false,
+  command: 'npm run bench',
+};
+
+export interface Comparison {
+  scenario: ScenarioName;
+  metric: string;
+  unit: string;
+  /** Which direction is better for this metric. */
+  better: 'lower' | 'higher';
+  ours: number | null;
+  baseline: number | null;
+  /** ours / baseline; null when either is missing or the baseline is 0. */
+  ratio: number | null;
+}
+
+/** A target's result, or null when its run failed (`errors` says why). */
+export interface ScenarioRun<T> {
+  ours: T | null;
+  baseline: T | null;
+  errors: Partial<Record<TargetKind, string>>;
+}
+
+export interface SuiteResult {
+  version: 1;
+  startedAt: string;
+  durationSeconds: number;
+  command: string;
+  machine: MachineInfo;
+  git: { commit: string; dirty: boolean };
+  options: Omit<SuiteOptions, 'outDir' | 'skipBuild' | 'command' | 'oursRoot'>;
+  comparisons: Comparison[];
+  scenarios: {
+    join?: ScenarioRun<JoinResult>;
+    fanout?: ScenarioRun<FanoutSizeResult[]>;
+    capacity?: ScenarioRun<CapacityStepResult[]>;
+    api?: ScenarioRun<ApiResult>;
+  };
+  files?: { json: string; markdown: string };
+}
+
+const KINDS: TargetKind[] = ['ours', 'baseline'];
+
+let oursRoot: string | undefined;
+
+async function runOn<T>(
+  kind: TargetKind,
+  scenario: ScenarioName,
+  log: Log,
+  run: (target: ReturnType<typeof targetFor>) => Promise<T>,
+): Promise<T> {
+  const server = await startServer(kind, { oursRoot });
+  log(`${scenario}: ${kind} server pid ${server.pid} at ${server.url}`);
+  const target = targetFor(server);
+  try {
+    return await run(target);
+  } finally {
+    await target.closeAll();
+    await server.stop();
+  }
+}
+
+async function both<T>(
+  scenario: ScenarioName,
+  log: Log,
+  run: (target: ReturnType<typeof targetFor>) => Promise<T>,
+): Promise<ScenarioRun<T>> {
+  const results: ScenarioRun<T> = { ours: null, baseline: null, errors: {} };
+  for (const kind of KINDS) {
+    try {
+      results[kind] = await runOn(kind, scenario, log, run);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      results.errors[kind] = message;
+      log(`${scenario}: ${kind} FAILED: ${message}`);
+    }
+  }
+  return results;
+}
+
+export async function runSuite(
+  partial: Partial<SuiteOptions> = {},
+  log: Log = () => undefined,
+): Promise<SuiteResult> {
+  const options: SuiteOptions = { ...DEFAULT_OPTIONS, ...partial };
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  oursRoot = options.oursRoot;
+  log('building our server and the baseline');
+  await ensureBuilt({ skipBuild: options.skipBuild });
+  const result: SuiteResult = {
+    version: 1,
+    startedAt,
+    durationSeconds: 0,
+    command: options.command,
+    machine: machine(),
+    git: gitInfo(options.oursRoot ?? projectRoot()),
+    options: {
+      scenarios: options.scenarios,
+      join: options.join,
+      fanout: options.fanout,
+      capacity: options.capacity,
+      api: options.api,
+    },
+    comparisons: [],
+    scenarios: {},
+  };
+  for (const scenario of options.scenarios) {
+    const scenarioStarted = performance.now();
+    log(`scenario ${scenario}`);
+    if (scenario === 'join')
+      result.scenarios.join = await both(scenario, log, (t) => joinScenario(t, options.join, log));
+    if (scenario === 'fanout')
+      result.scenarios.fanout = await both(scenario, log, (t) => fanoutScenario(t, options.fanout, log));
+    if (scenario === 'capacity')
+      result.scenarios.capacity = await both(scenario, log, (t) =>
+        capacityScenario(t, options.capacity, log),
+      );
+    if (scenario === 'api')
+      result.scenarios.api = await both(scenario, log, (t) => apiScenario(t, options.api, log));
+    log(`scenario ${scenario} done in ${((performance.now() - scenarioStarted) / 1000).toFixed(1)} s`);
+  }
+  result.comparisons = compare(result);
+  result.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
+  if (options.outDir !== null) {
+    const dir = options.outDir ?? path.join(projectRoot(), 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const stamp = startedAt.replace(/[:.]/g, '-');
+    const json = path.join(dir, `bench-${stamp}.json`);
+    const markdown = path.join(dir, `bench-${stamp}.md`);
+    result.files = { json, markdown };
+    writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(markdown, renderMarkdown(result));
+    writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(path.join(dir, 'latest.md'), renderMarkdown(result));
+  }
+  return result;
+}
+
+function compare(result: SuiteResult): Comparison[] {
+  const rows: Comparison[] = [];
+  const add = (
+    scenario: ScenarioName,
+    metric: string,
+    unit: string,
+    better: 'lower' | 'higher',
+    ours: number | null | undefined,
+    baseline: number | null | undefined,
+  ): void => {
+    const o = ours ?? null;
+    const b = baseline ?? null;
+    const ratio = o !== null && b !== null && b !== 0 ? Math.round((o / b) * 100) / 100 : null;
+    rows.push({ scenario, metric, unit, better, ours: o, baseline: b, ratio });
+  };
+  const latency = (
+    scenario: ScenarioName,
+    name: string,
+    ours: Summary | undefined,
+    baseline: Summary | undefined,
+    keys: Array<keyof Summary>,
+  ): void => {
+    // An empty sample (every attempt failed) is no figure.
+    const value = (summary: Summary | undefined, key: keyof Summary): number | undefined =>
+      summary && summary.count > 0 ? summary[key] : undefined;
+    for (const key of keys)
+      add(scenario, `${name} ${key}`, 'ms', 'lower', value(ours, key), value(baseline, key));
+  };
+  const { join, fanout, capacity, api } = result.scenarios;
+  if (join) {
+    for (const mode of ['sequential', 'concurrent'] as const) {
+      const o = join.ours?.[mode];
+      const b = join.baseline?.[mode];
+      const label =
+        mode === 'sequential' ? 'join, sequential' : `join, ${result.options.join.concurrency} at a time`;
+      latency('join', `${label}: join -> answer`, o?.joinMs, b?.joinMs, ['p50', 'p95', 'p99']);
+      latency('join', `${label}: join -> first packet from each other`, o?.firstMediaMs, b?.firstMediaMs, [
+        'p50',
+        'p95',
+        'p99',
+      ]);
+      add('join', `${label}: failed joins`, 'count', 'lower', o?.errors, b?.errors);
+      add('join', `${label}: failed or timed-out leaves`, 'count', 'lower', o?.leaveErrors, b?.leaveErrors);
+    }
+  }
+  if (fanout) {
+    for (const size of result.options.fanout.sizes) {
+      const o = fanout.ours?.find((entry) => entry.size === size);
+      const b = fanout.baseline?.find((entry) => entry.size === size);
+      latency('fanout', `fan-out ${size}: join -> offer at every existing`, o?.offerMs, b?.offerMs, [
+        'p50',
+        'p95',
+        'max',
+      ]);
+      latency(
+        'fanout',
+        `fan-out ${size}: join -> newcomer's first packet`,
+        o?.firstPacketMs,
+        b?.firstPacketMs,
+        ['p50', 'p95', 'max'],
+      );
+    }
+  }
+  if (capacity) {
+    const steps = [...(capacity.ours ?? []), ...(capacity.baseline ?? [])]
+      .map((step) => step.step)
+      .filter((step, index, all) => all.indexOf(step) === index);
+    for (const step of steps) {
+      const o = capacity.ours?.find((entry) => entry.step === step);
+      const b = capacity.baseline?.find((entry) => entry.step === step);
+      const streams = o?.forwardedStreams ?? b?.forwardedStreams;
+      add(
+        'capacity',
+        `forwarding ${step} (${streams} streams): server CPU per stream, above idle`,
+        'ms CPU/s',
+        'lower',
+        o?.serverCpuMsPerStreamSecond,
+        b?.serverCpuMsPerStreamSecond,
+      );
+      add('capacity', `forwarding ${step}: loss`, '%', 'lower', o?.lossPercent, b?.lossPercent);
+      add('capacity', `forwarding ${step}: received`, 'Mbit/s', 'higher', o?.mbitPerSecond, b?.mbitPerSecond);
+      add(
+        'capacity',
+        `forwarding ${step}: RSS growth per participant`,
+        'MB',
+        'lower',
+        o?.rssPerParticipantMb,
+        b?.rssPerParticipantMb,
+      );
+    }
+    const last = (steps: CapacityStepResult[] | null): CapacityStepResult | undefined =>
+      steps ? ([...steps].reverse().find((step) => !step.stoppedBecause) ?? steps.at(-1)) : undefined;
+    add(
+      'capacity',
+      'idle server RSS (before any participant)',
+      'MB',
+      'lower',
+      capacity.ours?.[0]?.rssIdleMb,
+      capacity.baseline?.[0]?.rssIdleMb,
+    );
+    add(
+      'capacity',
+      'idle server CPU',
+      '% of a core',
+      'lower',
+      capacity.ours?.[0]?.serverIdleCpuPercent,
+      capacity.baseline?.[0]?.serverIdleCpuPercent,
+    );
+    add(
+      'capacity',
+      'largest step within limits: forwarded streams',
+      'streams',
+      'higher',
+      last(capacity.ours)?.forwardedStreams,
+      last(capacity.baseline)?.forwardedStreams,
+    );
+  }
+  if (api) {
+    add(
+      'api',
+      `rooms queries per second (${result.options.api.clients} keep-alive clients)`,
+      'req/s',
+      'higher',
+      api.ours?.roomsQueriesPerSecond,
+      api.baseline?.roomsQueriesPerSecond,
+    );
+    latency('api', 'rooms query', api.ours?.roomsQueryMs, api.baseline?.roomsQueryMs, ['p50', 'p99']);
+    add(
+      'api',
+      `room events delivered per second (${result.options.api.subscribers} subscribers)`,
+      'events/s',
+      'higher',
+      api.ours?.eventDeliveriesPerSecond,
+      api.baseline?.eventDeliveriesPerSecond,
+    );
+  }
+  return rows;
+}
