@@ -9,6 +9,7 @@ import type {
 } from '../conference/ports';
 import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { checkRemoteDescription } from './offerChecks';
 
 type SDPManager = ReturnType<MediaServer.Endpoint['createSDPManager']>;
 type Transport = MediaServer.Transport;
@@ -51,6 +52,7 @@ function stopQuietly(object: { stop(): unknown }): void {
 }
 
 function invalidSdp(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
   const reason = error instanceof Error ? error.message : String(error);
   return new DomainError(ErrorCode.INVALID_SDP, `The SDP could not be used: ${reason.slice(0, 200)}`);
 }
@@ -90,6 +92,7 @@ export class MediaPeer implements MediaPeerPort {
       }),
     );
     try {
+      checkRemoteDescription(offer);
       manager.processRemoteDescription(offer);
       this.answer = manager.createLocalDescription();
     } catch (error) {
@@ -244,6 +247,8 @@ export class MediaPeer implements MediaPeerPort {
   }
 
   #apply(sdp: string): void {
+    // Checked first: medooze changes its state before it finds out an SDP is unusable.
+    checkRemoteDescription(sdp);
     try {
       this.#manager.processRemoteDescription(sdp);
     } catch (error) {
