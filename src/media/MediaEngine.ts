@@ -56,7 +56,7 @@ export class MediaEngine implements MediaPeerFactory {
 
   create(offer: string, options: { videoCodec: VideoCodec; listener: MediaPeerListener }): MediaPeer {
     const manager = this.endpoint.createSDPManager('unified-plan', capabilitiesFor(options.videoCodec));
-    const peer = new MediaPeer(manager, offer, options.listener);
+    const peer = new MediaPeer(manager, offer, options.listener, (closed) => this.#peers.delete(closed));
     this.#peers.add(peer);
     return peer;
   }
@@ -67,8 +67,7 @@ export class MediaEngine implements MediaPeerFactory {
 
   /** Peers not closed yet (leak checks). */
   openPeers(): MediaPeer[] {
-    for (const peer of this.#peers) if (peer.closed) this.#peers.delete(peer);
-    return [...this.#peers];
+    return [...this.#peers].filter((peer) => !peer.closed);
   }
 
   /** Native objects still alive in medooze itself, for leak checks: transports and their streams. */

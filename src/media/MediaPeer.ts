@@ -79,6 +79,8 @@ export class MediaPeer implements MediaPeerPort {
     manager: SDPManager,
     offer: string,
     private readonly listener: MediaPeerListener,
+    /** Called once, when the peer has released its native objects. */
+    private readonly onClosed: (peer: MediaPeer) => void = () => undefined,
   ) {
     this.#manager = manager;
     manager.on(
@@ -242,6 +244,7 @@ export class MediaPeer implements MediaPeerPort {
       await new Promise((resolve) => setTimeout(resolve, 5));
       this.#stopManager();
       this.#published = [];
+      this.onClosed(this);
     })();
     return this.#closing;
   }
