@@ -45,6 +45,7 @@ export async function startApp(
         autoCreateRooms: config.rooms.autoCreate,
         defaultMaxParticipants: config.rooms.defaultMaxParticipants,
         emptyRoomTimeoutMs: config.rooms.emptyTimeoutMs,
+        maxRooms: config.rooms.max,
         negotiationGraceMs: config.negotiationGraceMs,
       },
     );
@@ -66,6 +67,7 @@ export async function startApp(
       health,
       clientDir: path.join(projectRoot, 'dist', 'client'),
       queryLimits: config.queryLimits,
+      joinsPerSecondPerAddress: config.joinsPerSecondPerAddress,
     });
     const address = await api.listen(config.host, config.port);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -49,6 +49,8 @@ const schema = z
       .default(16),
     GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
     GRAPHQL_MAX_COST: z.coerce.number().int().min(10).max(1_000_000).default(5000),
+    ROOMS_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+    JOINS_PER_SECOND_PER_ADDRESS: z.coerce.number().min(0).max(100_000).default(20),
     ROOM_EMPTY_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
     NEGOTIATION_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
   })
@@ -83,7 +85,9 @@ export interface Config {
   database: { kind: 'postgresql'; url: string } | { kind: 'embedded'; dataDir: string };
   logLevel: (typeof LOG_LEVELS)[number];
   media: { announcedIp: string; portRange?: { min: number; max: number } };
-  rooms: { autoCreate: boolean; defaultMaxParticipants: number; emptyTimeoutMs: number };
+  rooms: { autoCreate: boolean; defaultMaxParticipants: number; emptyTimeoutMs: number; max: number };
+  /** Joins one client address may make per second (0: no limit). */
+  joinsPerSecondPerAddress: number;
   negotiationGraceMs: number;
   queryLimits: { maxDepth: number; maxCost: number };
 }
@@ -125,7 +129,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       autoCreate: e.ROOM_AUTO_CREATE,
       defaultMaxParticipants: e.ROOM_DEFAULT_MAX_PARTICIPANTS,
       emptyTimeoutMs: e.ROOM_EMPTY_TIMEOUT_MS,
+      max: e.ROOMS_MAX,
     },
+    joinsPerSecondPerAddress: e.JOINS_PER_SECOND_PER_ADDRESS,
     negotiationGraceMs: e.NEGOTIATION_GRACE_MS,
     queryLimits: { maxDepth: e.GRAPHQL_MAX_DEPTH, maxCost: e.GRAPHQL_MAX_COST },
   };

@@ -77,6 +77,7 @@ export async function startServer(
       LOG_LEVEL: kind === 'ours' ? 'info' : 'warn',
       // Benchmark rooms are bigger than the default cap of 16.
       ROOM_DEFAULT_MAX_PARTICIPANTS: '1000',
+      JOINS_PER_SECOND_PER_ADDRESS: '0',
       JEST_WORKER_ID: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

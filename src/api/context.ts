@@ -1,10 +1,14 @@
 import type { ConferenceService } from '../conference/ConferenceService';
+import type { RateLimiter } from './RateLimiter';
 
 /** What every resolver gets: the use cases and the caller's credentials, never the database or medooze. */
 export interface ApiContext {
   conference: ConferenceService;
   /** The bearer token: `Authorization` on HTTP, `connectionParams.authorization` on graphql-ws. */
   token?: string;
+  /** The caller's IP address, for per-address limits. */
+  clientAddress: string;
+  joinLimiter: RateLimiter;
 }
 
 /** Reads "Bearer <token>" (the scheme is case-insensitive); anything else counts as no token. */

@@ -15,6 +15,7 @@ import { logger } from '../shared/logger';
 import { type ApiContext, bearerToken } from './context';
 import { formatError, formatErrors } from './errors';
 import { queryLimitRules, type QueryLimits } from './limits';
+import { RateLimiter } from './RateLimiter';
 import { Metrics } from './metrics';
 import { buildApiSchema } from './schema';
 
@@ -31,6 +32,8 @@ export interface ApiServerOptions {
   clientDir: string;
   /** Largest accepted request body, e.g. '1mb'. */
   bodyLimit?: string;
+  /** Joins one client address may make per second (0: no limit). */
+  joinsPerSecondPerAddress?: number;
   /** Deepest and costliest operation accepted (graphql-armor's depth and cost rules). */
   queryLimits?: QueryLimits;
 }
@@ -42,6 +45,7 @@ export class ApiServer {
   readonly #apollo: ApolloServer<ApiContext>;
   readonly #wsDisposable: { dispose: () => void | Promise<void> };
   readonly #metrics: Metrics;
+  readonly #joinLimiter: RateLimiter;
   #started = false;
   #closing: Promise<void> | undefined;
 
@@ -56,9 +60,16 @@ export class ApiServer {
     };
     this.#http = createServer();
     this.#ws = new WebSocketServer({ server: this.#http, path: '/graphql', maxPayload: 1024 * 1024 });
-    const context = (ctx: { connectionParams?: Readonly<Record<string, unknown>> }): ApiContext => ({
+    const joinLimiter = new RateLimiter(options.joinsPerSecondPerAddress ?? 20, 'joins');
+    this.#joinLimiter = joinLimiter;
+    const context = (ctx: {
+      connectionParams?: Readonly<Record<string, unknown>>;
+      extra: { request: { socket: { remoteAddress?: string } } };
+    }): ApiContext => ({
       conference: options.conference,
       token: bearerToken(ctx.connectionParams?.authorization),
+      clientAddress: ctx.extra.request.socket.remoteAddress ?? 'unknown',
+      joinLimiter,
     });
     this.#wsDisposable = useServer<Record<string, unknown>>(
       {
@@ -114,6 +125,8 @@ export class ApiServer {
         context: async ({ req }) => ({
           conference: this.options.conference,
           token: bearerToken(req.headers.authorization),
+          clientAddress: req.socket.remoteAddress ?? 'unknown',
+          joinLimiter: this.#joinLimiter,
         }),
       }),
     );

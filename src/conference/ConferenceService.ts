@@ -28,6 +28,8 @@ export interface ConferenceOptions {
   /** Whether joining an unknown room id creates it (the embedded default does). */
   autoCreateRooms: boolean;
   defaultMaxParticipants: number;
+  /** Open rooms this server keeps at most (TOO_MANY_ROOMS past it). */
+  maxRooms: number;
   /** An open room nobody is in closes after this long (0: never). */
   emptyRoomTimeoutMs: number;
   /** How long a participant may go without a `negotiation` subscriber before it counts as gone. */
@@ -77,6 +79,12 @@ export class ConferenceService {
   async createRoom(input: RoomInput): Promise<RoomRecord> {
     this.#assertRunning();
     const valid = validateRoomInput(input);
+    if ((await this.roomRepository.countOpen()) >= this.options.maxRooms) {
+      throw new DomainError(
+        ErrorCode.TOO_MANY_ROOMS,
+        `This server keeps at most ${this.options.maxRooms} open rooms.`,
+      );
+    }
     const record = await this.roomRepository.create({
       id: valid.id ?? randomUUID(),
       name: valid.name ?? valid.id ?? 'Room',
@@ -107,9 +115,14 @@ export class ConferenceService {
 
   async closeRoom(id: string): Promise<RoomRecord> {
     const room = await this.#openRoom(id);
+    room.beginClosing();
     const at = new Date();
-    await this.roomRepository.markClosed(id, at);
-    // Joins still setting up see the room closed when they resume, and undo themselves.
+    try {
+      await this.roomRepository.markClosed(id, at);
+    } catch (error) {
+      room.abortClosing();
+      throw error;
+    }
     await Promise.all(
       room.participants.map((participant) => this.#leave(participant, LeaveReason.ROOM_CLOSED)),
     );
@@ -180,8 +193,10 @@ export class ConferenceService {
           },
         }),
       );
+      room.assertStreamIdsFree(participant.peer.publishedStreams());
     } catch (error) {
       room.release();
+      if (participant.hasPeer) await participant.peer.close();
       throw error;
     }
     // The session row is history, not a condition of the call: it is written in the background

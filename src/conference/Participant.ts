@@ -58,6 +58,10 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     super();
   }
 
+  get hasPeer(): boolean {
+    return this.#peer !== undefined;
+  }
+
   get peer(): MediaPeer {
     if (!this.#peer) throw new Error('participant has no media peer yet');
     return this.#peer;

@@ -30,6 +30,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** What each participant publishes, as last announced to the others. */
   readonly #published = new Map<string, PublishedStream[]>();
   #activeSpeaker: Participant | null = null;
+  #closing = false;
   /** Joins admitted past the capacity check but not in the room yet (media and session being set up). */
   #reserved = 0;
 
@@ -109,6 +110,28 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#reserved = Math.max(0, this.#reserved - 1);
   }
 
+  /**
+   * Stream ids name streams for every receiver, so one id belongs to one publisher in a room:
+   * INVALID_SDP for a joiner whose offer reuses an id someone here already publishes.
+   */
+  assertStreamIdsFree(streams: PublishedStream[]): void {
+    for (const stream of streams) {
+      if (this.#publisherOf(stream.id)) {
+        throw new DomainError(
+          ErrorCode.INVALID_SDP,
+          `Stream id "${stream.id}" is already published in this room.`,
+        );
+      }
+    }
+  }
+
+  #publisherOf(streamId: string): string | undefined {
+    for (const [participantId, streams] of this.#published) {
+      if (streams.some((stream) => stream.id === streamId)) return participantId;
+    }
+    return undefined;
+  }
+
   /** Turns a reservation into a member: it receives everyone's streams and everyone receives its own. */
   admit(joiner: Participant): void {
     this.release();
@@ -132,6 +155,11 @@ export class Room extends TypedEmitter<RoomEvents> {
   updatePublished(publisher: Participant, streams: PublishedStream[]): void {
     const before = this.#published.get(publisher.id);
     if (!before || this.closed) return;
+    // A stream id someone else already publishes is not forwarded (it would be ambiguous for receivers).
+    streams = streams.filter((stream) => {
+      const owner = this.#publisherOf(stream.id);
+      return owner === undefined || owner === publisher.id;
+    });
     const beforeIds = new Set(before.map((stream) => stream.id));
     const afterIds = new Set(streams.map((stream) => stream.id));
     this.#published.set(publisher.id, streams);
@@ -203,7 +231,22 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   assertOpen(): void {
-    if (this.closed) throw new DomainError(ErrorCode.ROOM_CLOSED, `Room "${this.id}" is closed.`);
+    if (this.closed || this.#closing)
+      throw new DomainError(ErrorCode.ROOM_CLOSED, `Room "${this.id}" is closed.`);
+  }
+
+  /**
+   * Shuts the door before the slow part of closing (database, removing everyone): from now on joins
+   * fail with ROOM_CLOSED, so nobody gets in between the last removal and `close()`.
+   */
+  beginClosing(): void {
+    this.assertOpen();
+    this.#closing = true;
+  }
+
+  /** Reopens the door when closing failed (e.g. the database was unreachable). */
+  abortClosing(): void {
+    this.#closing = false;
   }
 
   /** Closes the room (its participants must have been removed first): idempotent. */

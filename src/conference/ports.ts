@@ -12,6 +12,7 @@ export interface RoomRepository {
   findById(id: string): Promise<RoomRecord | null>;
   /** Open rooms, oldest first. Throws DomainError BAD_USER_INPUT for a cursor it did not issue. */
   listOpen(page: PageRequest): Promise<Page<RoomRecord>>;
+  countOpen(): Promise<number>;
   markClosed(id: string, closedAt: Date): Promise<void>;
 }
 

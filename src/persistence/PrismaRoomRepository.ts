@@ -74,6 +74,10 @@ export class PrismaRoomRepository implements RoomRepository {
     };
   }
 
+  countOpen(): Promise<number> {
+    return this.prisma.room.count({ where: { closedAt: null } });
+  }
+
   async markClosed(id: string, closedAt: Date): Promise<void> {
     await this.prisma.room.updateMany({ where: { id, closedAt: null }, data: { closedAt } });
   }

@@ -135,4 +135,36 @@ describe('room lifecycle', () => {
     });
     expect(sessions.map((session) => session.leaveReason)).toEqual(['LEFT']);
   });
+  test('limits: TOO_MANY_ROOMS past ROOMS_MAX, RATE_LIMITED past JOINS_PER_SECOND_PER_ADDRESS, then joins again', async () => {
+    const limited = await startTestServer({ env: { ROOMS_MAX: '2', JOINS_PER_SECOND_PER_ADDRESS: '3' } });
+    cleanup.push(() => limited.dispose());
+    const create = (id: string) => limited.gql(`mutation { createRoom(input: { id: "${id}" }) { id } }`);
+    expect((await create('one')).errors).toBeUndefined();
+    expect((await create('two')).errors).toBeUndefined();
+    expect((await create('three')).errors?.[0]?.extensions?.code).toBe('TOO_MANY_ROOMS');
+
+    const offers = new Map<string, string>();
+    for (const name of ['a', 'b', 'c', 'd', 'e']) {
+      const peer = new TestPeer();
+      cleanup.push(() => peer.close());
+      offers.set(name, await peer.createOffer());
+    }
+    const join = (name: string, offer = offers.get(name)) =>
+      limited.gql(`mutation ($input: JoinInput!) { join(input: $input) { token } }`, {
+        input: { roomId: 'one', name, offer },
+      });
+    const burst = await Promise.all(['a', 'b', 'c', 'd'].map((name) => join(name)));
+    const codes = burst.map((response) => response.errors?.[0]?.extensions?.code ?? 'JOINED');
+    expect(codes.sort()).toEqual(['JOINED', 'JOINED', 'JOINED', 'RATE_LIMITED']);
+    const refused = burst.find((response) => response.errors)!;
+    expect(refused.errors![0]!.extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfterMs: expect.any(Number),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await join('e')).errors).toBeUndefined();
+    // A stream id someone in the room already publishes (a copied offer) is refused, not forwarded twice.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await join('copycat', offers.get('e'))).errors?.[0]?.extensions?.code).toBe('INVALID_SDP');
+  });
 });

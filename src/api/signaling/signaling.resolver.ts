@@ -20,12 +20,14 @@ import {
 export class SignalingResolver {
   @Mutation(() => JoinPayload, {
     description:
-      'Joins a room with an SDP offer. Fails with ROOM_FULL, ROOM_CLOSED, ROOM_NOT_FOUND, INVALID_SDP, BAD_USER_INPUT.',
+      'Joins a room with an SDP offer. Fails with ROOM_FULL, ROOM_CLOSED, ROOM_NOT_FOUND, INVALID_SDP, BAD_USER_INPUT, ' +
+      'RATE_LIMITED (too many joins from one address) and TOO_MANY_ROOMS.',
   })
   async join(
-    @Ctx() { conference }: ApiContext,
+    @Ctx() { conference, joinLimiter, clientAddress }: ApiContext,
     @Arg('input', () => JoinInput) input: JoinInput,
   ): Promise<JoinPayload> {
+    joinLimiter.take(clientAddress);
     const { participant, answer, token } = await conference.join(input);
     return { participant: toParticipantType(participant), answer, token };
   }
