@@ -79,10 +79,6 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     return this.#leftReason;
   }
 
-  get revision(): number {
-    return this.#revision;
-  }
-
   /** The server offer awaiting an answer, if any. */
   get pendingOffer(): Offer | null {
     return this.#pending;

@@ -51,15 +51,6 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this.#closedAt !== null;
   }
 
-  get closedAt(): Date | null {
-    return this.#closedAt;
-  }
-
-  /** The sequence number of the latest event (0 before the first). */
-  get lastSequence(): number {
-    return this.#sequence;
-  }
-
   get participants(): Participant[] {
     return [...this.#participants.values()];
   }

@@ -112,11 +112,6 @@ export class MediaPeer implements MediaPeerPort {
     return this.#closed;
   }
 
-  /** The medooze transport, for tests that assert on native objects. */
-  get transport(): Transport | undefined {
-    return this.#transport;
-  }
-
   publishedStreams(): PublishedStream[] {
     return this.#published;
   }

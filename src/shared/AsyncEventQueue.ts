@@ -18,10 +18,6 @@ export class AsyncEventQueue<T> implements AsyncIterableIterator<T> {
     this.#onClose = onClose;
   }
 
-  get closed(): boolean {
-    return this.#done;
-  }
-
   push(value: T): void {
     if (this.#done) return;
     const waiter = this.#waiters.shift();

@@ -18,11 +18,6 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }> {
     return () => this.off(event, listener);
   }
 
-  once<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): () => void {
-    this.#emitter.once(event, listener as (...args: unknown[]) => void);
-    return () => this.off(event, listener);
-  }
-
   off<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): void {
     this.#emitter.off(event, listener as (...args: unknown[]) => void);
   }
@@ -39,9 +34,5 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }> {
 
   protected removeAllListeners(): void {
     this.#emitter.removeAllListeners();
-  }
-
-  listenerCount<K extends keyof Events & string>(event: K): number {
-    return this.#emitter.listenerCount(event);
   }
 }
