@@ -36,6 +36,7 @@ export default tseslint.config(
   restrict(['src/persistence/**/*.ts'], [medooze, graphql]),
   restrict(['src/api/**/*.ts'], [medooze, prisma]),
   restrict(['src/shared/**/*.ts'], [medooze, prisma, graphql]),
+  restrict(['src/access/**/*.ts'], [medooze, prisma, graphql]),
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: {

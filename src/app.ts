@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { AccessTokens } from './access/AccessTokens';
 import { ApiServer, type HealthReport } from './api/server';
 import type { Config } from './config';
 import { ConferenceService } from './conference/ConferenceService';
@@ -68,6 +69,10 @@ export async function startApp(
       clientDir: path.join(projectRoot, 'dist', 'client'),
       queryLimits: config.queryLimits,
       joinsPerSecondPerAddress: config.joinsPerSecondPerAddress,
+      tokens:
+        config.access.mode === 'secured'
+          ? new AccessTokens(config.access.apiKey, config.access.apiSecret)
+          : undefined,
     });
     const address = await api.listen(config.host, config.port);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

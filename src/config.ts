@@ -53,8 +53,28 @@ const schema = z
     JOINS_PER_SECOND_PER_ADDRESS: z.coerce.number().min(0).max(100_000).default(20),
     ROOM_EMPTY_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
     NEGOTIATION_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
+    ACCESS_MODE: z.enum(['open', 'secured'], { error: 'ACCESS_MODE must be open or secured' }).optional(),
+    API_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,64}$/, 'API_KEY must be 3 to 64 letters, digits, "_", "-" or "."')
+      .optional(),
+    API_SECRET: z.string().min(32, 'API_SECRET must be at least 32 characters').optional(),
+    QUALITY_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+    QUALITY_RETENTION_HOURS: z.coerce
+      .number()
+      .min(0)
+      .max(24 * 366)
+      .default(24 * 7),
   })
   .superRefine((env, ctx) => {
+    const secured = env.ACCESS_MODE === 'secured' || (env.ACCESS_MODE === undefined && env.API_SECRET);
+    if (secured && (!env.API_KEY || !env.API_SECRET)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.API_KEY ? 'API_SECRET' : 'API_KEY'],
+        message: 'Secured mode needs both API_KEY and API_SECRET',
+      });
+    }
     const { MEDIA_PORT_MIN: min, MEDIA_PORT_MAX: max } = env;
     if ((min === undefined) !== (max === undefined)) {
       ctx.addIssue({
@@ -90,6 +110,13 @@ export interface Config {
   joinsPerSecondPerAddress: number;
   negotiationGraceMs: number;
   queryLimits: { maxDepth: number; maxCost: number };
+  /**
+   * open: anyone may create and join rooms (local use). secured: join tokens and admin tokens signed
+   * with the API secret; the default whenever API_SECRET is set.
+   */
+  access: { mode: 'open' } | { mode: 'secured'; apiKey: string; apiSecret: string };
+  /** How often each participant's call quality is stored (0: never), and for how long. */
+  quality: { sampleIntervalMs: number; retentionMs: number };
 }
 
 export class ConfigError extends Error {
@@ -106,7 +133,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const sentences = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
       const got = defined[name];
-      return `${issue.message}${got !== undefined ? ` (got "${got}")` : ''}.`;
+      // A secret is never echoed, not even a wrong one: error output ends up in logs.
+      const shown = got !== undefined && !name.includes('SECRET');
+      return `${issue.message}${shown ? ` (got "${got}")` : ''}.`;
     });
     throw new ConfigError(`Invalid configuration: ${sentences.join(' ')}`);
   }
@@ -134,5 +163,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     joinsPerSecondPerAddress: e.JOINS_PER_SECOND_PER_ADDRESS,
     negotiationGraceMs: e.NEGOTIATION_GRACE_MS,
     queryLimits: { maxDepth: e.GRAPHQL_MAX_DEPTH, maxCost: e.GRAPHQL_MAX_COST },
+    access:
+      e.ACCESS_MODE === 'open' || !e.API_KEY || !e.API_SECRET
+        ? { mode: 'open' }
+        : { mode: 'secured', apiKey: e.API_KEY, apiSecret: e.API_SECRET },
+    quality: {
+      sampleIntervalMs: e.QUALITY_SAMPLE_INTERVAL_MS,
+      retentionMs: Math.round(e.QUALITY_RETENTION_HOURS * 3_600_000),
+    },
   };
 }

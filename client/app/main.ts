@@ -249,9 +249,69 @@ function addTile(key: string, tile: HTMLElement): void {
 }
 
 function removeTile(key: string): void {
-  tiles.get(key)?.remove();
+  const tile = tiles.get(key);
+  if (tile) tileObserver?.unobserve(tile);
+  tile?.remove();
   tiles.delete(key);
   layoutGrid();
+}
+
+// ---------- layers: a small tile asks for a small simulcast layer ----------
+
+/** Streams whose layer was chosen by hand (sfu.setPreferredLayer): the tile size no longer decides. */
+const manualLayers = new Set<string>();
+/** Spatial layer last asked for per stream (absent: automatic, the server's default). */
+const askedLayers = new Map<string, number | null>();
+const layerTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+/**
+ * The smallest layer that still fills a tile this many device pixels wide, for a camera sent as
+ * 1/4, 1/2 and full resolution of 1280x720; null (the server picks by bandwidth) for large tiles.
+ */
+function layerForWidth(pixels: number): number | null {
+  if (pixels <= 320) return 0;
+  if (pixels <= 640) return 1;
+  return null;
+}
+
+function askLayer(streamId: string): void {
+  layerTimers.delete(streamId);
+  const tile = tiles.get(streamId);
+  const client = session?.client;
+  if (!tile || !client || manualLayers.has(streamId)) return;
+  const spatial = layerForWidth(tile.getBoundingClientRect().width * devicePixelRatio);
+  if ((askedLayers.get(streamId) ?? null) === spatial) return;
+  askedLayers.set(streamId, spatial);
+  client
+    .setPreferredLayer(streamId, spatial, null)
+    .catch((error: unknown) => console.warn('could not choose a layer', error));
+}
+
+const tileObserver =
+  typeof ResizeObserver === 'undefined'
+    ? null
+    : new ResizeObserver((entries) => {
+        for (const entry of entries) {
+          const streamId = (entry.target as HTMLElement).dataset.streamId;
+          if (!streamId || layerTimers.has(streamId)) continue;
+          // Resizes come in bursts (window drags, tiles joining): ask once they settle.
+          layerTimers.set(
+            streamId,
+            setTimeout(() => askLayer(streamId), 300),
+          );
+        }
+      });
+
+/** Pins a received stream's layer by hand (null, null: automatic again); tile sizes stop deciding it. */
+async function setPreferredLayer(
+  streamId: string,
+  spatial: number | null,
+  temporal: number | null = null,
+): Promise<void> {
+  if (spatial === null && temporal === null) manualLayers.delete(streamId);
+  else manualLayers.add(streamId);
+  askedLayers.delete(streamId);
+  await session?.client.setPreferredLayer(streamId, spatial, temporal);
 }
 
 function renderPeople(client: ConferenceClient, me: string): void {
@@ -312,6 +372,7 @@ async function connectClient(s: Omit<Session, 'client'>): Promise<ConferenceClie
     tile.dataset.participantId = remote.participant.id;
     tile.dataset.streamId = remote.id;
     addTile(remote.id, tile);
+    tileObserver?.observe(tile);
   });
   client.on('streamRemoved', (remote) => removeTile(remote.id));
   client.on('activeSpeaker', (speaker) => {
@@ -337,7 +398,10 @@ async function connectClient(s: Omit<Session, 'client'>): Promise<ConferenceClie
       void rejoin();
     }
   });
-  await client.join(s.roomId, s.name, s.local);
+  // A new client starts with the server choosing every layer.
+  askedLayers.clear();
+  // Simulcast when the room allows it (VP8 and Room.simulcast): three encodings of the camera.
+  await client.join(s.roomId, s.name, s.local, { simulcast: 'auto' });
   renderPeople(client, s.name);
   return client;
 }
@@ -539,19 +603,27 @@ interface StreamStats {
   participantName: string;
   framesDecoded: number;
   audioPacketsReceived: number;
+  /** Size of the last decoded video frame (0 before the first). */
+  frameWidth: number;
+  frameHeight: number;
 }
 
-/** Per remote stream: video frames decoded and audio packets received (from getStats()). */
+/** Per remote stream: video frames decoded and their size, audio packets received (from getStats()). */
 async function streamStats(): Promise<StreamStats[]> {
   const client = session?.client;
   if (!client?.peerConnection) return [];
-  const byTrack = new Map<string, { framesDecoded?: number; packetsReceived?: number; kind?: string }>();
+  const byTrack = new Map<
+    string,
+    { framesDecoded?: number; packetsReceived?: number; frameWidth?: number; frameHeight?: number }
+  >();
   (await client.getStats()).forEach(
     (report: {
       type: string;
       trackIdentifier?: string;
       framesDecoded?: number;
       packetsReceived?: number;
+      frameWidth?: number;
+      frameHeight?: number;
     }) => {
       if (report.type === 'inbound-rtp' && report.trackIdentifier)
         byTrack.set(report.trackIdentifier, report);
@@ -560,11 +632,16 @@ async function streamStats(): Promise<StreamStats[]> {
   return client.remoteStreams.map((remote) => {
     let framesDecoded = 0;
     let audioPacketsReceived = 0;
+    let frameWidth = 0;
+    let frameHeight = 0;
     for (const track of remote.stream.getTracks()) {
       const stats = byTrack.get(track.id);
       if (!stats) continue;
-      if (track.kind === 'video') framesDecoded += stats.framesDecoded ?? 0;
-      else audioPacketsReceived += stats.packetsReceived ?? 0;
+      if (track.kind === 'video') {
+        framesDecoded += stats.framesDecoded ?? 0;
+        frameWidth = Math.max(frameWidth, stats.frameWidth ?? 0);
+        frameHeight = Math.max(frameHeight, stats.frameHeight ?? 0);
+      } else audioPacketsReceived += stats.packetsReceived ?? 0;
     }
     return {
       streamId: remote.id,
@@ -572,6 +649,8 @@ async function streamStats(): Promise<StreamStats[]> {
       participantName: remote.participant.name,
       framesDecoded,
       audioPacketsReceived,
+      frameWidth,
+      frameHeight,
     };
   });
 }
@@ -585,6 +664,7 @@ Object.assign(window, {
       return session?.client.peerConnection;
     },
     streamStats,
+    setPreferredLayer,
     /** State changes seen so far (for tests). */
     states,
   },

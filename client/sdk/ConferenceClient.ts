@@ -1,20 +1,27 @@
 import type { Client } from 'graphql-ws';
 import { Emitter } from './emitter';
-import { ConferenceError } from './errors';
-import type { RoomEventsSubscription, RoomQuery } from './generated/graphql';
+import { ConferenceError, errorCode } from './errors';
+import type { JoinMutation, RoomEventsSubscription, RoomQuery } from './generated/graphql';
 import { Negotiator, type NegotiationPeer } from './Negotiator';
 import {
   AnswerDocument,
   JoinDocument,
+  KickParticipantDocument,
   LeaveDocument,
+  MuteTrackDocument,
   NegotiationDocument,
   PingDocument,
   RenegotiateDocument,
   RoomDocument,
   RoomEventsDocument,
+  RoomSettingsDocument,
+  SetPreferredLayerDocument,
   SetTrackMutedDocument,
 } from './operations';
 import { Transport, type TransportOptions } from './transport';
+
+/** What you may do in the room (from your join token; everything on an open server). */
+export type Grants = JoinMutation['join']['participant']['grants'];
 
 /** Someone in the room (never yourself). */
 export interface ParticipantInfo {
@@ -45,6 +52,8 @@ export interface ConferenceEvents {
   activeSpeaker: [participant: ParticipantInfo | null];
   /** Another participant muted or unmuted one of its tracks (`streamId` is its `RemoteStream.id`). */
   trackMuted: [change: { participant: ParticipantInfo; streamId: string; trackId: string; muted: boolean }];
+  /** A moderator muted one of your tracks: it is disabled; `setTrackMuted(track, false)` unmutes it. */
+  mutedByModerator: [track: MediaStreamTrack];
   connectionState: [state: ConnectionState, previous: ConnectionState];
   /** Something failed that the client could not handle by itself. */
   error: [error: ConferenceError];
@@ -57,6 +66,28 @@ export interface ConferenceClientOptions extends TransportOptions {
   rtcConfiguration?: RTCConfiguration;
   /** Longest wait for ICE gathering before an SDP is sent anyway (ms, default 3000). */
   iceGatheringTimeoutMs?: number;
+}
+
+/**
+ * The camera's encodings with simulcast: quarter, half and full resolution. The server forwards to
+ * each subscriber the one that fits its bandwidth, or the one it asked for (setPreferredLayer).
+ */
+const SIMULCAST_ENCODINGS: RTCRtpEncodingParameters[] = [
+  { rid: 'q', scaleResolutionDownBy: 4 },
+  { rid: 'h', scaleResolutionDownBy: 2 },
+  { rid: 'f', scaleResolutionDownBy: 1 },
+];
+
+export interface JoinOptions {
+  /** On a secured server, the join token the application minted for this person. */
+  token?: string;
+  /**
+   * Whether the camera (the first video track of the local stream) is sent as simulcast: three
+   * encodings (rids q, h, f at 1/4, 1/2 and full resolution). `'auto'` (default): when the room
+   * allows it (`Room.simulcast` and VP8; an unknown room is created with the server's defaults,
+   * which allow it). If the server's answer turns simulcast down, one full-resolution encoding is sent.
+   */
+  simulcast?: boolean | 'auto';
 }
 
 type RoomEvent = RoomEventsSubscription['roomEvents'];
@@ -137,6 +168,8 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   /** Received MediaStreams by id, and whether `streamAdded` was emitted for it. */
   #remote = new Map<string, { stream: MediaStream; announced: RemoteStream | null }>();
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  #grants: Grants | undefined;
+  #simulcast = false;
 
   constructor(options: ConferenceClientOptions = {}) {
     super();
@@ -146,6 +179,14 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
 
   get state(): ConnectionState {
     return this.#state;
+  }
+  /** What you may do (publish, subscribe, moderate), once joined. */
+  get grants(): Grants | undefined {
+    return this.#grants;
+  }
+  /** Whether the camera is sent as simulcast (offered at join and accepted by the server). */
+  get simulcast(): boolean {
+    return this.#simulcast;
   }
   /** Your participant id once joined. */
   get participantId(): string | undefined {
@@ -174,21 +215,36 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
 
   /**
    * Joins `roomId` as `name`, sending the tracks of `localStream` (null: receive only).
-   * Rejects with ConferenceError (ROOM_FULL, ROOM_CLOSED, ROOM_NOT_FOUND, NETWORK_ERROR, ...).
+   * On a secured server, `options.token` is the join token the application minted for this person
+   * (its name then wins over `name`). `options.simulcast`: see JoinOptions (default `'auto'`).
+   * Rejects with ConferenceError (ROOM_FULL, ROOM_CLOSED, ROOM_NOT_FOUND, FORBIDDEN, BANNED,
+   * TOKEN_EXPIRED, NETWORK_ERROR, ...).
    */
-  async join(roomId: string, name: string, localStream: MediaStream | null): Promise<void> {
+  async join(
+    roomId: string,
+    name: string,
+    localStream: MediaStream | null,
+    options: JoinOptions = {},
+  ): Promise<void> {
     if (this.#state !== 'idle') throw new Error('join() may be called once per ConferenceClient');
     this.#setState('joining');
+    if (options.token) this.#transport.token = options.token;
     this.#roomId = roomId;
     this.#localStream = localStream;
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', ...this.#options.rtcConfiguration });
     this.#pc = pc;
     try {
+      const camera = localStream?.getVideoTracks()[0];
+      const simulcast = !!camera && (await this.#simulcastWanted(roomId, options.simulcast ?? 'auto'));
       const kinds = new Set<string>();
       for (const track of localStream?.getTracks() ?? []) {
         this.#published.set(
           track,
-          pc.addTransceiver(track, { direction: 'sendonly', streams: [localStream!] }),
+          pc.addTransceiver(track, {
+            direction: 'sendonly',
+            streams: [localStream!],
+            ...(simulcast && track === camera ? { sendEncodings: SIMULCAST_ENCODINGS } : {}),
+          }),
         );
         kinds.add(track.kind);
       }
@@ -203,7 +259,9 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
       const { join } = await this.#transport.request(JoinDocument, { input: { roomId, name, offer } });
       this.#transport.token = join.token;
       this.#participantId = join.participant.id;
+      this.#grants = join.participant.grants;
       await pc.setRemoteDescription({ type: 'answer', sdp: join.answer });
+      if (simulcast && camera) this.#simulcast = await this.#keepSimulcast(this.#published.get(camera)!);
 
       const participantId = join.participant.id;
       this.#negotiator = new Negotiator(
@@ -289,6 +347,38 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     });
   }
 
+  /**
+   * Chooses the layer of `streamId`'s video the server forwards to you (a RemoteStream.id). With
+   * simulcast, `spatial` indexes the publisher's encodings, lowest resolution first (0: smallest);
+   * with VP9 SVC it is the spatial layer; `temporal` caps the temporal layer (frame rate). `null, null`
+   * lets the server choose by your bandwidth again (the default). The server keeps it for that stream.
+   * Rejects with STREAM_NOT_FOUND for a stream you do not receive.
+   */
+  async setPreferredLayer(
+    streamId: string,
+    spatial: number | null,
+    temporal: number | null = null,
+  ): Promise<void> {
+    const participantId = this.#participantId;
+    if (!participantId || this.#state === 'closed') throw new Error('not in a room');
+    await this.#transport.request(SetPreferredLayerDocument, {
+      input: { participantId, streamId, spatial, temporal },
+    });
+  }
+
+  /**
+   * Moderation (needs the roomAdmin grant, or an open server): removes someone from the room; with
+   * `ban`, its identity cannot come back with a token issued before now.
+   */
+  async kickParticipant(participantId: string, ban = false): Promise<void> {
+    await this.#transport.request(KickParticipantDocument, { participantId, ban });
+  }
+
+  /** Moderation: mutes someone else's track (the server stops forwarding it; they may unmute). */
+  async muteTrack(trackId: string): Promise<void> {
+    await this.#transport.request(MuteTrackDocument, { trackId, roomId: this.#roomId ?? null });
+  }
+
   /** Stops sending a track published at join or with publishTrack (the track itself is not stopped). */
   async unpublishTrack(track: MediaStreamTrack): Promise<void> {
     const pc = this.#requirePc();
@@ -318,6 +408,33 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   /** `getStats()` of the peer connection. */
   getStats(): Promise<RTCStatsReport> {
     return this.#requirePc().getStats();
+  }
+
+  /** `'auto'`: simulcast when the room takes it (VP8 and Room.simulcast); unknown rooms get the defaults. */
+  async #simulcastWanted(roomId: string, wanted: boolean | 'auto'): Promise<boolean> {
+    if (wanted !== 'auto') return wanted;
+    try {
+      const { room } = await this.#transport.request(RoomSettingsDocument, { id: roomId });
+      return room.simulcast && room.videoCodec === 'VP8';
+    } catch (error) {
+      // Joining creates it with the server's defaults (VP8, simulcast); the answer has the last word.
+      return errorCode(error) === 'ROOM_NOT_FOUND';
+    }
+  }
+
+  /**
+   * After the answer: whether the server took the simulcast offer. If it turned it down, the browser
+   * keeps only the first encoding (quarter resolution): send that one at full resolution instead.
+   */
+  async #keepSimulcast(transceiver: RTCRtpTransceiver): Promise<boolean> {
+    const parameters = transceiver.sender.getParameters();
+    if (parameters.encodings.length > 1) return true;
+    const [encoding] = parameters.encodings;
+    if (encoding && (encoding.scaleResolutionDownBy ?? 1) !== 1) {
+      encoding.scaleResolutionDownBy = 1;
+      await transceiver.sender.setParameters(parameters).catch(() => undefined);
+    }
+    return false;
   }
 
   #requirePc(): RTCPeerConnection {
@@ -455,6 +572,19 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
         break;
       case 'TRACK_MUTED':
       case 'TRACK_UNMUTED': {
+        if (
+          participantId === this.#participantId &&
+          event.type === 'TRACK_MUTED' &&
+          event.reason === 'MODERATOR'
+        ) {
+          // The server no longer forwards it; stop sending too, and let the page show it.
+          const track = [...this.#published.keys()].find((candidate) => candidate.id === event.trackId);
+          if (track) {
+            track.enabled = false;
+            this.emit('mutedByModerator', track);
+          }
+          break;
+        }
         const participant = participantId ? this.#participants.get(participantId) : undefined;
         if (participant && streamId && event.trackId) {
           this.emit('trackMuted', {

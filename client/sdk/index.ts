@@ -8,6 +8,8 @@ export {
   type ConferenceClientOptions,
   type ConferenceEvents,
   type ConnectionState,
+  type Grants,
+  type JoinOptions,
   type ParticipantInfo,
   type RemoteStream,
 } from './ConferenceClient';

@@ -13,6 +13,11 @@ export const JoinDocument = graphql(`
       participant {
         id
         name
+        grants {
+          canPublish
+          canSubscribe
+          roomAdmin
+        }
         streams {
           id
         }
@@ -95,8 +100,37 @@ export const SetTrackMutedDocument = graphql(`
   }
 `);
 
+export const SetPreferredLayerDocument = graphql(`
+  mutation SetPreferredLayer($input: SetPreferredLayerInput!) {
+    setPreferredLayer(input: $input)
+  }
+`);
+
+export const RoomSettingsDocument = graphql(`
+  query RoomSettings($id: ID!) {
+    room(id: $id) {
+      id
+      open
+      videoCodec
+      simulcast
+    }
+  }
+`);
+
 export const PingDocument = graphql(`
   query Ping {
     __typename
+  }
+`);
+
+export const KickParticipantDocument = graphql(`
+  mutation KickParticipant($participantId: ID!, $ban: Boolean!) {
+    kickParticipant(participantId: $participantId, ban: $ban)
+  }
+`);
+
+export const MuteTrackDocument = graphql(`
+  mutation MuteTrack($trackId: ID!, $roomId: ID) {
+    muteTrack(trackId: $trackId, roomId: $roomId)
   }
 `);

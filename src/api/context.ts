@@ -1,4 +1,5 @@
 import type { ConferenceService } from '../conference/ConferenceService';
+import type { Access } from './access';
 import type { RateLimiter } from './RateLimiter';
 
 /** What every resolver gets: the use cases and the caller's credentials, never the database or medooze. */
@@ -9,6 +10,8 @@ export interface ApiContext {
   /** The caller's IP address, for per-address limits. */
   clientAddress: string;
   joinLimiter: RateLimiter;
+  /** What the bearer of `token` may do. */
+  access: Access;
 }
 
 /** Reads "Bearer <token>" (the scheme is case-insensitive); anything else counts as no token. */

@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchemaSync } from 'type-graphql';
+import { ModerationResolver } from './moderation/moderation.resolver';
 import { ParticipantResolver } from './participants/participant.resolver';
 import { RoomResolver } from './rooms/room.resolver';
 import { SignalingResolver } from './signaling/signaling.resolver';
 
-export const resolvers = [RoomResolver, ParticipantResolver, SignalingResolver] as const;
+export const resolvers = [RoomResolver, ParticipantResolver, SignalingResolver, ModerationResolver] as const;
 
 let cached: GraphQLSchema | undefined;
 

@@ -12,6 +12,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ConferenceService } from '../conference/ConferenceService';
 import { logger } from '../shared/logger';
+import type { AccessTokens } from '../access/AccessTokens';
+import { Access } from './access';
 import { type ApiContext, bearerToken } from './context';
 import { formatError, formatErrors } from './errors';
 import { queryLimitRules, type QueryLimits } from './limits';
@@ -36,6 +38,8 @@ export interface ApiServerOptions {
   joinsPerSecondPerAddress?: number;
   /** Deepest and costliest operation accepted (graphql-armor's depth and cost rules). */
   queryLimits?: QueryLimits;
+  /** Secured mode: verifies join and admin tokens. Absent: open mode. */
+  tokens?: AccessTokens;
 }
 
 /** HTTP + graphql-ws on one port: the only door into the server. */
@@ -65,12 +69,16 @@ export class ApiServer {
     const context = (ctx: {
       connectionParams?: Readonly<Record<string, unknown>>;
       extra: { request: { socket: { remoteAddress?: string } } };
-    }): ApiContext => ({
-      conference: options.conference,
-      token: bearerToken(ctx.connectionParams?.authorization),
-      clientAddress: ctx.extra.request.socket.remoteAddress ?? 'unknown',
-      joinLimiter,
-    });
+    }): ApiContext => {
+      const token = bearerToken(ctx.connectionParams?.authorization);
+      return {
+        conference: options.conference,
+        token,
+        clientAddress: ctx.extra.request.socket.remoteAddress ?? 'unknown',
+        joinLimiter,
+        access: new Access(options.conference, options.tokens ?? null, token),
+      };
+    };
     this.#wsDisposable = useServer<Record<string, unknown>>(
       {
         schema,
@@ -122,12 +130,16 @@ export class ApiServer {
       '/graphql',
       express.json({ limit: this.options.bodyLimit ?? '1mb' }),
       expressMiddleware(this.#apollo, {
-        context: async ({ req }) => ({
-          conference: this.options.conference,
-          token: bearerToken(req.headers.authorization),
-          clientAddress: req.socket.remoteAddress ?? 'unknown',
-          joinLimiter: this.#joinLimiter,
-        }),
+        context: async ({ req }) => {
+          const token = bearerToken(req.headers.authorization);
+          return {
+            conference: this.options.conference,
+            token,
+            clientAddress: req.socket.remoteAddress ?? 'unknown',
+            joinLimiter: this.#joinLimiter,
+            access: new Access(this.options.conference, this.options.tokens ?? null, token),
+          };
+        },
       }),
     );
     app.use('/explorer', express.static(explorerDir, { index: false, fallthrough: false }));

@@ -4,6 +4,7 @@ import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { ConferenceObserver } from './ConferenceObserver';
 import { type RoomEvent, RoomEventType } from './events';
+import { type Grants, type JoinPermit, OPEN_PERMIT } from './grants';
 import { LeaveReason, type Offer, Participant } from './Participant';
 import type {
   MediaPeerFactory,
@@ -23,6 +24,9 @@ import {
   validateSdp,
   type RoomInput,
 } from './validation';
+
+/** Highest layer id a client may ask for (simulcast encodings or SVC layers; real streams have 2-4). */
+const MAX_LAYER = 15;
 
 export interface ConferenceOptions {
   /** Whether joining an unknown room id creates it (the embedded default does). */
@@ -91,6 +95,7 @@ export class ConferenceService {
       createdAt: new Date(),
       maxParticipants: valid.maxParticipants ?? this.options.defaultMaxParticipants,
       videoCodec: valid.videoCodec ?? 'VP8',
+      simulcast: valid.simulcast ?? true,
       metadata: valid.metadata ?? null,
     });
     this.#live.set(record.id, this.#track(new Room(record)));
@@ -171,17 +176,23 @@ export class ConferenceService {
    * Joins a room with the client's SDP offer; returns the answer and the participant's token.
    * An unknown room is created when the server allows it.
    */
-  async join(input: { roomId: string; name: string; offer: string }): Promise<JoinResult> {
+  async join(
+    input: { roomId: string; name?: string | null; offer: string },
+    permit: JoinPermit = OPEN_PERMIT,
+  ): Promise<JoinResult> {
     this.#assertRunning();
-    const name = validateDisplayName(input.name);
+    const name = validateDisplayName(permit.name ?? input.name ?? permit.identity ?? '');
     const offer = validateSdp(input.offer, 'offer');
+    this.#assertMayPublish(permit.grants, offer);
     const room = await this.#roomForJoin(validateRoomId(input.roomId));
+    room.assertAdmissible(permit);
     room.reserve();
-    const participant = new Participant(room.id, name);
+    const participant = new Participant(room.id, name, permit);
     try {
       participant.attach(
         this.media.create(offer, {
           videoCodec: room.videoCodec,
+          simulcast: room.simulcast,
           listener: {
             onPublishedChanged: (streams) => {
               if (!participant.present) return;
@@ -204,7 +215,13 @@ export class ConferenceService {
     this.#sessionWrites.set(
       participant.id,
       this.sessionRepository
-        .start({ id: participant.id, roomId: room.id, displayName: name, joinedAt: participant.joinedAt })
+        .start({
+          id: participant.id,
+          roomId: room.id,
+          displayName: name,
+          identity: participant.identity,
+          joinedAt: participant.joinedAt,
+        })
         .catch((error: unknown) =>
           logger.error(
             { err: error, participantId: participant.id },
@@ -250,12 +267,117 @@ export class ConferenceService {
   }
 
   renegotiate(participant: Participant, offer: string): { answer: string; revision: number } {
-    return participant.acceptOffer(validateSdp(offer, 'offer'));
+    const sdp = validateSdp(offer, 'offer');
+    this.#assertMayPublish(participant.grants, sdp);
+    return participant.acceptOffer(sdp);
+  }
+
+  /** FORBIDDEN for an offer that sends tracks from someone without the canPublish grant. */
+  #assertMayPublish(grants: Grants, offer: string): void {
+    if (!grants.canPublish && this.media.offersToSend(offer)) {
+      throw new DomainError(
+        ErrorCode.FORBIDDEN,
+        'This participant may not publish: offer only recvonly (or inactive) media sections.',
+      );
+    }
+  }
+
+  /** A live participant by id; PARTICIPANT_NOT_FOUND for an unknown or departed one. */
+  participant(participantId: string): Participant {
+    const participant = this.#participants.get(participantId);
+    if (!participant)
+      throw new DomainError(
+        ErrorCode.PARTICIPANT_NOT_FOUND,
+        `No participant "${participantId}" is in a room.`,
+      );
+    return participant;
+  }
+
+  /** The live participant whose token this is, if any (tokens die with their participant). */
+  participantByToken(token: string): Participant | undefined {
+    for (const participant of this.#participants.values())
+      if (participant.ownsToken(token)) return participant;
+    return undefined;
+  }
+
+  /**
+   * Removes a participant on a moderator's behalf (PARTICIPANT_LEFT with reason KICKED). With `ban`,
+   * its identity cannot come back with any token issued until now; BAD_USER_INPUT for a ban of an
+   * anonymous (open mode) participant, which has no identity to ban.
+   */
+  async kick(participant: Participant, ban: boolean): Promise<void> {
+    if (ban) {
+      if (participant.identity === null) {
+        throw new DomainError(
+          ErrorCode.BAD_USER_INPUT,
+          'Only participants with an identity (joined with a join token, in secured mode) can be banned.',
+        );
+      }
+      const at = new Date();
+      this.#live.get(participant.roomId)?.ban(participant.identity, at);
+      await this.roomRepository.ban(participant.roomId, participant.identity, at);
+    }
+    await this.#leave(participant, LeaveReason.KICKED);
+  }
+
+  /**
+   * A moderator mutes someone's track: the server stops forwarding it and tells the room
+   * (TRACK_MUTED with reason MODERATOR); the publisher may unmute it with setTrackMuted.
+   * TRACK_NOT_FOUND when nobody in the room publishes it.
+   */
+  async muteTrack(roomId: string, trackId: string): Promise<Participant> {
+    const room = await this.#openRoom(roomId);
+    const found = room.publisherOfTrack(trackId);
+    if (!found)
+      throw new DomainError(
+        ErrorCode.TRACK_NOT_FOUND,
+        `Nobody in room "${roomId}" publishes track "${trackId}".`,
+      );
+    const { changed, streamId } = found.publisher.setMuted(trackId, true);
+    found.publisher.peer.setTrackMuted(trackId, true);
+    if (changed) room.recordMuted(found.publisher, streamId, trackId, true, 'MODERATOR');
+    return found.publisher;
+  }
+
+  /** Live rooms in which a track with this id is published (track ids are only unique per stream). */
+  roomsPublishingTrack(trackId: string): string[] {
+    return [...this.#live.values()].filter((room) => room.publisherOfTrack(trackId)).map((room) => room.id);
+  }
+
+  /**
+   * Pins the layer of the video of a stream the participant receives: for simulcast, `spatial`
+   * indexes the publisher's encodings, lowest resolution first; for SVC it is the spatial layer;
+   * `temporal` is the temporal layer. Null for both hands the choice back to the participant's
+   * bandwidth. STREAM_NOT_FOUND for a stream it does not receive; BAD_USER_INPUT for a layer
+   * outside 0-15 (a layer above the highest sent means the highest).
+   */
+  setPreferredLayer(
+    participant: Participant,
+    streamId: string,
+    spatial: number | null,
+    temporal: number | null,
+  ): void {
+    for (const layer of [spatial, temporal]) {
+      if (layer !== null && (!Number.isInteger(layer) || layer < 0 || layer > MAX_LAYER)) {
+        throw new DomainError(
+          ErrorCode.BAD_USER_INPUT,
+          `A layer is a whole number from 0 to ${MAX_LAYER}, or null for automatic.`,
+        );
+      }
+    }
+    if (!participant.peer.subscribedStreamIds().includes(streamId)) {
+      throw new DomainError(
+        ErrorCode.STREAM_NOT_FOUND,
+        `Participant "${participant.id}" does not receive a stream "${streamId}".`,
+      );
+    }
+    participant.peer.setPreferredLayer(streamId, spatial, temporal);
   }
 
   /** A publisher reports that it muted or unmuted one of its own tracks. */
   setTrackMuted(participant: Participant, trackId: string, muted: boolean): void {
     const { streamId, changed } = participant.setMuted(trackId, muted);
+    participant.peer.setTrackMuted(trackId, muted);
     if (changed) this.#live.get(participant.roomId)?.recordMuted(participant, streamId, trackId, muted);
   }
 
@@ -495,10 +617,13 @@ export class ConferenceService {
           .findById(id)
           .then(async (record) => {
             if (!record) return null;
-            const lastSequence = await this.eventRepository.lastSequence(id);
+            const [lastSequence, bans] = await Promise.all([
+              this.eventRepository.lastSequence(id),
+              this.roomRepository.listBans(id),
+            ]);
             const existing = this.#live.get(id);
             if (existing) return existing;
-            const loaded = new Room(record, lastSequence);
+            const loaded = new Room(record, lastSequence, bans);
             if (!loaded.closed) this.#live.set(id, this.#track(loaded));
             return loaded;
           })

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DomainError, ErrorCode } from '../shared/errors';
 import { TypedEmitter } from '../shared/TypedEmitter';
+import { type Grants, type JoinPermit, OPEN_PERMIT } from './grants';
 import type { MediaPeer, PublishedStream } from './ports';
 
 /** Why a participant is no longer in its room (stored as the session's leave reason). */
@@ -10,6 +11,8 @@ export const LeaveReason = {
   TIMEOUT: 'TIMEOUT',
   SIGNALING_LOST: 'SIGNALING_LOST',
   ROOM_CLOSED: 'ROOM_CLOSED',
+  /** Removed by a moderator (kickParticipant). */
+  KICKED: 'KICKED',
   SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
 } as const;
 export type LeaveReason = (typeof LeaveReason)[keyof typeof LeaveReason];
@@ -51,11 +54,18 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
   /** Ids of its own tracks it reported muted. */
   readonly #muted = new Set<string>();
 
+  /** The application's user id from its join token (null in open mode). */
+  readonly identity: string | null;
+  readonly grants: Readonly<Grants>;
+
   constructor(
     readonly roomId: string,
     readonly name: string,
+    permit: Pick<JoinPermit, 'identity' | 'grants'> = OPEN_PERMIT,
   ) {
     super();
+    this.identity = permit.identity;
+    this.grants = Object.freeze({ ...permit.grants });
   }
 
   get hasPeer(): boolean {

@@ -3,7 +3,8 @@ import type { VideoCodec } from './codecs';
 import { TypedEmitter } from '../shared/TypedEmitter';
 import { type RoomEvent, RoomEventType } from './events';
 import type { Participant } from './Participant';
-import type { PublishedStream } from './ports';
+import type { JoinPermit } from './grants';
+import type { PublishedStream, RoomBan } from './ports';
 import type { RoomRecord } from './records';
 
 export interface RoomEvents {
@@ -23,6 +24,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly createdAt: Date;
   readonly maxParticipants: number;
   readonly videoCodec: VideoCodec;
+  readonly simulcast: boolean;
   readonly metadata: Record<string, unknown> | null;
   #closedAt: Date | null = null;
   #sequence = 0;
@@ -34,9 +36,17 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Joins admitted past the capacity check but not in the room yet (media and session being set up). */
   #reserved = 0;
 
-  /** `lastSequence`: the room's latest stored event, so numbering continues across restarts. */
-  constructor(record: RoomRecord, lastSequence = 0) {
+  /** Banned identities and when: their tokens issued before that moment no longer open the room. */
+  readonly #bans = new Map<string, Date>();
+
+  /**
+   * `lastSequence`: the room's latest stored event, so numbering continues across restarts.
+   * `bans`: the room's stored bans.
+   */
+  constructor(record: RoomRecord, lastSequence = 0, bans: RoomBan[] = []) {
     super();
+    for (const ban of bans) this.#bans.set(ban.identity, ban.bannedAt);
+    this.simulcast = record.simulcast;
     this.#sequence = lastSequence;
     this.id = record.id;
     this.name = record.name;
@@ -57,6 +67,26 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   participant(id: string): Participant | undefined {
     return this.#participants.get(id);
+  }
+
+  /**
+   * BANNED for an identity kicked with a ban by a token issued before the ban (JWT `iat` has whole
+   * seconds, so a token issued in the second of the ban counts as before it).
+   */
+  assertAdmissible(permit: JoinPermit): void {
+    if (permit.identity === null) return;
+    const bannedAt = this.#bans.get(permit.identity);
+    if (!bannedAt) return;
+    if (!permit.issuedAt || permit.issuedAt.getTime() <= bannedAt.getTime()) {
+      throw new DomainError(
+        ErrorCode.BANNED,
+        `"${permit.identity}" was banned from room "${this.id}"; a token issued before the ban cannot rejoin.`,
+      );
+    }
+  }
+
+  ban(identity: string, at: Date): void {
+    this.#bans.set(identity, at);
   }
 
   /**
@@ -135,7 +165,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     });
     for (const [publisherId, streams] of this.#published) {
       const publisher = this.#participants.get(publisherId);
-      if (!publisher) continue;
+      if (!publisher || !joiner.grants.canSubscribe) continue;
       for (const stream of streams) joiner.peer.subscribe(publisher.peer, stream.id);
     }
     this.#published.set(joiner.id, []);
@@ -158,7 +188,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     for (const stream of streams) {
       if (beforeIds.has(stream.id)) continue;
       for (const other of this.#participants.values()) {
-        if (other !== publisher) other.peer.subscribe(publisher.peer, stream.id);
+        if (other !== publisher && other.grants.canSubscribe) other.peer.subscribe(publisher.peer, stream.id);
       }
       this.record({
         type: RoomEventType.STREAM_PUBLISHED,
@@ -186,7 +216,13 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   /** Announces a publisher's mute state change of one of its tracks. */
-  recordMuted(publisher: Participant, streamId: string, trackId: string, muted: boolean): void {
+  recordMuted(
+    publisher: Participant,
+    streamId: string,
+    trackId: string,
+    muted: boolean,
+    by: 'PUBLISHER' | 'MODERATOR' = 'PUBLISHER',
+  ): void {
     if (!this.#participants.has(publisher.id)) return;
     this.record({
       type: muted ? RoomEventType.TRACK_MUTED : RoomEventType.TRACK_UNMUTED,
@@ -194,7 +230,18 @@ export class Room extends TypedEmitter<RoomEvents> {
       participantName: publisher.name,
       streamId,
       trackId,
+      reason: by,
     });
+  }
+
+  /** The participant here that publishes `trackId`, with the stream it belongs to. */
+  publisherOfTrack(trackId: string): { publisher: Participant; streamId: string } | undefined {
+    for (const [participantId, streams] of this.#published) {
+      const stream = streams.find((candidate) => candidate.tracks.some((track) => track.id === trackId));
+      const publisher = this.#participants.get(participantId);
+      if (stream && publisher) return { publisher, streamId: stream.id };
+    }
+    return undefined;
   }
 
   #unpublish(publisher: Participant, streamId: string): void {
@@ -217,6 +264,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       closedAt: this.#closedAt,
       maxParticipants: this.maxParticipants,
       videoCodec: this.videoCodec,
+      simulcast: this.simulcast,
       metadata: this.metadata,
     };
   }

@@ -14,6 +14,14 @@ export interface RoomRepository {
   listOpen(page: PageRequest): Promise<Page<RoomRecord>>;
   countOpen(): Promise<number>;
   markClosed(id: string, closedAt: Date): Promise<void>;
+  /** Records (or moves forward) a ban of `identity` from the room. */
+  ban(roomId: string, identity: string, bannedAt: Date): Promise<void>;
+  listBans(roomId: string): Promise<RoomBan[]>;
+}
+
+export interface RoomBan {
+  identity: string;
+  bannedAt: Date;
 }
 
 export interface SessionRepository {
@@ -84,6 +92,15 @@ export interface MediaPeer {
   subscribe(publisher: MediaPeer, streamId: string): void;
   unsubscribe(streamId: string): void;
   subscribedStreamIds(): string[];
+  /** Stops (or resumes) forwarding one of its own tracks to everyone (mute). */
+  setTrackMuted(trackId: string, muted: boolean): void;
+  /**
+   * Pins the layer of the video of a stream this peer receives (null, null: chosen by its bandwidth
+   * again). Simulcast: `spatial` indexes the publisher's encodings, lowest resolution first; SVC: the
+   * spatial layer id; `temporal` is the temporal layer id. Too high means the highest available.
+   * Remembered per stream id, so it holds when the subscription is made anew.
+   */
+  setPreferredLayer(streamId: string, spatial: number | null, temporal: number | null): void;
   stats(): PeerStats;
   close(): Promise<void>;
 }
@@ -99,7 +116,15 @@ export interface SpeakerDetector {
 export interface MediaPeerFactory {
   createSpeakerDetector(onChange: (peer: MediaPeer) => void): SpeakerDetector;
   /** Creates a peer from the client's first offer; the answer is `peer.answer`. */
-  create(offer: string, options: { videoCodec: VideoCodec; listener: MediaPeerListener }): MediaPeer;
+  create(
+    offer: string,
+    options: { videoCodec: VideoCodec; simulcast: boolean; listener: MediaPeerListener },
+  ): MediaPeer;
+  /**
+   * Whether an SDP offer sends any track (a sendrecv or sendonly media section with a stream):
+   * checked before applying offers of participants without the canPublish grant.
+   */
+  offersToSend(sdp: string): boolean;
 }
 
 export interface RoomEventRepository {

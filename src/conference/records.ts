@@ -9,6 +9,8 @@ export interface RoomRecord {
   closedAt: Date | null;
   maxParticipants: number;
   videoCodec: VideoCodec;
+  /** Whether publishers may send simulcast (several encodings of one video track). */
+  simulcast: boolean;
   metadata: Record<string, unknown> | null;
 }
 
@@ -16,6 +18,8 @@ export interface SessionRecord {
   id: string;
   roomId: string;
   displayName: string;
+  /** Its join token's identity (secured mode); null in open mode. */
+  identity: string | null;
   joinedAt: Date;
   leftAt: Date | null;
   leaveReason: string | null;

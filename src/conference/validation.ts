@@ -7,6 +7,7 @@ export interface RoomInput {
   maxParticipants?: number | null;
   metadata?: Record<string, unknown> | null;
   videoCodec?: VideoCodec | null;
+  simulcast?: boolean | null;
 }
 
 export const ROOM_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

@@ -2,8 +2,9 @@ import * as MediaServer from 'medooze-media-server';
 import type { MediaPeer as MediaPeerPort, MediaPeerFactory, MediaPeerListener } from '../conference/ports';
 import type { VideoCodec } from '../conference/codecs';
 import { logger } from '../shared/logger';
-import { capabilitiesFor } from './capabilities';
+import { capabilitiesFor, simulcastSupported } from './capabilities';
 import { MediaPeer } from './MediaPeer';
+import { offersToSend } from './offerChecks';
 import { SpeakerDetector } from './SpeakerDetector';
 
 export interface MediaEngineOptions {
@@ -54,11 +55,24 @@ export class MediaEngine implements MediaPeerFactory {
     return this.#endpoint;
   }
 
-  create(offer: string, options: { videoCodec: VideoCodec; listener: MediaPeerListener }): MediaPeer {
-    const manager = this.endpoint.createSDPManager('unified-plan', capabilitiesFor(options.videoCodec));
-    const peer = new MediaPeer(manager, offer, options.listener, (closed) => this.#peers.delete(closed));
+  create(
+    offer: string,
+    options: { videoCodec: VideoCodec; simulcast?: boolean; listener: MediaPeerListener },
+  ): MediaPeer {
+    const manager = this.endpoint.createSDPManager(
+      'unified-plan',
+      capabilitiesFor(options.videoCodec, options.simulcast ?? false),
+    );
+    const peer = new MediaPeer(manager, offer, options.listener, (closed) => this.#peers.delete(closed), {
+      simulcast: (options.simulcast ?? false) && simulcastSupported(options.videoCodec),
+      svc: options.videoCodec === 'VP9',
+    });
     this.#peers.add(peer);
     return peer;
+  }
+
+  offersToSend(sdp: string): boolean {
+    return offersToSend(sdp);
   }
 
   createSpeakerDetector(onChange: (peer: MediaPeerPort) => void): SpeakerDetector {

@@ -9,6 +9,7 @@ import type {
 } from '../conference/ports';
 import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { type ForwardedVideo, type LayerPreference, LayerSelector } from './LayerSelector';
 import { checkRemoteDescription } from './offerChecks';
 
 type SDPManager = ReturnType<MediaServer.Endpoint['createSDPManager']>;
@@ -27,6 +28,17 @@ interface Subscription {
 
 /** medooze's answer to a second PLI within 500 ms is silence; ask again after that window. */
 const KEYFRAME_RETRY_MS = 600;
+/** Layers are chosen again this often (and at each bandwidth estimate, about every 250 ms). */
+const LAYER_INTERVAL_MS = 1000;
+
+export interface MediaPeerOptions {
+  /**
+   * Whether video forwarded to this peer may come in layers to choose from: simulcast encodings
+   * (VP8 rooms that accept simulcast) or SVC layers (VP9 rooms). Without, no layer selection runs.
+   */
+  simulcast: boolean;
+  svc: boolean;
+}
 
 /**
  * medooze re-throws whatever a listener throws from setImmediate, where nothing can catch it and the
@@ -70,7 +82,13 @@ export class MediaPeer implements MediaPeerPort {
   /** Peers that forward some of this peer's streams, so they follow when its tracks change. */
   readonly #subscribers = new Set<MediaPeer>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Its own tracks that are muted: nobody is forwarded them. */
+  readonly #mutedTracks = new Set<string>();
   #published: PublishedStream[] = [];
+  /** Layer wishes per forwarded stream id; kept across unsubscribe/subscribe of the same stream. */
+  readonly #preferences = new Map<string, LayerPreference>();
+  #layers: LayerSelector | undefined;
+  #layerTimer: NodeJS.Timeout | undefined;
   #connected = false;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -81,6 +99,7 @@ export class MediaPeer implements MediaPeerPort {
     private readonly listener: MediaPeerListener,
     /** Called once, when the peer has released its native objects. */
     private readonly onClosed: (peer: MediaPeer) => void = () => undefined,
+    private readonly options: MediaPeerOptions = { simulcast: false, svc: false },
   ) {
     this.#manager = manager;
     manager.on(
@@ -209,6 +228,42 @@ export class MediaPeer implements MediaPeerPort {
     this.#syncTracks(subscription, incoming);
   }
 
+  /**
+   * Pins the spatial/temporal layer of the video of forwarded stream `streamId` (null: chosen by
+   * bandwidth again). For simulcast, `spatial` indexes the encodings the publisher sends, lowest
+   * resolution first; for SVC it is the spatial layer id. Too high a layer means the highest there is.
+   * Remembered per stream id: it applies again if the subscription is made anew.
+   */
+  setPreferredLayer(streamId: string, spatial: number | null, temporal: number | null): void {
+    this.#assertOpen();
+    for (const layer of [spatial, temporal]) {
+      if (layer !== null && (!Number.isInteger(layer) || layer < 0)) {
+        throw new DomainError(ErrorCode.BAD_USER_INPUT, 'A layer is a whole number, 0 or more, or null.');
+      }
+    }
+    if (spatial === null && temporal === null) this.#preferences.delete(streamId);
+    else this.#preferences.set(streamId, { spatial, temporal });
+    this.#adaptLayers();
+  }
+
+  /** Stops (or resumes) forwarding one of its own tracks to everyone who receives it. */
+  setTrackMuted(trackId: string, muted: boolean): void {
+    if (muted) this.#mutedTracks.add(trackId);
+    else this.#mutedTracks.delete(trackId);
+    for (const subscriber of this.#subscribers) {
+      for (const subscription of subscriber.#subscriptions.values()) {
+        if (subscription.publisher === this) subscription.tracks.get(trackId)?.mute(muted);
+      }
+    }
+    if (!muted) {
+      // Receivers resume mid-stream: they need a keyframe to decode anything.
+      for (const stream of this.#transport?.getIncomingStreams() ?? []) {
+        const track = stream.getTrack(trackId);
+        if (track && !track.stopped && track.getMedia() === 'video') track.refresh();
+      }
+    }
+  }
+
   unsubscribe(streamId: string): void {
     const subscription = this.#subscriptions.get(streamId);
     if (!subscription) return;
@@ -230,6 +285,7 @@ export class MediaPeer implements MediaPeerPort {
       this.#closed = true;
       for (const timer of this.#timers) clearTimeout(timer);
       this.#timers.clear();
+      this.#stopLayerSelection();
       for (const streamId of [...this.#subscriptions.keys()]) this.unsubscribe(streamId);
       // medooze schedules `renegotiationneeded` on a zero-delay timer when outgoing tracks stop;
       // firing on a stopped manager it throws where nobody can catch it. Let every such timer run.
@@ -264,6 +320,7 @@ export class MediaPeer implements MediaPeerPort {
 
   #adopt(transport: Transport): void {
     this.#transport = transport;
+    if (this.options.simulcast || this.options.svc) this.#startLayerSelection(transport);
     transport.on(
       'dtlsstate',
       guarded('dtlsstate', (state) => {
@@ -326,6 +383,7 @@ export class MediaPeer implements MediaPeerPort {
         media: track.getMedia(),
       });
       outgoingTrack.attachTo(track);
+      if (subscription.publisher.#mutedTracks.has(track.getId())) outgoingTrack.mute(true);
       subscription.tracks.set(track.getId(), outgoingTrack);
       if (track.getMedia() === 'video') track.refresh();
     }
@@ -363,7 +421,58 @@ export class MediaPeer implements MediaPeerPort {
     this.#timers.add(timer);
   }
 
+  #startLayerSelection(transport: Transport): void {
+    this.#layers = new LayerSelector(transport);
+    transport.on(
+      'targetbitrate',
+      guarded('targetbitrate', (target) => {
+        if (this.#closed || !this.#layers) return;
+        this.#layers.setTarget(target);
+        this.#adaptLayers();
+      }),
+    );
+    // Also without estimates (none before media flows), so pins and new encodings are applied.
+    this.#layerTimer = setInterval(
+      guarded('layer timer', () => this.#adaptLayers()),
+      LAYER_INTERVAL_MS,
+    );
+    this.#layerTimer.unref();
+  }
+
+  #stopLayerSelection(): void {
+    clearInterval(this.#layerTimer);
+    this.#layerTimer = undefined;
+    this.#layers = undefined;
+  }
+
+  /** Chooses the layers of every forwarded video that has some to choose from. */
+  #adaptLayers(): void {
+    const layers = this.#layers;
+    if (this.#closed || !layers) return;
+    const forwarded: ForwardedVideo[] = [];
+    let otherBitrate = 0;
+    for (const [streamId, subscription] of this.#subscriptions) {
+      for (const track of subscription.tracks.values()) {
+        const incoming = track.getTransponder()?.getIncomingTrack();
+        const layered =
+          track.getMedia() === 'video' &&
+          !!incoming &&
+          (incoming.getEncodings().length > 1 || this.options.svc);
+        if (layered) forwarded.push({ streamId, track });
+        else otherBitrate += track.getStats().bitrate;
+      }
+    }
+    if (forwarded.length === 0) return;
+    try {
+      layers.allocate(forwarded, this.#preferences, otherBitrate);
+    } catch (error) {
+      // An encoding or track can vanish between reading the layers and selecting one.
+      logger.debug({ err: error }, 'layer selection skipped');
+    }
+  }
+
   #stopManager(): void {
+    this.#stopLayerSelection();
     try {
       this.#manager.stop();
     } catch (error) {

@@ -1,4 +1,4 @@
-import { SDPInfo } from 'semantic-sdp';
+import { Direction, SDPInfo } from 'semantic-sdp';
 import { DomainError, ErrorCode } from '../shared/errors';
 
 const FINGERPRINT = /^([0-9A-F]{2}:){19,63}[0-9A-F]{2}$/i;
@@ -26,4 +26,24 @@ export function checkRemoteDescription(sdp: string): void {
   if (!ice || (ice.getUfrag() ?? '').length < 4 || (ice.getPwd() ?? '').length < 22) {
     throw invalid('it has no valid ICE credentials (ice-ufrag, ice-pwd)');
   }
+}
+
+/** Whether the offer sends anything: a sendrecv or sendonly media section that carries a stream (msid). */
+export function offersToSend(sdp: string): boolean {
+  let info: SDPInfo;
+  try {
+    info = SDPInfo.parse(sdp);
+  } catch (error) {
+    throw invalid(error instanceof Error ? error.message.slice(0, 200) : 'unparsable');
+  }
+  const sending = new Set(
+    info
+      .getMedias()
+      .filter((media) => [Direction.SENDRECV, Direction.SENDONLY].includes(media.getDirection()))
+      .map((media) => media.getId()),
+  );
+  for (const stream of info.getStreams().values()) {
+    for (const track of stream.getTracks().values()) if (sending.has(track.getMediaId())) return true;
+  }
+  return false;
 }

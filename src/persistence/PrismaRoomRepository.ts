@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient, type Room } from '@prisma/client';
-import type { RoomRepository } from '../conference/ports';
+import type { RoomBan, RoomRepository } from '../conference/ports';
 import type { Page, PageRequest, RoomRecord } from '../conference/records';
 import { isVideoCodec } from '../conference/codecs';
 import { DomainError, ErrorCode } from '../shared/errors';
@@ -11,6 +11,7 @@ const toRecord = (row: Room): RoomRecord => ({
   closedAt: row.closedAt,
   maxParticipants: row.maxParticipants,
   videoCodec: isVideoCodec(row.videoCodec) ? row.videoCodec : 'VP8',
+  simulcast: row.simulcast,
   metadata: (row.metadata as Record<string, unknown> | null) ?? null,
 });
 
@@ -80,5 +81,19 @@ export class PrismaRoomRepository implements RoomRepository {
 
   async markClosed(id: string, closedAt: Date): Promise<void> {
     await this.prisma.room.updateMany({ where: { id, closedAt: null }, data: { closedAt } });
+  }
+
+  async ban(roomId: string, identity: string, bannedAt: Date): Promise<void> {
+    // A later ban of the same identity moves the line: tokens issued before it stop working too.
+    await this.prisma.roomBan.upsert({
+      where: { roomId_identity: { roomId, identity } },
+      create: { roomId, identity, bannedAt },
+      update: { bannedAt },
+    });
+  }
+
+  async listBans(roomId: string): Promise<RoomBan[]> {
+    const rows = await this.prisma.roomBan.findMany({ where: { roomId } });
+    return rows.map(({ identity, bannedAt }) => ({ identity, bannedAt }));
   }
 }

@@ -6,6 +6,7 @@ const toRecord = (row: ParticipantSession): SessionRecord => ({
   id: row.id,
   roomId: row.roomId,
   displayName: row.displayName,
+  identity: row.identity,
   joinedAt: row.joinedAt,
   leftAt: row.leftAt,
   leaveReason: row.leaveReason,

@@ -12,12 +12,19 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   PARTICIPANT_NOT_FOUND: 'PARTICIPANT_NOT_FOUND',
   TRACK_NOT_FOUND: 'TRACK_NOT_FOUND',
+  /** A stream the participant does not receive (setPreferredLayer). */
+  STREAM_NOT_FOUND: 'STREAM_NOT_FOUND',
   INVALID_SDP: 'INVALID_SDP',
   STALE_OFFER: 'STALE_OFFER',
   NO_PENDING_OFFER: 'NO_PENDING_OFFER',
   NEGOTIATION_CONFLICT: 'NEGOTIATION_CONFLICT',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
+  /** A signed token whose signature, issuer or claims are wrong. */
+  INVALID_TOKEN: 'INVALID_TOKEN',
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** The identity was kicked with a ban and the token predates the ban. */
+  BANNED: 'BANNED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

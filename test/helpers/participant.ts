@@ -28,15 +28,17 @@ export class TestParticipant {
     server: GraphQLEndpoint,
     roomId: string,
     name: string,
-    options?: TestPeerOptions,
+    options?: TestPeerOptions & { /** A join token (secured servers). */ joinToken?: string },
   ): Promise<TestParticipant> {
     const peer = new TestPeer(options);
     const offer = await peer.createOffer();
     const response = await server.gql<{
       join: { answer: string; token: string; participant: { id: string } };
-    }>(JOIN, {
-      input: { roomId, name, offer },
-    });
+    }>(
+      JOIN,
+      { input: { roomId, name, offer } },
+      options?.joinToken ? { authorization: `Bearer ${options.joinToken}` } : undefined,
+    );
     if (!response.data?.join) {
       await peer.close();
       throw Object.assign(new Error(`join failed: ${JSON.stringify(response.errors)}`), {

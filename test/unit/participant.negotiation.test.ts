@@ -21,9 +21,11 @@ class FakePeer implements MediaPeer {
   }
   subscribe(): void {}
   unsubscribe(): void {}
+  setTrackMuted(): void {}
   subscribedStreamIds(): string[] {
     return [];
   }
+  setPreferredLayer(): void {}
   stats() {
     return { inbound: [], outbound: [] };
   }

@@ -14,7 +14,7 @@ import * as types from './graphql';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-  '\n  mutation Join($input: JoinInput!) {\n    join(input: $input) {\n      answer\n      token\n      participant {\n        id\n        name\n        streams {\n          id\n        }\n      }\n    }\n  }\n': typeof types.JoinDocument;
+  '\n  mutation Join($input: JoinInput!) {\n    join(input: $input) {\n      answer\n      token\n      participant {\n        id\n        name\n        grants {\n          canPublish\n          canSubscribe\n          roomAdmin\n        }\n        streams {\n          id\n        }\n      }\n    }\n  }\n': typeof types.JoinDocument;
   '\n  mutation Answer($input: AnswerInput!) {\n    answer(input: $input)\n  }\n': typeof types.AnswerDocument;
   '\n  mutation Renegotiate($input: RenegotiateInput!) {\n    renegotiate(input: $input) {\n      answer\n      revision\n    }\n  }\n': typeof types.RenegotiateDocument;
   '\n  mutation Leave($participantId: ID!) {\n    leave(participantId: $participantId)\n  }\n': typeof types.LeaveDocument;
@@ -22,10 +22,14 @@ type Documents = {
   '\n  subscription Negotiation($participantId: ID!) {\n    negotiation(participantId: $participantId) {\n      revision\n      sdp\n    }\n  }\n': typeof types.NegotiationDocument;
   '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      trackId\n      reason\n    }\n  }\n': typeof types.RoomEventsDocument;
   '\n  mutation SetTrackMuted($input: SetTrackMutedInput!) {\n    setTrackMuted(input: $input)\n  }\n': typeof types.SetTrackMutedDocument;
+  '\n  mutation SetPreferredLayer($input: SetPreferredLayerInput!) {\n    setPreferredLayer(input: $input)\n  }\n': typeof types.SetPreferredLayerDocument;
+  '\n  query RoomSettings($id: ID!) {\n    room(id: $id) {\n      id\n      open\n      videoCodec\n      simulcast\n    }\n  }\n': typeof types.RoomSettingsDocument;
   '\n  query Ping {\n    __typename\n  }\n': typeof types.PingDocument;
+  '\n  mutation KickParticipant($participantId: ID!, $ban: Boolean!) {\n    kickParticipant(participantId: $participantId, ban: $ban)\n  }\n': typeof types.KickParticipantDocument;
+  '\n  mutation MuteTrack($trackId: ID!, $roomId: ID) {\n    muteTrack(trackId: $trackId, roomId: $roomId)\n  }\n': typeof types.MuteTrackDocument;
 };
 const documents: Documents = {
-  '\n  mutation Join($input: JoinInput!) {\n    join(input: $input) {\n      answer\n      token\n      participant {\n        id\n        name\n        streams {\n          id\n        }\n      }\n    }\n  }\n':
+  '\n  mutation Join($input: JoinInput!) {\n    join(input: $input) {\n      answer\n      token\n      participant {\n        id\n        name\n        grants {\n          canPublish\n          canSubscribe\n          roomAdmin\n        }\n        streams {\n          id\n        }\n      }\n    }\n  }\n':
     types.JoinDocument,
   '\n  mutation Answer($input: AnswerInput!) {\n    answer(input: $input)\n  }\n': types.AnswerDocument,
   '\n  mutation Renegotiate($input: RenegotiateInput!) {\n    renegotiate(input: $input) {\n      answer\n      revision\n    }\n  }\n':
@@ -40,14 +44,22 @@ const documents: Documents = {
     types.RoomEventsDocument,
   '\n  mutation SetTrackMuted($input: SetTrackMutedInput!) {\n    setTrackMuted(input: $input)\n  }\n':
     types.SetTrackMutedDocument,
+  '\n  mutation SetPreferredLayer($input: SetPreferredLayerInput!) {\n    setPreferredLayer(input: $input)\n  }\n':
+    types.SetPreferredLayerDocument,
+  '\n  query RoomSettings($id: ID!) {\n    room(id: $id) {\n      id\n      open\n      videoCodec\n      simulcast\n    }\n  }\n':
+    types.RoomSettingsDocument,
   '\n  query Ping {\n    __typename\n  }\n': types.PingDocument,
+  '\n  mutation KickParticipant($participantId: ID!, $ban: Boolean!) {\n    kickParticipant(participantId: $participantId, ban: $ban)\n  }\n':
+    types.KickParticipantDocument,
+  '\n  mutation MuteTrack($trackId: ID!, $roomId: ID) {\n    muteTrack(trackId: $trackId, roomId: $roomId)\n  }\n':
+    types.MuteTrackDocument,
 };
 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(
-  source: '\n  mutation Join($input: JoinInput!) {\n    join(input: $input) {\n      answer\n      token\n      participant {\n        id\n        name\n        streams {\n          id\n        }\n      }\n    }\n  }\n',
+  source: '\n  mutation Join($input: JoinInput!) {\n    join(input: $input) {\n      answer\n      token\n      participant {\n        id\n        name\n        grants {\n          canPublish\n          canSubscribe\n          roomAdmin\n        }\n        streams {\n          id\n        }\n      }\n    }\n  }\n',
 ): typeof import('./graphql').JoinDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -95,8 +107,32 @@ export function graphql(
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(
+  source: '\n  mutation SetPreferredLayer($input: SetPreferredLayerInput!) {\n    setPreferredLayer(input: $input)\n  }\n',
+): typeof import('./graphql').SetPreferredLayerDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: '\n  query RoomSettings($id: ID!) {\n    room(id: $id) {\n      id\n      open\n      videoCodec\n      simulcast\n    }\n  }\n',
+): typeof import('./graphql').RoomSettingsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
   source: '\n  query Ping {\n    __typename\n  }\n',
 ): typeof import('./graphql').PingDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: '\n  mutation KickParticipant($participantId: ID!, $ban: Boolean!) {\n    kickParticipant(participantId: $participantId, ban: $ban)\n  }\n',
+): typeof import('./graphql').KickParticipantDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: '\n  mutation MuteTrack($trackId: ID!, $roomId: ID) {\n    muteTrack(trackId: $trackId, roomId: $roomId)\n  }\n',
+): typeof import('./graphql').MuteTrackDocument;
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -14,8 +14,8 @@ export type AnswerInput = {
 };
 
 export type JoinInput = {
-  /** Display name, 1 to 64 characters. */
-  name: string;
+  /** Display name, 1 to 64 characters. Required in open mode; in secured mode the join token's name wins, then this, then the identity. */
+  name?: string | null | undefined;
   /** The client's SDP offer: unified plan, its own tracks as sendrecv/sendonly. */
   offer: string;
   /** The room; created if unknown and the server allows it. */
@@ -46,6 +46,16 @@ export type RoomEventType =
   /** A publisher unmuted one of its tracks. */
   | 'TRACK_UNMUTED';
 
+export type SetPreferredLayerInput = {
+  participantId: string | number;
+  /** Simulcast encoding (0: lowest resolution) or SVC spatial layer; null: by bandwidth. */
+  spatial?: number | null | undefined;
+  /** A stream it receives (the publisher's stream id, `Stream.id`). */
+  streamId: string | number;
+  /** Highest temporal layer (frame rate); null: all. */
+  temporal?: number | null | undefined;
+};
+
 export type SetTrackMutedInput = {
   muted: boolean;
   participantId: string | number;
@@ -66,7 +76,12 @@ export type JoinMutation = {
   join: {
     answer: string;
     token: string;
-    participant: { id: string; name: string; streams: Array<{ id: string }> };
+    participant: {
+      id: string;
+      name: string;
+      grants: { canPublish: boolean; canSubscribe: boolean; roomAdmin: boolean };
+      streams: Array<{ id: string }>;
+    };
   };
 };
 
@@ -136,9 +151,37 @@ export type SetTrackMutedMutationVariables = Exact<{
 
 export type SetTrackMutedMutation = { setTrackMuted: boolean };
 
+export type SetPreferredLayerMutationVariables = Exact<{
+  input: SetPreferredLayerInput;
+}>;
+
+export type SetPreferredLayerMutation = { setPreferredLayer: boolean };
+
+export type RoomSettingsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+export type RoomSettingsQuery = {
+  room: { id: string; open: boolean; videoCodec: VideoCodec; simulcast: boolean };
+};
+
 export type PingQueryVariables = Exact<{ [key: string]: never }>;
 
 export type PingQuery = { __typename: 'Query' };
+
+export type KickParticipantMutationVariables = Exact<{
+  participantId: string | number;
+  ban: boolean;
+}>;
+
+export type KickParticipantMutation = { kickParticipant: boolean };
+
+export type MuteTrackMutationVariables = Exact<{
+  trackId: string | number;
+  roomId?: string | number | null | undefined;
+}>;
+
+export type MuteTrackMutation = { muteTrack: boolean };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -167,6 +210,11 @@ export const JoinDocument = new TypedDocumentString(`
     participant {
       id
       name
+      grants {
+        canPublish
+        canSubscribe
+        roomAdmin
+      }
       streams {
         id
       }
@@ -241,8 +289,33 @@ export const SetTrackMutedDocument = new TypedDocumentString(`
   setTrackMuted(input: $input)
 }
     `) as unknown as TypedDocumentString<SetTrackMutedMutation, SetTrackMutedMutationVariables>;
+export const SetPreferredLayerDocument = new TypedDocumentString(`
+    mutation SetPreferredLayer($input: SetPreferredLayerInput!) {
+  setPreferredLayer(input: $input)
+}
+    `) as unknown as TypedDocumentString<SetPreferredLayerMutation, SetPreferredLayerMutationVariables>;
+export const RoomSettingsDocument = new TypedDocumentString(`
+    query RoomSettings($id: ID!) {
+  room(id: $id) {
+    id
+    open
+    videoCodec
+    simulcast
+  }
+}
+    `) as unknown as TypedDocumentString<RoomSettingsQuery, RoomSettingsQueryVariables>;
 export const PingDocument = new TypedDocumentString(`
     query Ping {
   __typename
 }
     `) as unknown as TypedDocumentString<PingQuery, PingQueryVariables>;
+export const KickParticipantDocument = new TypedDocumentString(`
+    mutation KickParticipant($participantId: ID!, $ban: Boolean!) {
+  kickParticipant(participantId: $participantId, ban: $ban)
+}
+    `) as unknown as TypedDocumentString<KickParticipantMutation, KickParticipantMutationVariables>;
+export const MuteTrackDocument = new TypedDocumentString(`
+    mutation MuteTrack($trackId: ID!, $roomId: ID) {
+  muteTrack(trackId: $trackId, roomId: $roomId)
+}
+    `) as unknown as TypedDocumentString<MuteTrackMutation, MuteTrackMutationVariables>;

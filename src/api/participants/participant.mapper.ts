@@ -1,5 +1,5 @@
 import type { Participant } from '../../conference/Participant';
-import { ParticipantType, StreamType, TrackKind, TrackType } from './participant.type';
+import { GrantsType, ParticipantType, StreamType, TrackKind, TrackType } from './participant.type';
 
 /** Maps a live participant to its GraphQL shape (streams point back at their participant). */
 export function toParticipantType(participant: Participant): ParticipantType {
@@ -8,6 +8,8 @@ export function toParticipantType(participant: Participant): ParticipantType {
     name: participant.name,
     roomId: participant.roomId,
     joinedAt: participant.joinedAt,
+    identity: participant.identity,
+    grants: Object.assign(new GrantsType(), participant.grants),
   });
   type.streams = participant.streams().map((stream) =>
     Object.assign(new StreamType(), {

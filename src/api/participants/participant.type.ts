@@ -21,6 +21,18 @@ export class TrackType {
   muted!: boolean;
 }
 
+@ObjectType('Grants', { description: "A participant's rights, from its join token." })
+export class GrantsType {
+  @Field({ description: 'May send tracks.' })
+  canPublish!: boolean;
+
+  @Field({ description: "Receives the others' streams." })
+  canSubscribe!: boolean;
+
+  @Field({ description: 'May kick, ban, mute others and close the room.' })
+  roomAdmin!: boolean;
+}
+
 @ObjectType('Participant', { description: 'Someone in a room.' })
 export class ParticipantType {
   @Field(() => ID)
@@ -34,6 +46,15 @@ export class ParticipantType {
 
   @Field(() => DateTimeISOResolver)
   joinedAt!: Date;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The application's user id, from its join token (null in open mode).",
+  })
+  identity!: string | null;
+
+  @Field(() => GrantsType, { description: 'What it may do (everything in open mode).' })
+  grants!: GrantsType;
 
   @Field(() => [StreamType], { description: 'What it publishes.' })
   streams!: StreamType[];

@@ -22,6 +22,12 @@ export class CreateRoomInput {
   @Field(() => VideoCodec, { nullable: true, description: 'Defaults to VP8.' })
   videoCodec?: VideoCodec | null;
 
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Whether publishers may send VP8 simulcast (three encodings per camera); defaults to true.',
+  })
+  simulcast?: boolean | null;
+
   @Field(() => JSONObjectResolver, { nullable: true })
   metadata?: Record<string, unknown> | null;
 }

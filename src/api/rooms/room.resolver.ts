@@ -23,11 +23,12 @@ import { SessionType } from './session.type';
 export class RoomResolver {
   @Query(() => RoomConnectionType, { description: 'Open rooms, oldest first, a page at a time.' })
   async rooms(
-    @Ctx() { conference }: ApiContext,
+    @Ctx() { conference, access }: ApiContext,
     @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, 1 to 100.' }) first: number,
     @Arg('after', () => String, { nullable: true, description: "A previous page's endCursor." })
     after?: string | null,
   ): Promise<RoomConnectionType> {
+    access.requireAdmin();
     const page = await conference.listOpenRooms({ first, after });
     return {
       nodes: page.items.map(RoomType.from),
@@ -37,7 +38,8 @@ export class RoomResolver {
   }
 
   @Query(() => RoomType, { description: 'One room, open or closed. Fails with ROOM_NOT_FOUND.' })
-  async room(@Ctx() { conference }: ApiContext, @Arg('id', () => ID) id: string): Promise<RoomType> {
+  async room(@Ctx() { conference, access }: ApiContext, @Arg('id', () => ID) id: string): Promise<RoomType> {
+    access.requireRoom(id);
     return RoomType.from(await conference.getRoom(id));
   }
 
@@ -45,9 +47,10 @@ export class RoomResolver {
     description: 'Fails with ROOM_EXISTS when the id is taken, BAD_USER_INPUT when invalid.',
   })
   async createRoom(
-    @Ctx() { conference }: ApiContext,
+    @Ctx() { conference, access }: ApiContext,
     @Arg('input', () => CreateRoomInput, { defaultValue: {} }) input: CreateRoomInput,
   ): Promise<RoomType> {
+    access.requireAdmin();
     return RoomType.from(await conference.createRoom(input));
   }
 
@@ -55,7 +58,11 @@ export class RoomResolver {
     description:
       'Closes the room: everyone in it is removed and ROOM_CLOSED is sent. Fails with ROOM_CLOSED when already closed.',
   })
-  async closeRoom(@Ctx() { conference }: ApiContext, @Arg('id', () => ID) id: string): Promise<RoomType> {
+  async closeRoom(
+    @Ctx() { conference, access }: ApiContext,
+    @Arg('id', () => ID) id: string,
+  ): Promise<RoomType> {
+    access.requireRoomAdmin(id);
     return RoomType.from(await conference.closeRoom(id));
   }
 
@@ -84,11 +91,11 @@ export class RoomResolver {
     description:
       "The room's events in order, ending after ROOM_CLOSED. With `after`, first every stored event whose sequence " +
       'is greater (so a client that reconnects, even across a server restart, misses nothing), then live ones.',
-    subscribe: ({ args, context }) =>
-      (context as ApiContext).conference.roomEvents(
-        String(args.roomId),
-        args.after as number | null | undefined,
-      ),
+    subscribe: ({ args, context }) => {
+      const { conference, access } = context as ApiContext;
+      access.requireRoom(String(args.roomId));
+      return conference.roomEvents(String(args.roomId), args.after as number | null | undefined);
+    },
   })
   roomEvents(
     @Root() event: RoomEvent,

@@ -35,6 +35,12 @@ export class RoomType {
   @Field(() => VideoCodec)
   videoCodec!: VideoCodec;
 
+  @Field({
+    description:
+      'Whether publishers may send simulcast: several encodings of one camera, of which each subscriber gets the one that fits.',
+  })
+  simulcast!: boolean;
+
   @Field(() => JSONObjectResolver, { nullable: true, description: 'Free-form data of the application.' })
   metadata!: Record<string, unknown> | null;
 

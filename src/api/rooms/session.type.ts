@@ -9,6 +9,9 @@ export class SessionType {
   @Field()
   displayName!: string;
 
+  @Field(() => String, { nullable: true, description: 'Its join token identity (null in open mode).' })
+  identity!: string | null;
+
   @Field(() => DateTimeISOResolver)
   joinedAt!: Date;
 
@@ -18,7 +21,7 @@ export class SessionType {
   @Field(() => String, {
     nullable: true,
     description:
-      'LEFT, DISCONNECTED, TIMEOUT, SIGNALING_LOST, ROOM_CLOSED, SERVER_SHUTDOWN or SERVER_RESTART.',
+      'LEFT, KICKED, DISCONNECTED, TIMEOUT, SIGNALING_LOST, ROOM_CLOSED, SERVER_SHUTDOWN or SERVER_RESTART.',
   })
   leaveReason!: string | null;
 }

@@ -9,6 +9,7 @@ import {
   OfferType,
   RenegotiateInput,
   RenegotiatePayload,
+  SetPreferredLayerInput,
   SetTrackMutedInput,
 } from './signaling.types';
 
@@ -20,15 +21,18 @@ import {
 export class SignalingResolver {
   @Mutation(() => JoinPayload, {
     description:
-      'Joins a room with an SDP offer. Fails with ROOM_FULL, ROOM_CLOSED, ROOM_NOT_FOUND, INVALID_SDP, BAD_USER_INPUT, ' +
-      'RATE_LIMITED (too many joins from one address) and TOO_MANY_ROOMS.',
+      'Joins a room with an SDP offer. In secured mode the bearer is a join token for that room. Fails with ' +
+      'ROOM_FULL, ROOM_CLOSED, ROOM_NOT_FOUND, INVALID_SDP, BAD_USER_INPUT, RATE_LIMITED (too many joins from one ' +
+      'address), TOO_MANY_ROOMS, BANNED, FORBIDDEN (wrong room, or sending tracks without canPublish), ' +
+      'UNAUTHENTICATED, INVALID_TOKEN and TOKEN_EXPIRED.',
   })
   async join(
-    @Ctx() { conference, joinLimiter, clientAddress }: ApiContext,
+    @Ctx() { conference, joinLimiter, clientAddress, access }: ApiContext,
     @Arg('input', () => JoinInput) input: JoinInput,
   ): Promise<JoinPayload> {
     joinLimiter.take(clientAddress);
-    const { participant, answer, token } = await conference.join(input);
+    const permit = access.joinPermit(input.roomId);
+    const { participant, answer, token } = await conference.join(input, permit);
     return { participant: toParticipantType(participant), answer, token };
   }
 
@@ -36,10 +40,10 @@ export class SignalingResolver {
     description: 'Answers server offer `revision`. Fails with STALE_OFFER, NO_PENDING_OFFER, INVALID_SDP.',
   })
   answer(
-    @Ctx() { conference, token }: ApiContext,
+    @Ctx() { conference, access }: ApiContext,
     @Arg('input', () => AnswerInput) input: AnswerInput,
   ): boolean {
-    conference.answer(conference.authorize(input.participantId, token), input.revision, input.sdp);
+    conference.answer(access.participant(input.participantId), input.revision, input.sdp);
     return true;
   }
 
@@ -49,10 +53,10 @@ export class SignalingResolver {
       'waits for an answer: answer it, then offer again.',
   })
   renegotiate(
-    @Ctx() { conference, token }: ApiContext,
+    @Ctx() { conference, access }: ApiContext,
     @Arg('input', () => RenegotiateInput) input: RenegotiateInput,
   ): RenegotiatePayload {
-    return conference.renegotiate(conference.authorize(input.participantId, token), input.offer);
+    return conference.renegotiate(access.participant(input.participantId), input.offer);
   }
 
   @Mutation(() => Boolean, {
@@ -61,19 +65,40 @@ export class SignalingResolver {
       'TRACK_MUTED / TRACK_UNMUTED events). Fails with TRACK_NOT_FOUND.',
   })
   setTrackMuted(
-    @Ctx() { conference, token }: ApiContext,
+    @Ctx() { conference, access }: ApiContext,
     @Arg('input', () => SetTrackMutedInput) input: SetTrackMutedInput,
   ): boolean {
-    conference.setTrackMuted(conference.authorize(input.participantId, token), input.trackId, input.muted);
+    conference.setTrackMuted(access.participant(input.participantId), input.trackId, input.muted);
+    return true;
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      'Chooses which layer of a received video the server forwards: for simulcast, `spatial` indexes the ' +
+      "publisher's encodings, lowest resolution first (0: smallest); for VP9 SVC it is the spatial layer; " +
+      '`temporal` is the temporal layer (frame rate). Null for both: chosen by your bandwidth again (the ' +
+      'default). Kept for that stream id until changed. Fails with STREAM_NOT_FOUND (a stream you do not ' +
+      'receive) and BAD_USER_INPUT (a layer outside 0-15).',
+  })
+  setPreferredLayer(
+    @Ctx() { conference, access }: ApiContext,
+    @Arg('input', () => SetPreferredLayerInput) input: SetPreferredLayerInput,
+  ): boolean {
+    conference.setPreferredLayer(
+      access.participant(input.participantId),
+      input.streamId,
+      input.spatial ?? null,
+      input.temporal ?? null,
+    );
     return true;
   }
 
   @Mutation(() => Boolean, { description: 'Leaves the room; its streams stop reaching the others.' })
   async leave(
-    @Ctx() { conference, token }: ApiContext,
+    @Ctx() { conference, access }: ApiContext,
     @Arg('participantId', () => ID) participantId: string,
   ): Promise<boolean> {
-    await conference.leave(conference.authorize(participantId, token));
+    await conference.leave(access.participant(participantId));
     return true;
   }
 
@@ -82,8 +107,8 @@ export class SignalingResolver {
       'Server-made offers for this participant, starting with the one waiting for an answer, if any. ' +
       'Keep it open: a participant without it for longer than the grace period counts as gone.',
     subscribe: ({ args, context }) => {
-      const { conference, token } = context as ApiContext;
-      return conference.negotiation(conference.authorize(String(args.participantId), token));
+      const { conference, access } = context as ApiContext;
+      return conference.negotiation(access.participant(String(args.participantId)));
     },
   })
   negotiation(@Root() offer: Offer, @Arg('participantId', () => ID) _participantId: string): OfferType {

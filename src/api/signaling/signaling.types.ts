@@ -6,8 +6,13 @@ export class JoinInput {
   @Field(() => ID, { description: 'The room; created if unknown and the server allows it.' })
   roomId!: string;
 
-  @Field({ description: 'Display name, 1 to 64 characters.' })
-  name!: string;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Display name, 1 to 64 characters. Required in open mode; in secured mode the join token's name wins, " +
+      'then this, then the identity.',
+  })
+  name?: string | null;
 
   @Field({ description: "The client's SDP offer: unified plan, its own tracks as sendrecv/sendonly." })
   offer!: string;
@@ -69,6 +74,24 @@ export class SetTrackMutedInput {
 
   @Field()
   muted!: boolean;
+}
+
+@InputType('SetPreferredLayerInput')
+export class SetPreferredLayerInput {
+  @Field(() => ID)
+  participantId!: string;
+
+  @Field(() => ID, { description: "A stream it receives (the publisher's stream id, `Stream.id`)." })
+  streamId!: string;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Simulcast encoding (0: lowest resolution) or SVC spatial layer; null: by bandwidth.',
+  })
+  spatial?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Highest temporal layer (frame rate); null: all.' })
+  temporal?: number | null;
 }
 
 @ObjectType('RenegotiatePayload')

@@ -1,0 +1,139 @@
+import type { AccessTokens, VerifiedToken } from '../access/AccessTokens';
+import type { ConferenceService } from '../conference/ConferenceService';
+import { type JoinPermit, OPEN_PERMIT } from '../conference/grants';
+import type { Participant } from '../conference/Participant';
+import { DomainError, ErrorCode } from '../shared/errors';
+
+type Caller =
+  | { kind: 'none' }
+  | Extract<VerifiedToken, { kind: 'admin' }>
+  | Extract<VerifiedToken, { kind: 'join' }>
+  | { kind: 'participant'; participant: Participant };
+
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+
+const forbidden = (message: string) => new DomainError(ErrorCode.FORBIDDEN, message);
+
+/**
+ * Who may do what, for one request or socket. Open mode lets everyone do everything (participant
+ * operations still need the participant's own token, as in every mode). Secured mode knows three
+ * kinds of bearer: admin tokens (the application: everything), join tokens (one room: join it, read
+ * it, follow its events, moderate it with roomAdmin) and participant tokens from `join` (the same,
+ * for the participant's room, while it is in it).
+ */
+export class Access {
+  #caller: Caller | undefined;
+
+  constructor(
+    private readonly conference: ConferenceService,
+    /** null in open mode. */
+    private readonly tokens: AccessTokens | null,
+    private readonly token: string | undefined,
+  ) {}
+
+  get secured(): boolean {
+    return this.tokens !== null;
+  }
+
+  /**
+   * A participant's own operations (answer, renegotiate, mute, leave, its offers) need its token
+   * from `join`, in every mode. A signed token is checked first, so an expired or forged one says so.
+   */
+  participant(participantId: string): Participant {
+    if (this.tokens && this.token && JWT_SHAPE.test(this.token)) {
+      this.tokens.verify(this.token);
+      throw forbidden(
+        "This operation needs the participant's own token from `join`, not a join or admin token.",
+      );
+    }
+    return this.conference.authorize(participantId, this.token);
+  }
+
+  /** Server-wide operations (creating and listing rooms). */
+  requireAdmin(): void {
+    if (!this.secured) return;
+    const caller = this.#identify();
+    if (caller.kind !== 'admin') throw forbidden('This operation needs an admin token.');
+  }
+
+  /** Reading a room, its participants, history and events. */
+  requireRoom(roomId: string): void {
+    if (!this.secured) return;
+    const caller = this.#identify();
+    if (caller.kind === 'admin') return;
+    if (this.#roomOf(caller) !== roomId) throw forbidden(`This token does not open room "${roomId}".`);
+  }
+
+  /** Moderation of a room: kicking, banning, muting others, closing it. */
+  requireRoomAdmin(roomId: string): void {
+    if (!this.secured) return;
+    this.requireModerator();
+    const caller = this.#identify();
+    if (caller.kind !== 'admin' && this.#roomOf(caller) !== roomId) {
+      throw forbidden(`This token does not open room "${roomId}".`);
+    }
+  }
+
+  /** Some moderation right (admin, or roomAdmin of some room): checked before looking targets up. */
+  requireModerator(): void {
+    if (!this.secured) return;
+    const caller = this.#identify();
+    if (caller.kind === 'admin') return;
+    const grants =
+      caller.kind === 'join'
+        ? caller.grants
+        : caller.kind === 'participant'
+          ? caller.participant.grants
+          : null;
+    if (!grants?.roomAdmin) throw forbidden('Moderation needs the roomAdmin grant.');
+  }
+
+  /** The room a non-admin caller belongs to (where `muteTrack` looks when no room is named). */
+  callerRoom(): string | undefined {
+    if (!this.secured) return undefined;
+    const caller = this.#identify();
+    return caller.kind === 'admin' ? undefined : this.#roomOf(caller);
+  }
+
+  /** Who joins `roomId` and with what grants: anyone with everything in open mode, else the join token's. */
+  joinPermit(roomId: string): JoinPermit {
+    if (!this.secured) return OPEN_PERMIT;
+    const caller = this.#identify();
+    if (caller.kind !== 'join') throw forbidden('Joining needs a join token for the room.');
+    if (caller.room !== roomId)
+      throw forbidden(`This join token is for room "${caller.room}", not "${roomId}".`);
+    return { identity: caller.identity, name: caller.name, grants: caller.grants, issuedAt: caller.issuedAt };
+  }
+
+  #roomOf(caller: Caller): string | undefined {
+    if (caller.kind === 'join') return caller.room;
+    if (caller.kind === 'participant')
+      return caller.participant.present ? caller.participant.roomId : undefined;
+    return undefined;
+  }
+
+  /** UNAUTHENTICATED without a token; INVALID_TOKEN / TOKEN_EXPIRED for a bad one. */
+  #identify(): Exclude<Caller, { kind: 'none' }> {
+    this.#caller ??= this.#resolve();
+    if (this.#caller.kind === 'none') {
+      throw new DomainError(
+        ErrorCode.UNAUTHENTICATED,
+        'This operation needs an access token: `Authorization: Bearer <token>`.',
+      );
+    }
+    return this.#caller;
+  }
+
+  #resolve(): Caller {
+    if (!this.token || !this.tokens) return { kind: 'none' };
+    if (JWT_SHAPE.test(this.token)) return this.tokens.verify(this.token);
+    const participant = this.conference.participantByToken(this.token);
+    if (!participant) {
+      throw new DomainError(
+        ErrorCode.INVALID_TOKEN,
+        'Unknown access token (a participant token stops working when its participant leaves).',
+      );
+    }
+    return { kind: 'participant', participant };
+  }
+}
