@@ -322,15 +322,25 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   /**
    * Sends a local track (e.g. a screen share from getDisplayMedia) as part of `stream` (default: a
    * new stream of its own, which the others see as a separate tile). Returns the stream id.
+   * `options.simulcast` sends a video track as three encodings, as join does for the camera (for a
+   * camera turned on later, in a room that takes simulcast; the server's answer has the last word).
    */
   async publishTrack(
     track: MediaStreamTrack,
     stream: MediaStream = new MediaStream([track]),
+    options: { simulcast?: boolean } = {},
   ): Promise<string> {
     const pc = this.#requirePc();
     if (this.#published.has(track)) return stream.id;
-    this.#published.set(track, pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] }));
+    const simulcast = !!options.simulcast && track.kind === 'video';
+    const transceiver = pc.addTransceiver(track, {
+      direction: 'sendonly',
+      streams: [stream],
+      ...(simulcast ? { sendEncodings: SIMULCAST_ENCODINGS } : {}),
+    });
+    this.#published.set(track, transceiver);
     await this.#negotiator!.renegotiate();
+    if (simulcast) await this.#keepSimulcast(transceiver);
     return stream.id;
   }
 

@@ -9,6 +9,8 @@ export const LeaveReason = {
   LEFT: 'LEFT',
   DISCONNECTED: 'DISCONNECTED',
   TIMEOUT: 'TIMEOUT',
+  /** Its client sent an offer the media server half-applied and could not answer. */
+  NEGOTIATION_FAILED: 'NEGOTIATION_FAILED',
   SIGNALING_LOST: 'SIGNALING_LOST',
   ROOM_CLOSED: 'ROOM_CLOSED',
   /** Removed by a moderator (kickParticipant). */

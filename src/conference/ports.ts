@@ -63,7 +63,7 @@ export interface PeerStats {
 }
 
 /** Why the media side ended a peer on its own. */
-export type PeerLossReason = 'DISCONNECTED' | 'TIMEOUT';
+export type PeerLossReason = 'DISCONNECTED' | 'TIMEOUT' | 'NEGOTIATION_FAILED';
 
 export interface MediaPeerListener {
   /** The streams this peer sends changed (after an offer or answer was applied). */

@@ -35,6 +35,7 @@ export function validateRoomInput(input: RoomInput): RoomInput {
     if (name.length === 0 || name.length > MAX_ROOM_NAME_LENGTH) {
       throw bad(`A room name is 1 to ${MAX_ROOM_NAME_LENGTH} characters.`, 'name');
     }
+    assertPrintable(name, 'name');
     input = { ...input, name };
   }
   if (input.maxParticipants != null) {
@@ -49,8 +50,15 @@ export function validateRoomInput(input: RoomInput): RoomInput {
   if (input.videoCodec != null && !isVideoCodec(input.videoCodec)) {
     throw bad('videoCodec must be VP8, VP9 or H264.', 'videoCodec');
   }
-  if (input.metadata != null && Buffer.byteLength(JSON.stringify(input.metadata)) > MAX_METADATA_BYTES) {
-    throw bad(`Room metadata is at most ${MAX_METADATA_BYTES} bytes of JSON.`, 'metadata');
+  if (input.metadata != null) {
+    const json = JSON.stringify(input.metadata);
+    if (Buffer.byteLength(json) > MAX_METADATA_BYTES) {
+      throw bad(`Room metadata is at most ${MAX_METADATA_BYTES} bytes of JSON.`, 'metadata');
+    }
+    // PostgreSQL's jsonb refuses lone surrogates and NUL characters.
+    if (!storableJson(input.metadata)) {
+      throw bad('Room metadata must be well-formed text (no lone surrogates or NUL characters).', 'metadata');
+    }
   }
   return input;
 }
@@ -64,7 +72,30 @@ export function validateDisplayName(name: string): string {
   if (trimmed.length === 0 || trimmed.length > MAX_NAME_LENGTH) {
     throw bad(`A display name is 1 to ${MAX_NAME_LENGTH} characters.`, 'name');
   }
+  assertPrintable(trimmed, 'name');
   return trimmed;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function storableJson(value: unknown): boolean {
+  if (typeof value === 'string') return !LONE_SURROGATE.test(value) && !value.includes('\u0000');
+  if (Array.isArray(value)) return value.every(storableJson);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).every(([key, item]) => storableJson(key) && storableJson(item));
+  }
+  return true;
+}
+
+/**
+ * Text that reaches other clients and the database must be well-formed Unicode (a lone surrogate
+ * cannot be stored as UTF-8) without control characters.
+ */
+function assertPrintable(text: string, field: string): void {
+  // eslint-disable-next-line no-control-regex
+  if (LONE_SURROGATE.test(text) || /[\u0000-\u001f\u007f]/.test(text)) {
+    throw bad(`${field} must be well-formed text without control characters.`, field);
+  }
 }
 
 export function validateSdp(sdp: string, field: string): string {

@@ -30,11 +30,16 @@ const MAX_PROBING_BPS = 1_500_000;
 /** A higher layer is taken only when the target exceeds its bitrate by this much: no flapping. */
 const UPSWITCH_MARGIN = 1.1;
 
-/** Lowest resolution first, then lowest bitrate: encoding `spatial` of a simulcast track. */
-function byResolution(a: ActiveEncoding, b: ActiveEncoding): number {
-  const area = (encoding: ActiveEncoding) =>
-    (encoding.width ?? encoding.targetWidth ?? 0) * (encoding.height ?? encoding.targetHeight ?? 0);
-  return area(a) - area(b) || a.bitrate - b.bitrate;
+/**
+ * The encodings being sent, lowest resolution first: by the size medooze read from their keyframes,
+ * or (before it knows every size) in the order the publisher's SDP lists them (q;h;f here).
+ */
+function lowestFirst(active: ActiveEncoding[], sdpOrder: string[]): ActiveEncoding[] {
+  const area = (encoding: ActiveEncoding) => (encoding.width ?? 0) * (encoding.height ?? 0);
+  const sized = active.every((encoding) => area(encoding) > 0);
+  return [...active].sort((a, b) =>
+    sized ? area(a) - area(b) || a.bitrate - b.bitrate : sdpOrder.indexOf(a.id) - sdpOrder.indexOf(b.id),
+  );
 }
 
 /**
@@ -59,10 +64,6 @@ export class LayerSelector {
   }
 
   /** The latest available bitrate medooze estimated for this transport (bps). */
-  get target(): number | undefined {
-    return this.#target;
-  }
-
   setTarget(bps: number): void {
     if (Number.isFinite(bps) && bps > 0) this.#target = bps;
   }
@@ -91,7 +92,8 @@ export class LayerSelector {
       }
       const preference = preferences.get(streamId);
       if (preference && preference.spatial !== null) {
-        spent += this.#pin(transponder, info, preference.spatial, preference.temporal);
+        const sdpOrder = incoming.getEncodings().map((encoding) => encoding.id);
+        spent += this.#pin(transponder, info, sdpOrder, preference.spatial, preference.temporal);
       } else {
         automatic.push({ transponder, info, temporal: preference?.temporal ?? null });
       }
@@ -105,10 +107,10 @@ export class LayerSelector {
       // Hysteresis: the current layer stays while it fits the share; a higher one needs a margin.
       const current = transponder.getSelectedLayer();
       const currentBitrate = current ? Math.max(current.bitrate, current.targetBitrate ?? 0) : 0;
-      let target = share / UPSWITCH_MARGIN;
-      if (currentBitrate > 0 && currentBitrate <= share) target = Math.max(target, currentBitrate);
+      let ask = share / UPSWITCH_MARGIN;
+      if (currentBitrate > 0 && currentBitrate <= share) ask = Math.max(ask, currentBitrate);
       // smooth: false = down at once (congestion), up only at the higher layer's next keyframe.
-      const chosen = transponder.setTargetBitrate(target, { smooth: false });
+      const chosen = transponder.setTargetBitrate(ask, { smooth: false });
       const best = info.layers.find((layer) => temporal === null || layer.temporalLayerId <= temporal);
       wanted += best ? Math.max(best.bitrate, best.targetBitrate ?? 0) : 0;
       if (chosen && chosen.layerIndex > 0) belowBest = true;
@@ -117,9 +119,15 @@ export class LayerSelector {
   }
 
   /** Selects the pinned layer (clamped to what is sent now); returns its bitrate. */
-  #pin(transponder: Transponder, info: ActiveLayers, spatial: number, temporal: number | null): number {
+  #pin(
+    transponder: Transponder,
+    info: ActiveLayers,
+    sdpOrder: string[],
+    spatial: number,
+    temporal: number | null,
+  ): number {
     transponder.setMaximumLayers(MAX_LAYER, MAX_LAYER);
-    const encodings = [...info.active].sort(byResolution);
+    const encodings = lowestFirst(info.active, sdpOrder);
     if (encodings.length > 1) {
       // Simulcast: `spatial` indexes the encodings being sent, lowest resolution first.
       const encoding = encodings[Math.min(spatial, encodings.length - 1)]!;
@@ -128,7 +136,9 @@ export class LayerSelector {
       return encoding.bitrate;
     }
     // SVC: `spatial` is the spatial layer id.
-    const top = Math.max(...info.layers.map((layer) => (layer.spatialLayerId === MAX_LAYER ? 0 : layer.spatialLayerId)));
+    const top = Math.max(
+      ...info.layers.map((layer) => (layer.spatialLayerId === MAX_LAYER ? 0 : layer.spatialLayerId)),
+    );
     const spatialId = Math.min(spatial, top);
     transponder.selectLayer(spatialId, temporal ?? MAX_LAYER);
     const layer = info.layers.find(

@@ -1,4 +1,5 @@
 import type * as MediaServer from 'medooze-media-server';
+import type { TrackInfo as TrackInfoClass } from 'semantic-sdp';
 import type {
   MediaPeer as MediaPeerPort,
   MediaPeerListener,
@@ -18,6 +19,7 @@ type IncomingStream = MediaServer.IncomingStream;
 type IncomingStreamTrack = MediaServer.IncomingStreamTrack;
 type OutgoingStream = MediaServer.OutgoingStream;
 type OutgoingStreamTrack = MediaServer.OutgoingStreamTrack;
+type TrackInfo = InstanceType<typeof TrackInfoClass>;
 
 interface Subscription {
   publisher: MediaPeer;
@@ -63,6 +65,47 @@ function stopQuietly(object: { stop(): unknown }): void {
   }
 }
 
+const CREATE_TRACK_FIXED = Symbol('createTrack fixed');
+
+/**
+ * medooze 1.156's SDPManagerUnified adds a track to a stream it already receives with
+ * `stream.createTrack(trackInfo)`, where IncomingStream wants `createTrack(media, trackInfo)`: the
+ * offer fails ("media.toLowerCase is not a function") when a client sends a track again in a stream
+ * it sent before (camera unpublished, then published again). This accepts both forms.
+ */
+function fixCreateTrack(stream: IncomingStream): void {
+  const fixed = stream as IncomingStream & { [CREATE_TRACK_FIXED]?: true };
+  if (fixed[CREATE_TRACK_FIXED]) return;
+  const createTrack = stream.createTrack.bind(stream);
+  type Params = Parameters<IncomingStream['createTrack']>;
+  stream.createTrack = (media: Params[0] | TrackInfo, params?: Params[1]) =>
+    typeof media === 'object' && media !== null
+      ? createTrack(media.getMedia(), media)
+      : createTrack(media, params);
+  fixed[CREATE_TRACK_FIXED] = true;
+}
+
+/**
+ * medooze builds each new sending m-line of its offers by cloning the first m-line of that kind,
+ * which is the publisher's own: a simulcast publisher would be offered `a=rid:… recv` and
+ * `a=simulcast:recv` on m-lines where the server only sends. Chrome ignores that; stricter clients
+ * need not. Rids and simulcast are dropped from every section the server does not receive on.
+ */
+function withoutSimulcastWhereSending(sdp: string): string {
+  if (!sdp.includes('a=simulcast:')) return sdp;
+  const [session, ...sections] = sdp.split(/\r\n(?=m=)/);
+  return [
+    session,
+    ...sections.map((section) => {
+      const lines = section.split('\r\n');
+      if (!lines.some((line) => line === 'a=sendonly' || line === 'a=inactive')) return section;
+      return lines
+        .filter((line) => !line.startsWith('a=rid:') && !line.startsWith('a=simulcast:'))
+        .join('\r\n');
+    }),
+  ].join('\r\n');
+}
+
 function invalidSdp(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
   const reason = error instanceof Error ? error.message : String(error);
@@ -82,6 +125,8 @@ export class MediaPeer implements MediaPeerPort {
   /** Peers that forward some of this peer's streams, so they follow when its tracks change. */
   readonly #subscribers = new Set<MediaPeer>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Media sections (mid -> kind) of the last applied remote description: later ones keep them all. */
+  #mids: ReadonlyMap<string, string> = new Map();
   /** Its own tracks that are muted: nobody is forwarded them. */
   readonly #mutedTracks = new Set<string>();
   #published: PublishedStream[] = [];
@@ -113,9 +158,10 @@ export class MediaPeer implements MediaPeerPort {
       }),
     );
     try {
-      checkRemoteDescription(offer);
+      const mids = checkRemoteDescription(offer);
       manager.processRemoteDescription(offer);
       this.answer = manager.createLocalDescription();
+      this.#mids = mids;
     } catch (error) {
       this.#stopManager();
       throw invalidSdp(error);
@@ -194,7 +240,7 @@ export class MediaPeer implements MediaPeerPort {
 
   createOffer(): string {
     this.#assertOpen();
-    return this.#manager.createLocalDescription();
+    return withoutSimulcastWhereSending(this.#manager.createLocalDescription());
   }
 
   processAnswer(sdp: string): void {
@@ -204,12 +250,27 @@ export class MediaPeer implements MediaPeerPort {
 
   processOffer(sdp: string): string {
     this.#assertOpen();
-    this.#apply(sdp);
     try {
-      return this.#manager.createLocalDescription();
+      this.#apply(sdp);
+      return withoutSimulcastWhereSending(this.#manager.createLocalDescription());
     } catch (error) {
+      this.#recoverFromFailedOffer();
       throw invalidSdp(error);
     }
+  }
+
+  /**
+   * medooze moves to 'remote-offer' as soon as it has read an offer, even one it then fails to
+   * answer, with its transceivers half updated: such a peer can never be offered anything again.
+   * offerChecks refuses what we know to cause this; should anything else, the peer is given up
+   * (its participant is removed with NEGOTIATION_FAILED and may join again) rather than left stuck.
+   */
+  #recoverFromFailedOffer(): void {
+    if (this.#manager.state !== 'remote-offer') return;
+    logger.warn('a client offer left the SDP manager half-applied; the participant is removed');
+    queueMicrotask(() => {
+      if (!this.#closed) this.listener.onLost('NEGOTIATION_FAILED');
+    });
   }
 
   subscribe(publisher: MediaPeerPort, streamId: string): void {
@@ -302,12 +363,13 @@ export class MediaPeer implements MediaPeerPort {
 
   #apply(sdp: string): void {
     // Checked first: medooze changes its state before it finds out an SDP is unusable.
-    checkRemoteDescription(sdp);
+    const mids = checkRemoteDescription(sdp, this.#mids);
     try {
       this.#manager.processRemoteDescription(sdp);
     } catch (error) {
       throw invalidSdp(error);
     }
+    this.#mids = mids;
     this.#refreshPublished(true);
     // The publisher may have added a track to a stream others already receive.
     for (const subscriber of this.#subscribers) subscriber.#resync(this);
@@ -334,6 +396,12 @@ export class MediaPeer implements MediaPeerPort {
         } else if (state === 'failed' || state === 'closed') {
           this.listener.onLost('DISCONNECTED');
         }
+      }),
+    );
+    transport.on(
+      'incomingtrack',
+      guarded('incomingtrack', (_track, stream) => {
+        if (stream) fixCreateTrack(stream);
       }),
     );
     transport.on(
@@ -450,7 +518,7 @@ export class MediaPeer implements MediaPeerPort {
     const layers = this.#layers;
     if (this.#closed || !layers) return;
     const forwarded: ForwardedVideo[] = [];
-    let otherBitrate = 0;
+    const others: OutgoingStreamTrack[] = [];
     for (const [streamId, subscription] of this.#subscriptions) {
       for (const track of subscription.tracks.values()) {
         const incoming = track.getTransponder()?.getIncomingTrack();
@@ -459,11 +527,12 @@ export class MediaPeer implements MediaPeerPort {
           !!incoming &&
           (incoming.getEncodings().length > 1 || this.options.svc);
         if (layered) forwarded.push({ streamId, track });
-        else otherBitrate += track.getStats().bitrate;
+        else others.push(track);
       }
     }
     if (forwarded.length === 0) return;
     try {
+      const otherBitrate = others.reduce((sum, track) => sum + track.getStats().bitrate, 0);
       layers.allocate(forwarded, this.#preferences, otherBitrate);
     } catch (error) {
       // An encoding or track can vanish between reading the layers and selecting one.

@@ -1,0 +1,266 @@
+/**
+ * Simulcast end to end: a Chromium publisher sends its (fake, 1280x720) camera as three VP8
+ * encodings; the server forwards to each subscriber the layer it pinned (setPreferredLayer), or the
+ * one its bandwidth allows. What each subscriber decodes is read from its getStats() (frameWidth).
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+jest.setTimeout(180_000);
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+interface StreamStats {
+  streamId: string;
+  participantName: string;
+  framesDecoded: number;
+  frameWidth: number;
+  frameHeight: number;
+}
+
+interface Sfu {
+  client: {
+    simulcast: boolean;
+    localStream: MediaStream | null;
+    publishTrack(
+      track: MediaStreamTrack,
+      stream: MediaStream,
+      options?: { simulcast?: boolean },
+    ): Promise<string>;
+    unpublishTrack(track: MediaStreamTrack): Promise<void>;
+  };
+  pc: RTCPeerConnection;
+  streamStats(): Promise<StreamStats[]>;
+  setPreferredLayer(streamId: string, spatial: number | null, temporal: number | null): Promise<void>;
+}
+
+let server: TestServer;
+let browser: Browser;
+const requests: string[] = [];
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [path.join(__dirname, '../../scripts/build-client.mjs')], { stdio: 'pipe' });
+  server = await startTestServer();
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+async function joinRoom(
+  roomId: string,
+  name: string,
+  options: { publish: boolean; viewport?: { width: number; height: number } },
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 640, height: 480 } });
+  const page = await context.newPage();
+  page.on('request', (request) => requests.push(request.url()));
+  page.on('pageerror', (error) => console.error(`${name} page error:`, error.message));
+  await page.goto(`${server.url}/?room=${roomId}`);
+  await page.fill('#name-input', name);
+  if (options.publish) {
+    await page.selectOption('#resolution-select', '720');
+    await page.waitForFunction(() => {
+      const video = document.getElementById('preview') as HTMLVideoElement;
+      const stream = video.srcObject as MediaStream | null;
+      return stream?.getVideoTracks()[0]?.getSettings().width === 1280;
+    });
+  } else {
+    await page.check('#watch-only');
+  }
+  await page.click('#join-button');
+  await page.waitForSelector('#room-view:not([hidden])');
+  return page;
+}
+
+const sfu = <T>(page: Page, action: (sfu: Sfu) => T | Promise<T>): Promise<T> =>
+  page.evaluate(`(${action.toString()})(window.sfu)`) as Promise<T>;
+
+const videoOf = async (page: Page, publisher: string): Promise<StreamStats | undefined> =>
+  (await sfu(page, (s) => s.streamStats())).find((stats) => stats.participantName === publisher);
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 30_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (ok(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+}
+
+/** The decoded width once it has stayed the same, with frames still decoded, for `steadyMs`. */
+async function steadyWidth(page: Page, publisher: string, ok: (width: number) => boolean, steadyMs = 3000) {
+  let since = 0;
+  let width = -1;
+  let frames = 0;
+  return until(
+    `a steady decoded width from ${publisher}`,
+    async () => {
+      const stats = await videoOf(page, publisher);
+      const now = Date.now();
+      if (!stats || stats.frameWidth !== width || !ok(stats.frameWidth) || stats.framesDecoded <= frames) {
+        since = now;
+      }
+      width = stats?.frameWidth ?? -1;
+      frames = stats?.framesDecoded ?? 0;
+      return { width, height: stats?.frameHeight ?? 0, steadyFor: now - since };
+    },
+    (value) => value.steadyFor >= steadyMs,
+    45_000,
+  );
+}
+
+/** Frames decoded per second over `ms`, and the decoded width. */
+async function frameRate(page: Page, ms = 3000): Promise<{ fps: number; width: number }> {
+  const before = (await videoOf(page, 'Pub'))!;
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = (await videoOf(page, 'Pub'))!;
+  return {
+    fps: Math.round(((after.framesDecoded - before.framesDecoded) * 10_000) / ms) / 10,
+    width: after.frameWidth,
+  };
+}
+
+/** Bits per second received (subscribers) or sent per rid (publisher) over `ms`, from getStats(). */
+async function bitrates(page: Page, ms = 2000): Promise<Record<string, { kbps: number; width?: number }>> {
+  const sample = () =>
+    sfu(page, async (s) => {
+      const out: Record<string, { bytes: number; width?: number }> = {};
+      (await s.pc.getStats()).forEach(
+        (r: {
+          type: string;
+          kind?: string;
+          rid?: string;
+          bytesSent?: number;
+          bytesReceived?: number;
+          frameWidth?: number;
+        }) => {
+          if (r.kind !== 'video') return;
+          if (r.type === 'outbound-rtp')
+            out[`sent ${r.rid ?? '-'}`] = { bytes: r.bytesSent ?? 0, width: r.frameWidth };
+          if (r.type === 'inbound-rtp') out.received = { bytes: r.bytesReceived ?? 0, width: r.frameWidth };
+        },
+      );
+      return out;
+    });
+  const before = await sample();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = await sample();
+  return Object.fromEntries(
+    Object.entries(after).map(([key, value]) => [
+      key,
+      { kbps: Math.round(((value.bytes - (before[key]?.bytes ?? 0)) * 8) / ms), width: value.width },
+    ]),
+  );
+}
+
+test('each subscriber decodes the simulcast layer it pinned, also after the stream is published anew', async () => {
+  const room = `simulcast-${Date.now().toString(36)}`;
+  const publisher = await joinRoom(room, 'Pub', { publish: true });
+  expect(await sfu(publisher, (s) => s.client.simulcast)).toBe(true);
+  const small = await joinRoom(room, 'Small', { publish: false });
+  const large = await joinRoom(room, 'Large', { publish: false });
+  // Large tiles (1920 px wide window): the page leaves the choice to the server's bandwidth estimate.
+  const auto = await joinRoom(room, 'Auto', { publish: false, viewport: { width: 1920, height: 1080 } });
+  const joined = Date.now();
+  for (const page of [small, large, auto]) {
+    await until(
+      'video from Pub',
+      () => videoOf(page, 'Pub'),
+      (stats) => (stats?.framesDecoded ?? 0) > 0,
+    );
+  }
+  const streamId = (await videoOf(small, 'Pub'))!.streamId;
+  await sfu(small, (s) =>
+    s.setPreferredLayer(document.querySelector<HTMLElement>('[data-stream-id]')!.dataset.streamId!, 0, null),
+  );
+  await sfu(large, (s) =>
+    s.setPreferredLayer(document.querySelector<HTMLElement>('[data-stream-id]')!.dataset.streamId!, 2, null),
+  );
+
+  const smallWidth = await steadyWidth(small, 'Pub', (width) => width > 0 && width <= 320);
+  const largeWidth = await steadyWidth(large, 'Pub', (width) => width >= 1280);
+  const autoWidth = await steadyWidth(auto, 'Pub', (width) => width >= 1280);
+  const autoTopAfterMs = Date.now() - joined - autoWidth.steadyFor;
+  const report: Record<string, unknown> = {
+    small: { ...smallWidth, ...(await bitrates(small)) },
+    large: { ...largeWidth, ...(await bitrates(large)) },
+    auto: { ...autoWidth, topLayerAfterMs: autoTopAfterMs, ...(await bitrates(auto)) },
+    publisher: await bitrates(publisher),
+  };
+  console.log(JSON.stringify(report, null, 1));
+  expect(smallWidth.width).toBeLessThan(largeWidth.width);
+
+  // The publisher takes its camera off and puts it back: the stream (same id) is gone, then
+  // subscribed anew; the pins still hold.
+  await sfu(publisher, async (s) => {
+    const local = s.client.localStream!;
+    for (const track of local.getTracks()) await s.client.unpublishTrack(track);
+  });
+  await until(
+    'the stream gone',
+    () => videoOf(small, 'Pub'),
+    (stats) => stats === undefined,
+  );
+  await sfu(publisher, async (s) => {
+    const local = s.client.localStream!;
+    await s.client.publishTrack(local.getVideoTracks()[0]!, local, { simulcast: true });
+    await s.client.publishTrack(local.getAudioTracks()[0]!, local);
+  });
+  const smallAgain = await steadyWidth(small, 'Pub', (width) => width > 0 && width <= 320);
+  const largeAgain = await steadyWidth(large, 'Pub', (width) => width >= 1280);
+  expect((await videoOf(small, 'Pub'))!.streamId).toBe(streamId);
+  console.log(JSON.stringify({ republished: { small: smallAgain, large: largeAgain } }));
+
+  // A temporal pin: Large keeps the full resolution at the base frame rate (Chrome sends VP8
+  // simulcast with three temporal layers: the base one is a quarter of the frames).
+  const fullRate = await frameRate(large);
+  await sfu(large, (s) =>
+    s.setPreferredLayer(document.querySelector<HTMLElement>('[data-stream-id]')!.dataset.streamId!, 2, 0),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const baseRate = await frameRate(large);
+  console.log(JSON.stringify({ framesPerSecond: { allTemporalLayers: fullRate, temporalLayer0: baseRate } }));
+  expect(baseRate.fps).toBeLessThan(fullRate.fps * 0.6);
+  expect(baseRate.width).toBe(fullRate.width);
+
+  // Back to automatic for Small: its bandwidth estimate only knew the low layer's bitrate; probing
+  // raises it, and a higher layer follows.
+  const released = Date.now();
+  await sfu(small, (s) =>
+    s.setPreferredLayer(
+      document.querySelector<HTMLElement>('[data-stream-id]')!.dataset.streamId!,
+      null,
+      null,
+    ),
+  );
+  const climbed = await steadyWidth(small, 'Pub', (width) => width > 320);
+  console.log(
+    JSON.stringify({ releasedSmall: { ...climbed, afterMs: Date.now() - released - climbed.steadyFor } }),
+  );
+
+  const origin = new URL(server.url);
+  expect(requests.filter((url) => new URL(url).hostname !== origin.hostname)).toEqual([]);
+});
