@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   configureLogger(config.logLevel);
   const app = await startApp(config, { terminateMediaOnClose: true });
   logger.info(
-    { database: app.database.kind, media: app.media.status() },
+    { database: app.database.kind, media: app.media.status(), access: config.access.mode },
     `GraphQL SFU listening: page ${app.url}/  explorer ${app.url}/graphql`,
   );
 

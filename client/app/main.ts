@@ -91,6 +91,16 @@ function joinErrorMessage(error: unknown): string {
         return 'There is no room with this id.';
       case 'BAD_USER_INPUT':
         return `Please check the room id and your name (${error.message}).`;
+      case 'UNAUTHENTICATED':
+        return 'This server needs an invitation: open the link the application gave you.';
+      case 'TOKEN_EXPIRED':
+        return 'Your invitation has expired. Ask for a new link.';
+      case 'INVALID_TOKEN':
+        return 'Your invitation link is not valid.';
+      case 'FORBIDDEN':
+        return `Your invitation does not allow this (${error.message}).`;
+      case 'BANNED':
+        return 'You were removed from this room and cannot rejoin with this invitation.';
     }
     return error.message;
   }
@@ -108,6 +118,15 @@ function showBanner(text: string | null, kind: 'info' | 'error' = 'info'): void 
 const params = new URLSearchParams(location.search);
 roomInput.value = params.get('room') ?? Math.random().toString(36).slice(2, 8);
 nameInput.value = params.get('name') ?? localStorage.getItem('sfu-name') ?? '';
+/**
+ * On a secured server the application invites people with a link carrying a join token
+ * (`/?room=<id>&token=<jwt>`); the token names the room and the person.
+ */
+const joinToken = params.get('token') ?? undefined;
+if (joinToken) {
+  nameInput.required = false;
+  nameInput.placeholder = 'From your invitation';
+}
 
 let previewStream: MediaStream | null = null;
 let meterStop: (() => void) | null = null;
@@ -178,7 +197,8 @@ async function updatePreview(): Promise<void> {
   stopStream(previewStream);
   previewStream = null;
   preview.srcObject = null;
-  joinError.hidden = true;
+  // A failed join's message stays; a camera error of an earlier preview does not.
+  if (joinError.dataset.source === 'preview') joinError.hidden = true;
   const wanted = constraints();
   previewOff.hidden = !!wanted?.video;
   previewOff.textContent = wanted ? 'Camera off' : 'Watch only';
@@ -193,6 +213,7 @@ async function updatePreview(): Promise<void> {
   } catch (error) {
     if (seq !== previewSeq) return;
     joinError.textContent = mediaErrorMessage(error);
+    joinError.dataset.source = 'preview';
     joinError.hidden = false;
   }
 }
@@ -316,11 +337,39 @@ async function setPreferredLayer(
 
 function renderPeople(client: ConferenceClient, me: string): void {
   const people = client.participants;
+  const moderator = !!client.grants?.roomAdmin;
   peopleCount.textContent = String(people.length + 1);
   peopleList.replaceChildren(
     h('li', {}, `${me} (you)`),
-    ...people.map((p) => h('li', { 'data-participant-id': p.id }, p.name)),
+    ...people.map((p) => {
+      const item = h('li', { 'data-participant-id': p.id }, h('span', { class: 'person-name' }, p.name));
+      if (moderator) item.append(...moderationButtons(client, p));
+      return item;
+    }),
   );
+}
+
+/** What a moderator (roomAdmin grant) may do to someone: mute their microphone, remove them. */
+function moderationButtons(client: ConferenceClient, person: { id: string; name: string }): HTMLElement[] {
+  const act = (button: HTMLButtonElement, action: () => Promise<void>) =>
+    button.addEventListener('click', () => {
+      button.disabled = true;
+      action()
+        .catch((error: unknown) => showBanner(joinErrorMessage(error), 'error'))
+        .finally(() => (button.disabled = false));
+    });
+  const mute = h('button', { type: 'button', class: 'small', 'data-action': 'mute' }, 'Mute');
+  mute.title = `Mute ${person.name}'s microphone`;
+  act(mute as HTMLButtonElement, async () => {
+    const audio = client.remoteStreams
+      .filter((remote) => remote.participant.id === person.id)
+      .flatMap((remote) => remote.stream.getAudioTracks());
+    for (const track of audio) await client.muteTrack(track.id);
+  });
+  const remove = h('button', { type: 'button', class: 'small danger', 'data-action': 'kick' }, 'Remove');
+  remove.title = `Remove ${person.name} from the room`;
+  act(remove as HTMLButtonElement, () => client.kickParticipant(person.id, false));
+  return [mute, remove];
 }
 
 function setControls(s: Session): void {
@@ -387,11 +436,17 @@ async function connectClient(s: Omit<Session, 'client'>): Promise<ConferenceClie
     // Each remote track is found by id in the stream it arrived in; a muted microphone shows an icon.
     if (tile && kind !== 'video') tile.classList.toggle('mic-muted', muted);
   });
+  client.on('mutedByModerator', () => {
+    if (session) setControls(session);
+    showBanner('A moderator muted your microphone. Unmute it when you are asked to speak.');
+  });
   client.on('error', (error) => console.warn('conference error', error.code, error.message));
   client.on('left', (reason) => {
     if (session?.client !== client || session.leaving) return;
     if (reason === 'ROOM_CLOSED') {
       endSession('The room was closed.');
+    } else if (reason === 'KICKED') {
+      endSession('A moderator removed you from the room.');
     } else if (reason === 'LEFT') {
       endSession(null);
     } else {
@@ -401,7 +456,9 @@ async function connectClient(s: Omit<Session, 'client'>): Promise<ConferenceClie
   // A new client starts with the server choosing every layer.
   askedLayers.clear();
   // Simulcast when the room allows it (VP8 and Room.simulcast): three encodings of the camera.
-  await client.join(s.roomId, s.name, s.local, { simulcast: 'auto' });
+  await client.join(s.roomId, s.name, s.local, { simulcast: 'auto', token: joinToken });
+  // With an invitation, the server names you (the token's name wins over the form's).
+  if (client.name) s.name = client.name;
   renderPeople(client, s.name);
   return client;
 }
@@ -424,7 +481,16 @@ async function rejoin(): Promise<void> {
     } catch (error) {
       const permanent =
         error instanceof ConferenceError &&
-        ['ROOM_FULL', 'ROOM_CLOSED', 'ROOM_NOT_FOUND'].includes(error.code);
+        [
+          'ROOM_FULL',
+          'ROOM_CLOSED',
+          'ROOM_NOT_FOUND',
+          'UNAUTHENTICATED',
+          'INVALID_TOKEN',
+          'TOKEN_EXPIRED',
+          'FORBIDDEN',
+          'BANNED',
+        ].includes(error.code);
       if (permanent) {
         endSession(joinErrorMessage(error));
         break;
@@ -450,6 +516,7 @@ function endSession(message: string | null): void {
   showBanner(null);
   if (message) {
     joinError.textContent = message;
+    joinError.dataset.source = 'join';
     joinError.hidden = false;
   }
   void updatePreview();
@@ -464,12 +531,13 @@ async function join(): Promise<void> {
   const roomId = roomInput.value.trim();
   const name = nameInput.value.trim();
   joinError.hidden = true;
-  if (!roomId || !name) {
+  if (!roomId || (!name && !joinToken)) {
     joinError.textContent = !roomId ? 'Please enter a room id.' : 'Please enter your name.';
+    joinError.dataset.source = 'join';
     joinError.hidden = false;
     return;
   }
-  localStorage.setItem('sfu-name', name);
+  if (name) localStorage.setItem('sfu-name', name);
   joinButton.disabled = true;
   const wanted = constraints();
   let local: MediaStream | null = null;
@@ -477,6 +545,7 @@ async function join(): Promise<void> {
     if (wanted) local = previewStream ?? (await navigator.mediaDevices.getUserMedia(wanted));
   } catch (error) {
     joinError.textContent = mediaErrorMessage(error);
+    joinError.dataset.source = 'join';
     joinError.hidden = false;
     joinButton.disabled = false;
     return;
@@ -492,6 +561,7 @@ async function join(): Promise<void> {
   } catch (error) {
     stopStream(local);
     joinError.textContent = joinErrorMessage(error);
+    joinError.dataset.source = 'join';
     joinError.hidden = false;
     joinButton.disabled = false;
     void updatePreview();
@@ -504,7 +574,7 @@ async function join(): Promise<void> {
   $('room-name').textContent = roomId;
   joinView.hidden = true;
   roomView.hidden = false;
-  addTile('local', makeTile('local', local, name, true));
+  addTile('local', makeTile('local', local, session.name, true));
   setControls(session);
 }
 

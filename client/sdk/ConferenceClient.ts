@@ -78,6 +78,14 @@ const SIMULCAST_ENCODINGS: RTCRtpEncodingParameters[] = [
   { rid: 'f', scaleResolutionDownBy: 1 },
 ];
 
+/**
+ * VP9 rooms get the same choice from one encoding: three spatial layers (1/4, 1/2, full resolution)
+ * with three temporal layers each, of which the server forwards the ones that fit.
+ */
+const SVC_ENCODINGS: Array<RTCRtpEncodingParameters & { scalabilityMode?: string }> = [
+  { scalabilityMode: 'L3T3_KEY' },
+];
+
 export interface JoinOptions {
   /** On a secured server, the join token the application minted for this person. */
   token?: string;
@@ -86,6 +94,8 @@ export interface JoinOptions {
    * encodings (rids q, h, f at 1/4, 1/2 and full resolution). `'auto'` (default): when the room
    * allows it (`Room.simulcast` and VP8; an unknown room is created with the server's defaults,
    * which allow it). If the server's answer turns simulcast down, one full-resolution encoding is sent.
+   * In VP9 rooms that allow simulcast, `'auto'` sends SVC layers instead (scalabilityMode L3T3_KEY),
+   * which the server chooses from in the same way.
    */
   simulcast?: boolean | 'auto';
 }
@@ -169,6 +179,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   #remote = new Map<string, { stream: MediaStream; announced: RemoteStream | null }>();
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
   #grants: Grants | undefined;
+  #name: string | undefined;
   #simulcast = false;
 
   constructor(options: ConferenceClientOptions = {}) {
@@ -179,6 +190,10 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
 
   get state(): ConnectionState {
     return this.#state;
+  }
+  /** Your display name as the server knows it (a join token's name wins), once joined. */
+  get name(): string | undefined {
+    return this.#name;
   }
   /** What you may do (publish, subscribe, moderate), once joined. */
   get grants(): Grants | undefined {
@@ -235,7 +250,8 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     this.#pc = pc;
     try {
       const camera = localStream?.getVideoTracks()[0];
-      const simulcast = !!camera && (await this.#simulcastWanted(roomId, options.simulcast ?? 'auto'));
+      const layers = camera ? await this.#layersWanted(roomId, options.simulcast ?? 'auto') : 'none';
+      const simulcast = layers === 'simulcast';
       const kinds = new Set<string>();
       for (const track of localStream?.getTracks() ?? []) {
         this.#published.set(
@@ -243,7 +259,9 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
           pc.addTransceiver(track, {
             direction: 'sendonly',
             streams: [localStream!],
-            ...(simulcast && track === camera ? { sendEncodings: SIMULCAST_ENCODINGS } : {}),
+            ...(track === camera && layers !== 'none'
+              ? { sendEncodings: simulcast ? SIMULCAST_ENCODINGS : SVC_ENCODINGS }
+              : {}),
           }),
         );
         kinds.add(track.kind);
@@ -260,6 +278,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
       this.#transport.token = join.token;
       this.#participantId = join.participant.id;
       this.#grants = join.participant.grants;
+      this.#name = join.participant.name;
       await pc.setRemoteDescription({ type: 'answer', sdp: join.answer });
       if (simulcast && camera) this.#simulcast = await this.#keepSimulcast(this.#published.get(camera)!);
 
@@ -420,15 +439,19 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     return this.#requirePc().getStats();
   }
 
-  /** `'auto'`: simulcast when the room takes it (VP8 and Room.simulcast); unknown rooms get the defaults. */
-  async #simulcastWanted(roomId: string, wanted: boolean | 'auto'): Promise<boolean> {
-    if (wanted !== 'auto') return wanted;
+  /**
+   * How the camera is sent. `'auto'`: simulcast in VP8 rooms that allow it, SVC in VP9 ones, else one
+   * plain encoding; an unknown room gets the server's defaults (VP8, simulcast).
+   */
+  async #layersWanted(roomId: string, wanted: boolean | 'auto'): Promise<'simulcast' | 'svc' | 'none'> {
+    if (wanted !== 'auto') return wanted ? 'simulcast' : 'none';
     try {
       const { room } = await this.#transport.request(RoomSettingsDocument, { id: roomId });
-      return room.simulcast && room.videoCodec === 'VP8';
+      if (!room.simulcast) return 'none';
+      return room.videoCodec === 'VP8' ? 'simulcast' : room.videoCodec === 'VP9' ? 'svc' : 'none';
     } catch (error) {
-      // Joining creates it with the server's defaults (VP8, simulcast); the answer has the last word.
-      return errorCode(error) === 'ROOM_NOT_FOUND';
+      // Joining creates it with the server's defaults; the answer has the last word anyway.
+      return errorCode(error) === 'ROOM_NOT_FOUND' ? 'simulcast' : 'none';
     }
   }
 

@@ -264,3 +264,39 @@ test('each subscriber decodes the simulcast layer it pinned, also after the stre
   const origin = new URL(server.url);
   expect(requests.filter((url) => new URL(url).hostname !== origin.hostname)).toEqual([]);
 });
+
+test('VP9 rooms: the camera goes out with SVC layers, and the same pins choose among them', async () => {
+  const created = await server.gql(
+    `mutation { createRoom(input: { id: "svc-room", videoCodec: VP9 }) { id } }`,
+  );
+  expect(created.errors).toBeUndefined();
+  const publisher = await joinRoom('svc-room', 'Pub', { publish: true });
+  const small = await joinRoom('svc-room', 'Small', { publish: false });
+  const large = await joinRoom('svc-room', 'Large', { publish: false });
+  for (const page of [small, large]) {
+    await until(
+      'video from Pub',
+      () => videoOf(page, 'Pub'),
+      (stats) => (stats?.framesDecoded ?? 0) > 0,
+    );
+  }
+  const mode = await sfu(publisher, async (s) => {
+    let found = '';
+    (await s.pc.getStats()).forEach((r: { type: string; kind?: string; scalabilityMode?: string }) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'video') found = r.scalabilityMode ?? '';
+    });
+    return found;
+  });
+  expect(mode).toBe('L3T3_KEY');
+  await sfu(small, (s) =>
+    s.setPreferredLayer(document.querySelector<HTMLElement>('[data-stream-id]')!.dataset.streamId!, 0, null),
+  );
+  await sfu(large, (s) =>
+    s.setPreferredLayer(document.querySelector<HTMLElement>('[data-stream-id]')!.dataset.streamId!, 2, null),
+  );
+  const smallWidth = await steadyWidth(small, 'Pub', (width) => width > 0 && width <= 320);
+  const largeWidth = await steadyWidth(large, 'Pub', (width) => width >= 1280);
+  console.log(JSON.stringify({ svc: { small: smallWidth, large: largeWidth } }));
+  expect(smallWidth.width).toBeLessThan(largeWidth.width);
+  for (const page of [publisher, small, large]) await page.context().close();
+});

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { AccessTokens } from '../../src/access/AccessTokens';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -41,7 +42,7 @@ const exited = (child: ChildProcess) =>
 describe('the server process', () => {
   let dataDir: string;
   beforeAll(async () => {
-    if (!existsSync(entry))
+    if (!existsSync(entry) || !existsSync(path.join(root, 'dist', 'src', 'access', 'tokenCli.js')))
       execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
         cwd: root,
       });
@@ -59,6 +60,31 @@ describe('the server process', () => {
     const { code } = await done;
     expect(code).toBe(0);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+
+  test('`npm run token` mints join and admin tokens the server accepts', () => {
+    const env = { ...process.env, API_KEY: 'cli-key', API_SECRET: 'cli-secret-0123456789abcdef0123456789' };
+    const cli = path.join(root, 'dist', 'src', 'access', 'tokenCli.js');
+    const run = (...args: string[]) =>
+      execFileSync(process.execPath, [cli, ...args], { env, encoding: 'utf8' }).trim();
+    const tokens = new AccessTokens('cli-key', 'cli-secret-0123456789abcdef0123456789');
+    expect(
+      tokens.verify(
+        run('--room', 'standup', '--identity', 'ada', '--name', 'Ada', '--no-publish', '--ttl', '2h'),
+      ),
+    ).toMatchObject({
+      kind: 'join',
+      room: 'standup',
+      identity: 'ada',
+      name: 'Ada',
+      grants: { canPublish: false, canSubscribe: true, roomAdmin: false },
+    });
+    const admin = tokens.verify(run('--admin', '--ttl', '10m'));
+    expect(admin.kind).toBe('admin');
+    expect(admin.expiresAt.getTime() - admin.issuedAt.getTime()).toBe(600_000);
+    expect(() => execFileSync(process.execPath, [cli, '--room', 'x'], { env, stdio: 'pipe' })).toThrow(
+      /--room and --identity/,
+    );
   });
 
   test('a bad setting stops it at start with one clear sentence and exit code 2', async () => {

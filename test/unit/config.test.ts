@@ -19,7 +19,30 @@ describe('loadConfig', () => {
     });
   });
 
+  test('an API secret turns secured mode on; ACCESS_MODE=open turns it off again', () => {
+    const secret = 's'.repeat(32);
+    expect(loadConfig({}).access).toEqual({ mode: 'open' });
+    expect(loadConfig({ API_KEY: 'app', API_SECRET: secret }).access).toEqual({
+      mode: 'secured',
+      apiKey: 'app',
+      apiSecret: secret,
+    });
+    expect(loadConfig({ API_KEY: 'app', API_SECRET: secret, ACCESS_MODE: 'open' }).access).toEqual({
+      mode: 'open',
+    });
+  });
+
+  test('a wrong secret is refused without being echoed', () => {
+    expect(() => loadConfig({ API_KEY: 'app', API_SECRET: 'short-secret' })).toThrow(
+      'Invalid configuration: API_SECRET must be at least 32 characters.',
+    );
+  });
+
   test.each([
+    [{ ACCESS_MODE: 'secured' }, /Secured mode needs both API_KEY and API_SECRET/],
+    [{ API_SECRET: 's'.repeat(32) }, /Secured mode needs both API_KEY and API_SECRET/],
+    [{ ACCESS_MODE: 'closed' }, /ACCESS_MODE must be open or secured/],
+    [{ API_KEY: 'a b' }, /API_KEY must be 3 to 64 letters/],
     [{ PORT: 'eighty' }, /PORT must be a number \(got "eighty"\)/],
     [{ PORT: '70000' }, /PORT must be between 0 and 65535/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgresql:\/\/ URL/],

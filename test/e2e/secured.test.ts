@@ -1,0 +1,109 @@
+/**
+ * The page on a secured server: people arrive with invitation links (join tokens), the token names
+ * them, and a moderator (roomAdmin) mutes and removes others from the people panel.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { AccessTokens } from '../../src/access/AccessTokens';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+jest.setTimeout(120_000);
+
+const API_KEY = 'page-key';
+const API_SECRET = 'page-secret-0123456789abcdef0123456789ab';
+const tokens = new AccessTokens(API_KEY, API_SECRET);
+const ROOM = 'townhall';
+
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [path.join(__dirname, '../../scripts/build-client.mjs')], { stdio: 'pipe' });
+  server = await startTestServer({ env: { API_KEY, API_SECRET } });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+async function openInvitation(token: string | null): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 800, height: 600 } })).newPage();
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  await page.goto(`${server.url}/?room=${ROOM}${token ? `&token=${token}` : ''}`);
+  await page.selectOption('#resolution-select', '360');
+  await page.waitForFunction(
+    () =>
+      ((document.getElementById('preview') as HTMLVideoElement).srcObject as MediaStream | null)?.getTracks()
+        .length === 2,
+  );
+  await page.click('#join-button');
+  return page;
+}
+
+test('without an invitation the page says so; invited people are named by their token; a moderator mutes and removes', async () => {
+  const stranger = await openInvitation(null);
+  await stranger.fill('#name-input', 'Stranger');
+  await stranger.click('#join-button');
+  await stranger.waitForSelector('#join-error:not([hidden])');
+  expect(await stranger.textContent('#join-error')).toMatch(/needs an invitation/);
+
+  const host = await openInvitation(
+    tokens.mintJoinToken({ room: ROOM, identity: 'h-1', name: 'Host', grants: { roomAdmin: true } }),
+  );
+  await host.waitForSelector('#room-view:not([hidden])');
+  const guest = await openInvitation(tokens.mintJoinToken({ room: ROOM, identity: 'g-1', name: 'Guest' }));
+  await guest.waitForSelector('#room-view:not([hidden])');
+
+  // The token's names, on tiles and in the list; only the host gets moderation buttons.
+  await host.waitForSelector('.tile:not(.local) .tile-name');
+  expect(await host.textContent('.tile:not(.local) .tile-name')).toBe('Guest');
+  expect(await guest.textContent('.tile.local .tile-name')).toBe('Guest (you)');
+  await host.click('#toggle-people');
+  await host.waitForSelector('#people-list li[data-participant-id] button[data-action="mute"]');
+  await guest.click('#toggle-people');
+  expect(await guest.$$('#people-list button')).toHaveLength(0);
+
+  // Mute: the guest's microphone goes off on the guest's page, the host sees the muted icon.
+  await host.click('#people-list button[data-action="mute"]');
+  await guest.waitForFunction(() =>
+    document.getElementById('banner')?.textContent?.includes('muted your microphone'),
+  );
+  expect(await guest.getAttribute('#mic-button', 'aria-pressed')).toBe('true');
+  await host.waitForSelector('.tile.mic-muted');
+  const muted = await server.gql<{
+    room: {
+      participants: Array<{
+        name: string;
+        streams: Array<{ tracks: Array<{ kind: string; muted: boolean }> }>;
+      }>;
+    };
+  }>(
+    `query { room(id: "${ROOM}") { participants { name streams { tracks { kind muted } } } } }`,
+    {},
+    { authorization: `Bearer ${tokens.mintAdminToken()}` },
+  );
+  const guestTracks = muted
+    .data!.room.participants.find((p) => p.name === 'Guest')!
+    .streams.flatMap((s) => s.tracks);
+  expect(guestTracks.find((t) => t.kind === 'AUDIO')!.muted).toBe(true);
+
+  // Remove: the guest is out, told why, and does not rejoin by itself.
+  await host.click('#people-list button[data-action="kick"]');
+  await guest.waitForSelector('#join-view:not([hidden])');
+  expect(await guest.textContent('#join-error')).toMatch(/moderator removed you/);
+  await host.waitForFunction(() => document.querySelectorAll('.tile:not(.local)').length === 0);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  expect(await host.$$('.tile:not(.local)')).toHaveLength(0);
+});
