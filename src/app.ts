@@ -7,6 +7,7 @@ import { ConferenceService } from './conference/ConferenceService';
 import { MediaEngine } from './media/MediaEngine';
 import {
   Database,
+  PrismaQualitySampleRepository,
   PrismaRoomEventRepository,
   PrismaRoomRepository,
   PrismaSessionRepository,
@@ -41,6 +42,7 @@ export async function startApp(
       new PrismaRoomRepository(database.prisma),
       new PrismaSessionRepository(database.prisma),
       new PrismaRoomEventRepository(database.prisma),
+      new PrismaQualitySampleRepository(database.prisma),
       media,
       {
         autoCreateRooms: config.rooms.autoCreate,
@@ -48,6 +50,7 @@ export async function startApp(
         emptyRoomTimeoutMs: config.rooms.emptyTimeoutMs,
         maxRooms: config.rooms.max,
         negotiationGraceMs: config.negotiationGraceMs,
+        quality: { intervalMs: config.quality.sampleIntervalMs, retentionMs: config.quality.retentionMs },
       },
     );
     await conference.recover();

@@ -30,6 +30,16 @@ export class Metrics {
       'Streams forwarded to subscribers.',
       () => conference.stats().forwardedStreams,
     );
+    gauge(
+      'sfu_forwarded_bitrate_bps',
+      'Bits per second forwarded to subscribers (last second, all tracks).',
+      () => conference.bitrates().forwarded,
+    );
+    gauge(
+      'sfu_received_bitrate_bps',
+      'Bits per second received from publishers (last second, all tracks).',
+      () => conference.bitrates().received,
+    );
     const joins = new Counter({
       name: 'sfu_joins_total',
       help: 'Participants admitted to a room.',

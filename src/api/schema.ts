@@ -5,9 +5,16 @@ import { buildSchemaSync } from 'type-graphql';
 import { ModerationResolver } from './moderation/moderation.resolver';
 import { ParticipantResolver } from './participants/participant.resolver';
 import { RoomResolver } from './rooms/room.resolver';
+import { SessionResolver } from './rooms/session.resolver';
 import { SignalingResolver } from './signaling/signaling.resolver';
 
-export const resolvers = [RoomResolver, ParticipantResolver, SignalingResolver, ModerationResolver] as const;
+export const resolvers = [
+  RoomResolver,
+  SessionResolver,
+  ParticipantResolver,
+  SignalingResolver,
+  ModerationResolver,
+] as const;
 
 let cached: GraphQLSchema | undefined;
 

@@ -9,6 +9,8 @@ import { LeaveReason, type Offer, Participant } from './Participant';
 import type {
   MediaPeerFactory,
   PeerLossReason,
+  QualitySample,
+  QualitySampleRepository,
   PeerStats,
   SpeakerDetector,
   RoomEventRepository,
@@ -16,6 +18,7 @@ import type {
   SessionRepository,
 } from './ports';
 import type { Page, PageRequest, RoomRecord, SessionRecord } from './records';
+import { QualityRecorder, type QualityRecorderOptions } from './QualityRecorder';
 import { Room } from './Room';
 import {
   validateDisplayName,
@@ -38,6 +41,8 @@ export interface ConferenceOptions {
   emptyRoomTimeoutMs: number;
   /** How long a participant may go without a `negotiation` subscriber before it counts as gone. */
   negotiationGraceMs: number;
+  /** Call quality sampling (off when absent). */
+  quality?: QualityRecorderOptions;
 }
 
 export interface JoinResult {
@@ -62,6 +67,7 @@ export class ConferenceService {
   /** Open `negotiation` subscriptions per participant, and the timer that ends one left without any. */
   readonly #signaling = new Map<string, { subscribers: number; graceTimer?: NodeJS.Timeout }>();
   #closed = false;
+  readonly #quality: QualityRecorder;
   /** Joins, leaves and negotiations across all rooms, for metrics. */
   readonly observer = new ConferenceObserver();
 
@@ -69,9 +75,31 @@ export class ConferenceService {
     private readonly roomRepository: RoomRepository,
     private readonly sessionRepository: SessionRepository,
     private readonly eventRepository: RoomEventRepository,
+    private readonly qualityRepository: QualitySampleRepository,
     private readonly media: MediaPeerFactory,
     readonly options: ConferenceOptions,
-  ) {}
+  ) {
+    this.#quality = new QualityRecorder(
+      qualityRepository,
+      () => this.#participants.values(),
+      (participant) => this.participantStats(participant.id),
+      options.quality ?? { intervalMs: 0, retentionMs: 0 },
+    );
+    this.#quality.start();
+  }
+
+  /** Call quality samples of a participant (present or gone), oldest first, at most `last`. */
+  qualityHistory(participantId: string, last = 360): Promise<QualitySample[]> {
+    if (!Number.isInteger(last) || last < 1 || last > 10_000) {
+      throw new DomainError(ErrorCode.BAD_USER_INPUT, '`last` must be between 1 and 10000.');
+    }
+    return this.qualityRepository.listForParticipant(participantId, last);
+  }
+
+  /** Takes a call quality sample of everyone now, as the recorder's timer does (tests). */
+  sampleQuality(): QualitySample[] {
+    return this.#quality.sample();
+  }
 
   /** Sessions left open by a process that died are closed: nobody else will close them. */
   async recover(at = new Date()): Promise<number> {
@@ -149,6 +177,19 @@ export class ConferenceService {
       }
     }
     return { rooms: this.#live.size, participants, publishedStreams, forwardedStreams };
+  }
+
+  /** Bits per second received from all participants and forwarded to them, now (from medooze's stats). */
+  bitrates(): { received: number; forwarded: number } {
+    let received = 0;
+    let forwarded = 0;
+    for (const participant of this.#participants.values()) {
+      if (!participant.present) continue;
+      const { inbound, outbound } = participant.peer.stats();
+      for (const track of inbound) received += track.bitrate;
+      for (const track of outbound) forwarded += track.bitrate;
+    }
+    return { received, forwarded };
   }
 
   /** Who speaks now in a live room (null when nobody was detected yet). */
@@ -529,6 +570,7 @@ export class ConferenceService {
    */
   async shutdown(): Promise<void> {
     this.#closed = true;
+    await this.#quality.stop();
     await Promise.all(
       [...this.#participants.values()].map((participant) =>
         this.#leave(participant, LeaveReason.SERVER_SHUTDOWN),

@@ -51,6 +51,8 @@ export interface TrackStats {
   packetsLost: number;
   /** round-trip time in ms (0 until measured) */
   rtt: number;
+  /** Interarrival jitter in ms as the receiver reports it (outbound tracks; null where not measured). */
+  jitter?: number | null;
   frames: number;
   width?: number;
   height?: number;
@@ -125,6 +127,31 @@ export interface MediaPeerFactory {
    * checked before applying offers of participants without the canPublish grant.
    */
   offersToSend(sdp: string): boolean;
+}
+
+/** One participant's call quality over one sampling interval. */
+export interface QualitySample {
+  participantId: string;
+  roomId: string;
+  at: Date;
+  /** bits per second received from it */
+  bitrateIn: number;
+  /** bits per second forwarded to it */
+  bitrateOut: number;
+  /** Share of its packets lost on the way to the server during the interval, 0 to 1. */
+  lossIn: number;
+  /** ms, the worst of its tracks */
+  rtt: number;
+  /** ms, the worst its receivers reported (0 until reported) */
+  jitter: number;
+}
+
+export interface QualitySampleRepository {
+  append(samples: QualitySample[]): Promise<void>;
+  /** The participant's latest `last` samples, oldest first. */
+  listForParticipant(participantId: string, last: number): Promise<QualitySample[]>;
+  /** Deletes samples taken before `at`; returns how many. */
+  deleteBefore(at: Date): Promise<number>;
 }
 
 export interface RoomEventRepository {

@@ -223,15 +223,19 @@ export class MediaPeer implements MediaPeerPort {
     for (const [streamId, subscription] of this.#subscriptions) {
       for (const [trackId, track] of subscription.tracks) {
         const stats = track.getStats();
+        // The subscriber's RTCP receiver reports: its losses, and jitter in RTP clock units.
+        const reported = stats.media.reported;
+        const clockRate = track.getMedia() === 'audio' ? 48_000 : 90_000;
         outbound.push({
           trackId,
           streamId,
           kind: track.getMedia() as TrackKind,
           bitrate: stats.bitrate,
           packets: stats.numPackets,
-          packetsLost: 0,
+          packetsLost: reported?.lostCount ?? 0,
           rtt: stats.rtt,
           frames: stats.numFrames,
+          jitter: reported ? (reported.jitter / clockRate) * 1000 : null,
         });
       }
     }

@@ -2,3 +2,4 @@ export { Database, type DatabaseOptions } from './Database';
 export { PrismaRoomEventRepository } from './PrismaRoomEventRepository';
 export { PrismaRoomRepository } from './PrismaRoomRepository';
 export { PrismaSessionRepository } from './PrismaSessionRepository';
+export { PrismaQualitySampleRepository } from './PrismaQualitySampleRepository';

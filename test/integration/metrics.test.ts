@@ -21,7 +21,7 @@ describe('GET /metrics', () => {
   let server: TestServer;
   const people: TestParticipant[] = [];
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ env: { QUALITY_SAMPLE_INTERVAL_MS: '300' } });
   });
   afterAll(async () => {
     await Promise.all(people.map((participant) => participant.close()));
@@ -46,8 +46,12 @@ describe('GET /metrics', () => {
     await people[0]!.waitForMediaFrom([people[1]!]);
     await people[1]!.waitForMediaFrom([people[0]!]);
     await server.gql(`query { room(id: "nowhere") { id } }`);
+    await new Promise((resolve) => setTimeout(resolve, 1200)); // medooze averages bitrates over a second
 
     const after = await scrape();
+    // Each forwards the other's audio and video: tens of kbit/s at least, both ways.
+    expect(after.get('sfu_forwarded_bitrate_bps')).toBeGreaterThan(20_000);
+    expect(after.get('sfu_received_bitrate_bps')).toBeGreaterThan(20_000);
     expect(after.get('sfu_joins_total')).toBe(2);
     expect(after.get('sfu_participants')).toBe(2);
     expect(after.get('sfu_streams_published')).toBe(2);
@@ -88,5 +92,47 @@ describe('GET /metrics', () => {
       carlStats.outbound.every((track) => track.packets > 0 && track.streamId === dina.peer.streamId),
     ).toBe(true);
     expect(carlStats.outbound).toHaveLength(2);
+  });
+
+  test('call quality is sampled, stored and queryable per participant, also after it left', async () => {
+    const eve = await TestParticipant.join(server, 'quality', 'eve');
+    const fay = await TestParticipant.join(server, 'quality', 'fay');
+    people.push(eve, fay);
+    await eve.waitForMediaFrom([fay]);
+    await fay.waitForMediaFrom([eve]);
+    // The server's timer samples every QUALITY_SAMPLE_INTERVAL_MS (300 ms here).
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    type Sample = { at: string; bitrateIn: number; bitrateOut: number; lossIn: number; rtt: number };
+    const query = `query { room(id: "quality") { participants { name qualityHistory(last: 100) { at bitrateIn bitrateOut lossIn rtt } } sessions { displayName qualityHistory { at bitrateIn } } } }`;
+    const live = await server.gql<{
+      room: {
+        participants: Array<{ name: string; qualityHistory: Sample[] }>;
+        sessions: Array<{ displayName: string; qualityHistory: Array<{ at: string; bitrateIn: number }> }>;
+      };
+    }>(query);
+    const history = live.data!.room.participants.find((p) => p.name === 'eve')!.qualityHistory;
+    expect(history.length).toBeGreaterThanOrEqual(4);
+    const times = history.map((sample) => Date.parse(sample.at));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    // Once media flows, the samples show it: loopback loses nothing.
+    const flowing = history.slice(-3);
+    expect(flowing.every((sample) => sample.bitrateIn > 20_000 && sample.bitrateOut > 20_000)).toBe(true);
+    expect(flowing.every((sample) => sample.lossIn === 0)).toBe(true);
+
+    await eve.leave();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const after = await server.gql<{
+      room: { sessions: Array<{ displayName: string; qualityHistory: Array<{ at: string }> }> };
+    }>(query);
+    const kept = after.data!.room.sessions.find((s) => s.displayName === 'eve')!.qualityHistory;
+    // Kept after leaving, and no new samples for someone gone.
+    expect(kept.length).toBeGreaterThanOrEqual(history.length);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const later = await server.gql<{
+      room: { sessions: Array<{ displayName: string; qualityHistory: Array<{ at: string }> }> };
+    }>(query);
+    expect(later.data!.room.sessions.find((s) => s.displayName === 'eve')!.qualityHistory).toHaveLength(
+      kept.length,
+    );
   });
 });

@@ -1,8 +1,8 @@
-import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { TrackStats } from '../../conference/ports';
 import type { ApiContext } from '../context';
 import { ParticipantType, TrackKind } from './participant.type';
-import { ParticipantStatsType, TrackStatsType } from './participantStats.type';
+import { ParticipantStatsType, QualitySampleType, TrackStatsType } from './participantStats.type';
 
 const toTrackStats = (stats: TrackStats): TrackStatsType =>
   Object.assign(new TrackStatsType(), stats, {
@@ -28,5 +28,17 @@ export class ParticipantResolver {
       inbound: stats.inbound.map(toTrackStats),
       outbound: stats.outbound.map(toTrackStats),
     };
+  }
+
+  @FieldResolver(() => [QualitySampleType], {
+    description: 'Its stored call quality samples, oldest first (the latest `last`); kept after it leaves.',
+  })
+  qualityHistory(
+    @Ctx() { conference }: ApiContext,
+    @Root() participant: ParticipantType,
+    @Arg('last', () => Int, { defaultValue: 360, description: 'How many of the latest samples, 1 to 10000.' })
+    last: number,
+  ): Promise<QualitySampleType[]> {
+    return conference.qualityHistory(participant.id, last);
   }
 }

@@ -1,3 +1,4 @@
+import { DateTimeISOResolver } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { TrackKind } from './participant.type';
 
@@ -20,8 +21,18 @@ export class TrackStatsType {
   @Field(() => Float)
   packets!: number;
 
-  @Field(() => Float, { description: 'Packets lost on the way to the server (inbound tracks).' })
+  @Field(() => Float, {
+    description:
+      'Packets lost on the way to the server (inbound tracks), or as the subscriber last reported (outbound).',
+  })
   packetsLost!: number;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Interarrival jitter in ms as the subscriber reports it (outbound tracks); null where not measured.',
+  })
+  jitter?: number | null;
 
   @Field(() => Float, { description: 'Round-trip time in ms (0 until measured).' })
   rtt!: number;
@@ -49,4 +60,30 @@ export class ParticipantStatsType {
 
   @Field(() => [TrackStatsType], { description: "The other participants' tracks forwarded to it." })
   outbound!: TrackStatsType[];
+}
+
+@ObjectType('QualitySample', {
+  description:
+    "A participant's call quality over one sampling interval (QUALITY_SAMPLE_INTERVAL_MS), as stored.",
+})
+export class QualitySampleType {
+  @Field(() => DateTimeISOResolver)
+  at!: Date;
+
+  @Field(() => Float, { description: 'bits per second received from it' })
+  bitrateIn!: number;
+
+  @Field(() => Float, { description: 'bits per second forwarded to it' })
+  bitrateOut!: number;
+
+  @Field(() => Float, {
+    description: 'Share of its packets lost on the way to the server in the interval, 0 to 1.',
+  })
+  lossIn!: number;
+
+  @Field(() => Float, { description: 'ms, the worst of its tracks' })
+  rtt!: number;
+
+  @Field(() => Float, { description: 'ms, the worst jitter its receivers reported' })
+  jitter!: number;
 }
