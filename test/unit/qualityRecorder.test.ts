@@ -37,7 +37,7 @@ class MemoryRepository implements QualitySampleRepository {
 }
 
 describe('QualityRecorder', () => {
-  const ann = { id: 'ann', roomId: 'r', present: true } as Participant;
+  const ann = { id: 'ann', roomId: 'r', present: true } as unknown as Participant;
   let stats: PeerStats;
 
   test('turns running packet totals into loss per interval, and sums bitrates both ways', () => {
