@@ -4,7 +4,7 @@
  * with esbuild; loads nothing from outside its own origin.
  */
 import './main.css';
-import { ConferenceClient, ConferenceError, type RemoteStream } from '../sdk';
+import { ConferenceClient, ConferenceError, type QualitySample, type RemoteStream } from '../sdk';
 
 // ---------- small DOM helpers ----------
 
@@ -339,14 +339,86 @@ function renderPeople(client: ConferenceClient, me: string): void {
   const people = client.participants;
   const moderator = !!client.grants?.roomAdmin;
   peopleCount.textContent = String(people.length + 1);
+  const self = h('li', {}, h('span', { class: 'person-name' }, `${me} (you)`));
+  if (client.participantId) self.append(qualityButton(client, { id: client.participantId, name: me }));
   peopleList.replaceChildren(
-    h('li', {}, `${me} (you)`),
+    self,
     ...people.map((p) => {
       const item = h('li', { 'data-participant-id': p.id }, h('span', { class: 'person-name' }, p.name));
+      item.append(qualityButton(client, p));
       if (moderator) item.append(...moderationButtons(client, p));
       return item;
     }),
   );
+  if (qualityOf && qualityOf.id !== client.participantId && !people.some((p) => p.id === qualityOf!.id)) {
+    showQuality(null);
+  }
+}
+
+// ---------- call quality: a participant's stored bitrate and loss over the call ----------
+
+const qualityPanel = $<HTMLElement>('quality');
+const qualityChart = document.getElementById('quality-chart') as unknown as SVGSVGElement;
+let qualityOf: { client: ConferenceClient; id: string; name: string } | null = null;
+let qualityTimer: ReturnType<typeof setInterval> | undefined;
+
+function qualityButton(client: ConferenceClient, person: { id: string; name: string }): HTMLElement {
+  const button = h('button', { type: 'button', class: 'small', 'data-action': 'quality' }, 'Quality');
+  button.title = `Show ${person.name}'s call quality`;
+  button.addEventListener('click', () =>
+    showQuality(qualityOf?.id === person.id ? null : { client, id: person.id, name: person.name }),
+  );
+  return button;
+}
+
+function showQuality(target: typeof qualityOf): void {
+  clearInterval(qualityTimer);
+  qualityOf = target;
+  qualityPanel.hidden = !target;
+  if (!target) return;
+  $('quality-title').textContent = `Call quality: ${target.name}`;
+  const refresh = () =>
+    target.client
+      .qualityHistory(target.id, 60)
+      .then((samples) => qualityOf === target && drawQuality(samples))
+      .catch((error: unknown) => console.warn('quality history', error));
+  void refresh();
+  qualityTimer = setInterval(refresh, 5000);
+}
+
+/** Bitrate (in + out, scaled to its peak) and loss (0-10 %) as two lines over the samples. */
+function drawQuality(samples: QualitySample[]): void {
+  const width = 240;
+  const height = 80;
+  const bitrates = samples.map((s) => s.bitrateIn + s.bitrateOut);
+  const peak = Math.max(1, ...bitrates);
+  const x = (i: number) => (samples.length < 2 ? width : (i / (samples.length - 1)) * width);
+  const line = (values: number[], max: number, cls: string) => {
+    const poly = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
+    poly.setAttribute('class', cls);
+    poly.setAttribute(
+      'points',
+      values
+        .map(
+          (v, i) => `${x(i).toFixed(1)},${(height - (Math.min(v, max) / max) * (height - 4) - 2).toFixed(1)}`,
+        )
+        .join(' '),
+    );
+    return poly;
+  };
+  qualityChart.replaceChildren(
+    line(bitrates, peak, 'bitrate'),
+    line(
+      samples.map((s) => s.lossIn),
+      0.1,
+      'loss',
+    ),
+  );
+  const last = samples.at(-1);
+  $('quality-figures').textContent = last
+    ? `in ${Math.round(last.bitrateIn / 1000)} kbit/s · out ${Math.round(last.bitrateOut / 1000)} kbit/s · ` +
+      `loss ${(last.lossIn * 100).toFixed(1)} % · RTT ${Math.round(last.rtt)} ms (${samples.length} samples)`
+    : 'No samples yet.';
 }
 
 /** What a moderator (roomAdmin grant) may do to someone: mute their microphone, remove them. */
@@ -505,6 +577,7 @@ async function rejoin(): Promise<void> {
 function endSession(message: string | null): void {
   const s = session;
   session = null;
+  showQuality(null);
   if (s) {
     stopStream(s.local);
     s.screen?.stop();

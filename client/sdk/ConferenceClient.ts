@@ -1,7 +1,12 @@
 import type { Client } from 'graphql-ws';
 import { Emitter } from './emitter';
 import { ConferenceError, errorCode } from './errors';
-import type { JoinMutation, RoomEventsSubscription, RoomQuery } from './generated/graphql';
+import type {
+  JoinMutation,
+  QualityHistoryQuery,
+  RoomEventsSubscription,
+  RoomQuery,
+} from './generated/graphql';
 import { Negotiator, type NegotiationPeer } from './Negotiator';
 import {
   AnswerDocument,
@@ -9,6 +14,7 @@ import {
   KickParticipantDocument,
   LeaveDocument,
   MuteTrackDocument,
+  QualityHistoryDocument,
   NegotiationDocument,
   PingDocument,
   RenegotiateDocument,
@@ -19,6 +25,9 @@ import {
   SetTrackMutedDocument,
 } from './operations';
 import { Transport, type TransportOptions } from './transport';
+
+/** One sampling interval of a participant's call quality (bits per second, loss 0-1, ms). */
+export type QualitySample = QualityHistoryQuery['room']['participants'][number]['qualityHistory'][number];
 
 /** What you may do in the room (from your join token; everything on an open server). */
 export type Grants = JoinMutation['join']['participant']['grants'];
@@ -401,6 +410,17 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
    */
   async kickParticipant(participantId: string, ban = false): Promise<void> {
     await this.#transport.request(KickParticipantDocument, { participantId, ban });
+  }
+
+  /**
+   * Stored call quality of someone in the room (you included), oldest first: bitrate both ways,
+   * loss, RTT and jitter per sampling interval (the server's QUALITY_SAMPLE_INTERVAL_MS).
+   */
+  async qualityHistory(participantId: string, last = 60): Promise<QualitySample[]> {
+    const roomId = this.#roomId;
+    if (!roomId) return [];
+    const { room } = await this.#transport.request(QualityHistoryDocument, { roomId, last });
+    return room.participants.find((participant) => participant.id === participantId)?.qualityHistory ?? [];
   }
 
   /** Moderation: mutes someone else's track (the server stops forwarding it; they may unmute). */

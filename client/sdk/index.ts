@@ -9,6 +9,7 @@ export {
   type ConferenceEvents,
   type ConnectionState,
   type Grants,
+  type QualitySample,
   type JoinOptions,
   type ParticipantInfo,
   type RemoteStream,

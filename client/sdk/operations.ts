@@ -134,3 +134,21 @@ export const MuteTrackDocument = graphql(`
     muteTrack(trackId: $trackId, roomId: $roomId)
   }
 `);
+
+export const QualityHistoryDocument = graphql(`
+  query QualityHistory($roomId: ID!, $last: Int!) {
+    room(id: $roomId) {
+      participants {
+        id
+        qualityHistory(last: $last) {
+          at
+          bitrateIn
+          bitrateOut
+          lossIn
+          rtt
+          jitter
+        }
+      }
+    }
+  }
+`);

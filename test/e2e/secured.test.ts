@@ -20,7 +20,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   execFileSync(process.execPath, [path.join(__dirname, '../../scripts/build-client.mjs')], { stdio: 'pipe' });
-  server = await startTestServer({ env: { API_KEY, API_SECRET } });
+  server = await startTestServer({ env: { API_KEY, API_SECRET, QUALITY_SAMPLE_INTERVAL_MS: '1000' } });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -73,7 +73,23 @@ test('without an invitation the page says so; invited people are named by their 
   await host.click('#toggle-people');
   await host.waitForSelector('#people-list li[data-participant-id] button[data-action="mute"]');
   await guest.click('#toggle-people');
-  expect(await guest.$$('#people-list button')).toHaveLength(0);
+  expect(
+    await guest.$$('#people-list button[data-action="mute"], #people-list button[data-action="kick"]'),
+  ).toHaveLength(0);
+
+  // The guest's call quality, drawn from the stored samples: a line of bitrates, the latest figures.
+  await host.click('#people-list li[data-participant-id] button[data-action="quality"]');
+  await host.waitForFunction(
+    () =>
+      (document.querySelector('#quality-chart polyline.bitrate')?.getAttribute('points') ?? '').split(' ')
+        .length >= 3,
+    undefined,
+    { timeout: 20_000 },
+  );
+  expect(await host.textContent('#quality-title')).toBe('Call quality: Guest');
+  const figures = (await host.textContent('#quality-figures')) ?? '';
+  const received = Number(/^in (\d+) kbit\/s/.exec(figures)?.[1]);
+  expect(received).toBeGreaterThan(50);
 
   // Mute: the guest's microphone goes off on the guest's page, the host sees the muted icon.
   await host.click('#people-list button[data-action="mute"]');

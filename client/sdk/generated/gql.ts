@@ -27,6 +27,7 @@ type Documents = {
   '\n  query Ping {\n    __typename\n  }\n': typeof types.PingDocument;
   '\n  mutation KickParticipant($participantId: ID!, $ban: Boolean!) {\n    kickParticipant(participantId: $participantId, ban: $ban)\n  }\n': typeof types.KickParticipantDocument;
   '\n  mutation MuteTrack($trackId: ID!, $roomId: ID) {\n    muteTrack(trackId: $trackId, roomId: $roomId)\n  }\n': typeof types.MuteTrackDocument;
+  '\n  query QualityHistory($roomId: ID!, $last: Int!) {\n    room(id: $roomId) {\n      participants {\n        id\n        qualityHistory(last: $last) {\n          at\n          bitrateIn\n          bitrateOut\n          lossIn\n          rtt\n          jitter\n        }\n      }\n    }\n  }\n': typeof types.QualityHistoryDocument;
 };
 const documents: Documents = {
   '\n  mutation Join($input: JoinInput!) {\n    join(input: $input) {\n      answer\n      token\n      participant {\n        id\n        name\n        grants {\n          canPublish\n          canSubscribe\n          roomAdmin\n        }\n        streams {\n          id\n        }\n      }\n    }\n  }\n':
@@ -53,6 +54,8 @@ const documents: Documents = {
     types.KickParticipantDocument,
   '\n  mutation MuteTrack($trackId: ID!, $roomId: ID) {\n    muteTrack(trackId: $trackId, roomId: $roomId)\n  }\n':
     types.MuteTrackDocument,
+  '\n  query QualityHistory($roomId: ID!, $last: Int!) {\n    room(id: $roomId) {\n      participants {\n        id\n        qualityHistory(last: $last) {\n          at\n          bitrateIn\n          bitrateOut\n          lossIn\n          rtt\n          jitter\n        }\n      }\n    }\n  }\n':
+    types.QualityHistoryDocument,
 };
 
 /**
@@ -133,6 +136,12 @@ export function graphql(
 export function graphql(
   source: '\n  mutation MuteTrack($trackId: ID!, $roomId: ID) {\n    muteTrack(trackId: $trackId, roomId: $roomId)\n  }\n',
 ): typeof import('./graphql').MuteTrackDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: '\n  query QualityHistory($roomId: ID!, $last: Int!) {\n    room(id: $roomId) {\n      participants {\n        id\n        qualityHistory(last: $last) {\n          at\n          bitrateIn\n          bitrateOut\n          lossIn\n          rtt\n          jitter\n        }\n      }\n    }\n  }\n',
+): typeof import('./graphql').QualityHistoryDocument;
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -183,6 +183,27 @@ export type MuteTrackMutationVariables = Exact<{
 
 export type MuteTrackMutation = { muteTrack: boolean };
 
+export type QualityHistoryQueryVariables = Exact<{
+  roomId: string | number;
+  last: number;
+}>;
+
+export type QualityHistoryQuery = {
+  room: {
+    participants: Array<{
+      id: string;
+      qualityHistory: Array<{
+        at: string;
+        bitrateIn: number;
+        bitrateOut: number;
+        lossIn: number;
+        rtt: number;
+        jitter: number;
+      }>;
+    }>;
+  };
+};
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -319,3 +340,20 @@ export const MuteTrackDocument = new TypedDocumentString(`
   muteTrack(trackId: $trackId, roomId: $roomId)
 }
     `) as unknown as TypedDocumentString<MuteTrackMutation, MuteTrackMutationVariables>;
+export const QualityHistoryDocument = new TypedDocumentString(`
+    query QualityHistory($roomId: ID!, $last: Int!) {
+  room(id: $roomId) {
+    participants {
+      id
+      qualityHistory(last: $last) {
+        at
+        bitrateIn
+        bitrateOut
+        lossIn
+        rtt
+        jitter
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<QualityHistoryQuery, QualityHistoryQueryVariables>;
