@@ -245,6 +245,12 @@ describe('secured mode: the authorization matrix', () => {
       `mutation ($id: ID!, $track: ID!) { setTrackMuted(input: { participantId: $id, trackId: $track, muted: true }) }`,
       () => ({ id: alice.id, track: alicesAudio }),
     ),
+    participantOp(
+      'setPreferredLayer',
+      'mutation',
+      `mutation ($id: ID!) { setPreferredLayer(input: { participantId: $id, streamId: "any", spatial: 0 }) }`,
+      () => ({ id: alice.id }),
+    ),
     participantOp('leave', 'mutation', `mutation ($id: ID!) { leave(participantId: $id) }`, () => ({
       id: alice.id,
     })),
