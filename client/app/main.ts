@@ -126,6 +126,23 @@ const joinToken = params.get('token') ?? undefined;
 if (joinToken) {
   nameInput.required = false;
   nameInput.placeholder = 'From your invitation';
+  // An invitation to watch (no canPublish grant) joins receive-only: the server refuses anything sent.
+  if (invitationGrants(joinToken)?.canPublish === false) {
+    watchOnly.checked = true;
+    watchOnly.disabled = true;
+    noCamera.disabled = true;
+  }
+}
+
+/** The grants a join token names (its payload is readable; only the server can tell whether it is genuine). */
+function invitationGrants(token: string): { canPublish?: boolean } | undefined {
+  try {
+    const payload = token.split('.')[1] ?? '';
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    return (JSON.parse(json) as { grants?: { canPublish?: boolean } }).grants;
+  } catch {
+    return undefined;
+  }
 }
 
 let previewStream: MediaStream | null = null;

@@ -66,6 +66,21 @@ test('without an invitation the page says so; invited people are named by their 
   const guest = await openInvitation(tokens.mintJoinToken({ room: ROOM, identity: 'g-1', name: 'Guest' }));
   await guest.waitForSelector('#room-view:not([hidden])');
 
+  // An invitation to watch: the page joins receive-only by itself and sees both others.
+  const viewer = await (await browser.newContext()).newPage();
+  const watchToken = tokens.mintJoinToken({
+    room: ROOM,
+    identity: 'v-1',
+    name: 'Viewer',
+    grants: { canPublish: false },
+  });
+  await viewer.goto(`${server.url}/?room=${ROOM}&token=${watchToken}`);
+  expect(await viewer.isChecked('#watch-only')).toBe(true);
+  expect(await viewer.isDisabled('#watch-only')).toBe(true);
+  await viewer.click('#join-button');
+  await viewer.waitForSelector('#room-view:not([hidden])');
+  await viewer.waitForFunction(() => document.querySelectorAll('.tile:not(.local) video').length === 2);
+
   // The token's names, on tiles and in the list; only the host gets moderation buttons.
   await host.waitForSelector('.tile:not(.local) .tile-name');
   expect(await host.textContent('.tile:not(.local) .tile-name')).toBe('Guest');
