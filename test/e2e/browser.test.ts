@@ -3,25 +3,11 @@
  * microphone, against the real server (real medooze). Participants join through the form and each
  * must decode every other participant's video and receive their audio.
  */
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, until } from '../helpers/browser';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 jest.setTimeout(120_000);
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--autoplay-policy=no-user-gesture-required',
-];
 
 interface StreamStats {
   streamId: string;
@@ -36,10 +22,8 @@ let browser: Browser;
 const requests: string[] = [];
 
 beforeAll(async () => {
-  // Build the page if missing or stale (the script skips up-to-date bundles).
-  execFileSync(process.execPath, [path.join(__dirname, '../../scripts/build-client.mjs')], { stdio: 'pipe' });
   server = await startTestServer();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -78,22 +62,6 @@ const streamStats = (page: Page): Promise<StreamStats[]> =>
 
 const tileNames = (page: Page): Promise<string[]> =>
   page.$$eval('.tile:not(.local) .tile-name', (els) => els.map((el) => el.textContent ?? '').sort());
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 20_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await probe();
-    if (ok(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-}
 
 /** Waits until `page` decodes video and receives audio from exactly `others`, both still growing. */
 async function expectMediaFrom(page: Page, self: string, others: string[]): Promise<StreamStats[]> {

@@ -2,11 +2,10 @@
  * The page on a secured server: people arrive with invitation links (join tokens), the token names
  * them, and a moderator (roomAdmin) mutes and removes others from the people panel.
  */
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { AccessTokens } from '../../src/access/AccessTokens';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { launchChromium } from '../helpers/browser';
+import { startTestServer, tracksOf, type TestServer } from '../helpers/server';
 
 jest.setTimeout(120_000);
 
@@ -19,18 +18,8 @@ let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(__dirname, '../../scripts/build-client.mjs')], { stdio: 'pipe' });
   server = await startTestServer({ env: { API_KEY, API_SECRET, QUALITY_SAMPLE_INTERVAL_MS: '1000' } });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -113,22 +102,8 @@ test('without an invitation the page says so; invited people are named by their 
   );
   expect(await guest.getAttribute('#mic-button', 'aria-pressed')).toBe('true');
   await host.waitForSelector('.tile.mic-muted');
-  const muted = await server.gql<{
-    room: {
-      participants: Array<{
-        name: string;
-        streams: Array<{ tracks: Array<{ kind: string; muted: boolean }> }>;
-      }>;
-    };
-  }>(
-    `query { room(id: "${ROOM}") { participants { name streams { tracks { kind muted } } } } }`,
-    {},
-    { authorization: `Bearer ${tokens.mintAdminToken()}` },
-  );
-  const guestTracks = muted
-    .data!.room.participants.find((p) => p.name === 'Guest')!
-    .streams.flatMap((s) => s.tracks);
-  expect(guestTracks.find((t) => t.kind === 'AUDIO')!.muted).toBe(true);
+  const tracks = await tracksOf(server, ROOM, { authorization: `Bearer ${tokens.mintAdminToken()}` });
+  expect(tracks.find((t) => t.participant === 'Guest' && t.kind === 'AUDIO')!.muted).toBe(true);
 
   // Remove: the guest is out, told why, and does not rejoin by itself.
   await host.click('#people-list button[data-action="kick"]');

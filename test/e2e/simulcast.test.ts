@@ -3,25 +3,11 @@
  * encodings; the server forwards to each subscriber the layer it pinned (setPreferredLayer), or the
  * one its bandwidth allows. What each subscriber decodes is read from its getStats() (frameWidth).
  */
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, until } from '../helpers/browser';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 jest.setTimeout(180_000);
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--autoplay-policy=no-user-gesture-required',
-];
 
 interface StreamStats {
   streamId: string;
@@ -52,9 +38,8 @@ let browser: Browser;
 const requests: string[] = [];
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(__dirname, '../../scripts/build-client.mjs')], { stdio: 'pipe' });
   server = await startTestServer();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -91,24 +76,20 @@ async function joinRoom(
 const sfu = <T>(page: Page, action: (sfu: Sfu) => T | Promise<T>): Promise<T> =>
   page.evaluate(`(${action.toString()})(window.sfu)`) as Promise<T>;
 
+/** Pins the layer of the one stream the page receives (its first tile). */
+const pinLayer = (page: Page, spatial: number, temporal: number | null): Promise<void> =>
+  page.evaluate(
+    ([layer, sublayer]) =>
+      (window as unknown as { sfu: Sfu }).sfu.setPreferredLayer(
+        document.querySelector<HTMLElement>('[data-stream-id]')!.dataset.streamId!,
+        layer,
+        sublayer,
+      ),
+    [spatial, temporal] as const,
+  );
+
 const videoOf = async (page: Page, publisher: string): Promise<StreamStats | undefined> =>
   (await sfu(page, (s) => s.streamStats())).find((stats) => stats.participantName === publisher);
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 30_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await probe();
-    if (ok(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-}
 
 /** The decoded width once it has stayed the same, with frames still decoded, for `steadyMs`. */
 async function steadyWidth(page: Page, publisher: string, ok: (width: number) => boolean, steadyMs = 3000) {
@@ -193,12 +174,8 @@ test('each subscriber decodes the simulcast layer it pinned, also after the stre
     );
   }
   const streamId = (await videoOf(small, 'Pub'))!.streamId;
-  await sfu(small, (s) =>
-    s.setPreferredLayer(document.querySelector<HTMLElement>('[data-stream-id]')!.dataset.streamId!, 0, null),
-  );
-  await sfu(large, (s) =>
-    s.setPreferredLayer(document.querySelector<HTMLElement>('[data-stream-id]')!.dataset.streamId!, 2, null),
-  );
+  await pinLayer(small, 0, null);
+  await pinLayer(large, 2, null);
 
   const smallWidth = await steadyWidth(small, 'Pub', (width) => width > 0 && width <= 320);
   const largeWidth = await steadyWidth(large, 'Pub', (width) => width >= 1280);
@@ -237,9 +214,7 @@ test('each subscriber decodes the simulcast layer it pinned, also after the stre
   // A temporal pin: Large keeps the full resolution at the base frame rate (Chrome sends VP8
   // simulcast with three temporal layers: the base one is a quarter of the frames).
   const fullRate = await frameRate(large);
-  await sfu(large, (s) =>
-    s.setPreferredLayer(document.querySelector<HTMLElement>('[data-stream-id]')!.dataset.streamId!, 2, 0),
-  );
+  await pinLayer(large, 2, 0);
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const baseRate = await frameRate(large);
   console.log(JSON.stringify({ framesPerSecond: { allTemporalLayers: fullRate, temporalLayer0: baseRate } }));
@@ -288,12 +263,8 @@ test('VP9 rooms: the camera goes out with SVC layers, and the same pins choose a
     return found;
   });
   expect(mode).toBe('L3T3_KEY');
-  await sfu(small, (s) =>
-    s.setPreferredLayer(document.querySelector<HTMLElement>('[data-stream-id]')!.dataset.streamId!, 0, null),
-  );
-  await sfu(large, (s) =>
-    s.setPreferredLayer(document.querySelector<HTMLElement>('[data-stream-id]')!.dataset.streamId!, 2, null),
-  );
+  await pinLayer(small, 0, null);
+  await pinLayer(large, 2, null);
   const smallWidth = await steadyWidth(small, 'Pub', (width) => width > 0 && width <= 320);
   const largeWidth = await steadyWidth(large, 'Pub', (width) => width >= 1280);
   console.log(JSON.stringify({ svc: { small: smallWidth, large: largeWidth } }));

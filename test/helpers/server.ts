@@ -157,3 +157,36 @@ export function collect<T>(
   });
   return { values: done, ready, stop: () => stop() };
 }
+
+export interface PublishedTrack {
+  participant: string;
+  id: string;
+  kind: 'AUDIO' | 'VIDEO';
+  muted: boolean;
+}
+
+/** Every track published in a room now, with its publisher's name (read through the API). */
+export async function tracksOf(
+  server: GraphQLEndpoint,
+  roomId: string,
+  headers?: Record<string, string>,
+): Promise<PublishedTrack[]> {
+  const response = await server.gql<{
+    room: {
+      participants: Array<{
+        name: string;
+        streams: Array<{ tracks: Array<{ id: string; kind: 'AUDIO' | 'VIDEO'; muted: boolean }> }>;
+      }>;
+    };
+  }>(
+    `query ($id: ID!) { room(id: $id) { participants { name streams { tracks { id kind muted } } } } }`,
+    { id: roomId },
+    headers,
+  );
+  if (!response.data) throw new Error(`room query failed: ${JSON.stringify(response.errors)}`);
+  return response.data.room.participants.flatMap((participant) =>
+    participant.streams.flatMap((stream) =>
+      stream.tracks.map((track) => ({ participant: participant.name, ...track })),
+    ),
+  );
+}

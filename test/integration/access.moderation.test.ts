@@ -1,6 +1,6 @@
 import { AccessTokens } from '../../src/access/AccessTokens';
 import { TestParticipant } from '../helpers/participant';
-import { collect, startTestServer, type TestServer } from '../helpers/server';
+import { collect, startTestServer, tracksOf, type TestServer } from '../helpers/server';
 
 /** Secured mode with real peers: grants shape the media, moderators act, bans outlive a restart. */
 const API_KEY = 'moderation-key';
@@ -92,17 +92,9 @@ describe('secured mode with real peers', () => {
   });
 
   test("a moderator mutes someone's track: nobody is forwarded it any more, the room is told, the publisher may unmute", async () => {
-    const room = await server.gql<{
-      room: {
-        participants: Array<{
-          name: string;
-          streams: Array<{ tracks: Array<{ id: string; kind: string }> }>;
-        }>;
-      };
-    }>(`query { room(id: "${ROOM}") { participants { name streams { tracks { id kind } } } } }`, {}, admin);
-    const audio = room
-      .data!.room.participants.find((p) => p.name === 'alice')!
-      .streams[0]!.tracks.find((t) => t.kind === 'AUDIO')!.id;
+    const audio = (await tracksOf(server, ROOM, admin)).find(
+      (t) => t.participant === 'alice' && t.kind === 'AUDIO',
+    )!.id;
     const events = collect<{
       roomEvents: { type: string; participantName: string; trackId: string; reason: string };
     }>(
