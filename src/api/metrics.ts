@@ -30,16 +30,18 @@ export class Metrics {
       'Streams forwarded to subscribers.',
       () => conference.stats().forwardedStreams,
     );
-    gauge(
-      'sfu_forwarded_bitrate_bps',
-      'Bits per second forwarded to subscribers (last second, all tracks).',
-      () => conference.bitrates().forwarded,
-    );
-    gauge(
-      'sfu_received_bitrate_bps',
-      'Bits per second received from publishers (last second, all tracks).',
-      () => conference.bitrates().received,
-    );
+    // One reading of every peer's statistics per scrape serves both directions.
+    new Gauge({
+      name: 'sfu_bitrate_bps',
+      help: 'Media bits per second over the last second, all tracks: received from publishers, forwarded to subscribers.',
+      labelNames: ['direction'],
+      registers,
+      collect() {
+        const { received, forwarded } = conference.bitrates();
+        this.set({ direction: 'received' }, received);
+        this.set({ direction: 'forwarded' }, forwarded);
+      },
+    });
     const joins = new Counter({
       name: 'sfu_joins_total',
       help: 'Participants admitted to a room.',

@@ -5,7 +5,7 @@ import { logger } from '../shared/logger';
 import { ConferenceObserver } from './ConferenceObserver';
 import { type RoomEvent, RoomEventType } from './events';
 import { type Grants, type JoinPermit, OPEN_PERMIT } from './grants';
-import { LeaveReason, type Offer, Participant } from './Participant';
+import { LeaveReason, type Offer, Participant, tokenDigest } from './Participant';
 import type {
   MediaPeerFactory,
   PeerLossReason,
@@ -56,6 +56,8 @@ export class ConferenceService {
   readonly #live = new Map<string, Room>();
   readonly #loading = new Map<string, Promise<Room | null>>();
   readonly #participants = new Map<string, Participant>();
+  /** Live participants by the digest of their token (secured mode reads rooms with participant tokens). */
+  readonly #byTokenDigest = new Map<string, Participant>();
   /** Per room, the promise of its last event write: events are stored one after another, in order. */
   readonly #eventWrites = new Map<string, Promise<void>>();
   /** Per participant, the write of its session row (its end is written after it). */
@@ -82,7 +84,7 @@ export class ConferenceService {
     this.#quality = new QualityRecorder(
       qualityRepository,
       () => this.#participants.values(),
-      (participant) => this.participantStats(participant.id),
+      (participant) => participant.peer.stats(),
       options.quality ?? { intervalMs: 0, retentionMs: 0 },
     );
     this.#quality.start();
@@ -94,11 +96,6 @@ export class ConferenceService {
       throw new DomainError(ErrorCode.BAD_USER_INPUT, '`last` must be between 1 and 10000.');
     }
     return this.qualityRepository.listForParticipant(participantId, last);
-  }
-
-  /** Takes a call quality sample of everyone now, as the recorder's timer does (tests). */
-  sampleQuality(): QualitySample[] {
-    return this.#quality.sample();
   }
 
   /** Sessions left open by a process that died are closed: nobody else will close them. */
@@ -271,6 +268,7 @@ export class ConferenceService {
         ),
     );
     this.#participants.set(participant.id, participant);
+    this.#byTokenDigest.set(participant.tokenDigest, participant);
     this.#cancelEmptyTimer(room.id);
     participant.on('negotiated', (seconds, offeredBy) =>
       this.observer.notify('negotiationCompleted', seconds, offeredBy),
@@ -292,12 +290,7 @@ export class ConferenceService {
         ErrorCode.UNAUTHENTICATED,
         'This operation needs the participant token from `join`.',
       );
-    const participant = this.#participants.get(participantId);
-    if (!participant)
-      throw new DomainError(
-        ErrorCode.PARTICIPANT_NOT_FOUND,
-        `No participant "${participantId}" is in a room.`,
-      );
+    const participant = this.participant(participantId);
     if (!participant.ownsToken(token))
       throw new DomainError(ErrorCode.FORBIDDEN, 'This token does not belong to that participant.');
     return participant;
@@ -336,9 +329,7 @@ export class ConferenceService {
 
   /** The live participant whose token this is, if any (tokens die with their participant). */
   participantByToken(token: string): Participant | undefined {
-    for (const participant of this.#participants.values())
-      if (participant.ownsToken(token)) return participant;
-    return undefined;
+    return this.#byTokenDigest.get(tokenDigest(token));
   }
 
   /**
@@ -375,14 +366,25 @@ export class ConferenceService {
         `Nobody in room "${roomId}" publishes track "${trackId}".`,
       );
     const { changed, streamId } = found.publisher.setMuted(trackId, true);
-    found.publisher.peer.setTrackMuted(trackId, true);
     if (changed) room.recordMuted(found.publisher, streamId, trackId, true, 'MODERATOR');
     return found.publisher;
   }
 
-  /** Live rooms in which a track with this id is published (track ids are only unique per stream). */
-  roomsPublishingTrack(trackId: string): string[] {
-    return [...this.#live.values()].filter((room) => room.publisherOfTrack(trackId)).map((room) => room.id);
+  /**
+   * The live room in which a track with this id is published. Track ids are only unique per stream:
+   * TRACK_NOT_FOUND when none publishes it, BAD_USER_INPUT when several do (the caller names the room).
+   */
+  roomOfTrack(trackId: string): string {
+    const rooms = [...this.#live.values()].filter((room) => room.publisherOfTrack(trackId));
+    if (rooms.length === 0)
+      throw new DomainError(ErrorCode.TRACK_NOT_FOUND, `Nobody publishes track "${trackId}".`);
+    if (rooms.length > 1) {
+      throw new DomainError(
+        ErrorCode.BAD_USER_INPUT,
+        `Track "${trackId}" is published in several rooms: name the room.`,
+      );
+    }
+    return rooms[0]!.id;
   }
 
   /**
@@ -418,7 +420,6 @@ export class ConferenceService {
   /** A publisher reports that it muted or unmuted one of its own tracks. */
   setTrackMuted(participant: Participant, trackId: string, muted: boolean): void {
     const { streamId, changed } = participant.setMuted(trackId, muted);
-    participant.peer.setTrackMuted(trackId, muted);
     if (changed) this.#live.get(participant.roomId)?.recordMuted(participant, streamId, trackId, muted);
   }
 
@@ -587,6 +588,7 @@ export class ConferenceService {
   async #leave(participant: Participant, reason: LeaveReason | PeerLossReason): Promise<void> {
     if (!participant.markLeft(reason)) return;
     this.#participants.delete(participant.id);
+    this.#byTokenDigest.delete(participant.tokenDigest);
     const signaling = this.#signaling.get(participant.id);
     clearTimeout(signaling?.graceTimer);
     this.#signaling.delete(participant.id);

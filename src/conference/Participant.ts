@@ -33,6 +33,8 @@ export interface ParticipantEvents {
 }
 
 const hash = (token: string) => createHash('sha256').update(token).digest();
+/** A token's digest as a map key: tokens are looked up by it, never stored. */
+export const tokenDigest = (token: string): string => hash(token).toString('base64url');
 
 /**
  * One person in one room: identity, access token, and the offer/answer state of its connection.
@@ -47,6 +49,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
   readonly joinedAt = new Date();
   readonly token = randomBytes(32).toString('base64url');
   readonly #tokenHash = hash(this.token);
+  readonly tokenDigest = this.#tokenHash.toString('base64url');
   #peer: MediaPeer | undefined;
   #revision = 0;
   #pending: Offer | null = null;
@@ -116,6 +119,8 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     const changed = muted !== this.#muted.has(trackId);
     if (muted) this.#muted.add(trackId);
     else this.#muted.delete(trackId);
+    // A muted track is forwarded to nobody, whoever muted it.
+    this.peer.setTrackMuted(trackId, muted);
     return { streamId: stream.id, changed };
   }
 

@@ -301,11 +301,6 @@ export class MediaPeer implements MediaPeerPort {
    */
   setPreferredLayer(streamId: string, spatial: number | null, temporal: number | null): void {
     this.#assertOpen();
-    for (const layer of [spatial, temporal]) {
-      if (layer !== null && (!Number.isInteger(layer) || layer < 0)) {
-        throw new DomainError(ErrorCode.BAD_USER_INPUT, 'A layer is a whole number, 0 or more, or null.');
-      }
-    }
     if (spatial === null && temporal === null) this.#preferences.delete(streamId);
     else this.#preferences.set(streamId, { spatial, temporal });
     this.#adaptLayers();

@@ -50,8 +50,8 @@ describe('GET /metrics', () => {
 
     const after = await scrape();
     // Each forwards the other's audio and video: tens of kbit/s at least, both ways.
-    expect(after.get('sfu_forwarded_bitrate_bps')).toBeGreaterThan(20_000);
-    expect(after.get('sfu_received_bitrate_bps')).toBeGreaterThan(20_000);
+    expect(after.get('sfu_bitrate_bps{direction="forwarded"}')).toBeGreaterThan(20_000);
+    expect(after.get('sfu_bitrate_bps{direction="received"}')).toBeGreaterThan(20_000);
     expect(after.get('sfu_joins_total')).toBe(2);
     expect(after.get('sfu_participants')).toBe(2);
     expect(after.get('sfu_streams_published')).toBe(2);

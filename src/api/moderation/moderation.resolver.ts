@@ -1,5 +1,4 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
-import { DomainError, ErrorCode } from '../../shared/errors';
 import type { ApiContext } from '../context';
 
 /** What a room's moderators (roomAdmin grant) and the application (admin token) may do to others. */
@@ -35,22 +34,9 @@ export class ModerationResolver {
     @Arg('roomId', () => ID, { nullable: true }) roomId?: string | null,
   ): Promise<boolean> {
     access.requireModerator();
-    const room = roomId ?? access.callerRoom() ?? this.#roomPublishing(conference, trackId);
+    const room = roomId ?? access.callerRoom() ?? conference.roomOfTrack(trackId);
     access.requireRoomAdmin(room);
     await conference.muteTrack(room, trackId);
     return true;
-  }
-
-  #roomPublishing(conference: ApiContext['conference'], trackId: string): string {
-    const rooms = conference.roomsPublishingTrack(trackId);
-    if (rooms.length === 0)
-      throw new DomainError(ErrorCode.TRACK_NOT_FOUND, `Nobody publishes track "${trackId}".`);
-    if (rooms.length > 1) {
-      throw new DomainError(
-        ErrorCode.BAD_USER_INPUT,
-        `Track "${trackId}" is published in several rooms: name the room.`,
-      );
-    }
-    return rooms[0]!;
   }
 }
