@@ -768,26 +768,27 @@ interface StreamStats {
   frameHeight: number;
 }
 
+interface InboundVideoStats {
+  framesDecoded?: number;
+  packetsReceived?: number;
+  frameWidth?: number;
+  frameHeight?: number;
+}
+
 /** Per remote stream: video frames decoded and their size, audio packets received (from getStats()). */
 async function streamStats(): Promise<StreamStats[]> {
   const client = session?.client;
   if (!client?.peerConnection) return [];
-  const byTrack = new Map<
-    string,
-    { framesDecoded?: number; packetsReceived?: number; frameWidth?: number; frameHeight?: number }
-  >();
-  (await client.getStats()).forEach(
-    (report: {
-      type: string;
-      trackIdentifier?: string;
-      framesDecoded?: number;
-      packetsReceived?: number;
-      frameWidth?: number;
-      frameHeight?: number;
-    }) => {
-      if (report.type === 'inbound-rtp' && report.trackIdentifier)
-        byTrack.set(report.trackIdentifier, report);
-    },
+  // Per receiver, not by track id: a stream published anew reuses its track ids, and the old
+  // receiver's statistics stay in the report next to the new one's.
+  const pc = client.peerConnection;
+  const byTrack = new Map<MediaStreamTrack, InboundVideoStats>();
+  await Promise.all(
+    pc.getReceivers().map(async (receiver) => {
+      (await receiver.getStats()).forEach((report: InboundVideoStats & { type: string }) => {
+        if (report.type === 'inbound-rtp') byTrack.set(receiver.track, report);
+      });
+    }),
   );
   return client.remoteStreams.map((remote) => {
     let framesDecoded = 0;
@@ -795,7 +796,7 @@ async function streamStats(): Promise<StreamStats[]> {
     let frameWidth = 0;
     let frameHeight = 0;
     for (const track of remote.stream.getTracks()) {
-      const stats = byTrack.get(track.id);
+      const stats = byTrack.get(track);
       if (!stats) continue;
       if (track.kind === 'video') {
         framesDecoded += stats.framesDecoded ?? 0;
