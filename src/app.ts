@@ -39,10 +39,12 @@ export async function startApp(
   try {
     media.start();
     const conference = new ConferenceService(
-      new PrismaRoomRepository(database.prisma),
-      new PrismaSessionRepository(database.prisma),
-      new PrismaRoomEventRepository(database.prisma),
-      new PrismaQualitySampleRepository(database.prisma),
+      {
+        rooms: new PrismaRoomRepository(database.prisma),
+        sessions: new PrismaSessionRepository(database.prisma),
+        events: new PrismaRoomEventRepository(database.prisma),
+        quality: new PrismaQualitySampleRepository(database.prisma),
+      },
       media,
       {
         autoCreateRooms: config.rooms.autoCreate,
@@ -60,10 +62,12 @@ export async function startApp(
         () => false,
       );
       const mediaStatus = media.status();
+      const writes = conference.backgroundWrites();
       return {
-        status: databaseOk && mediaStatus.state === 'running' ? 'ok' : 'degraded',
+        status: databaseOk && mediaStatus.state === 'running' && writes.status === 'ok' ? 'ok' : 'degraded',
         database: { status: databaseOk ? 'ok' : 'unreachable', kind: database.kind },
         media: { state: mediaStatus.state, port: mediaStatus.port },
+        writes,
       };
     };
     api = new ApiServer({

@@ -1,4 +1,5 @@
 import type { AccessTokens, VerifiedToken } from '../access/AccessTokens';
+import type { ParticipantTokens } from '../access/ParticipantTokens';
 import type { ConferenceService } from '../conference/ConferenceService';
 import { type JoinPermit, OPEN_PERMIT } from '../conference/grants';
 import type { Participant } from '../conference/Participant';
@@ -28,6 +29,7 @@ export class Access {
     private readonly conference: ConferenceService,
     /** null in open mode. */
     private readonly tokens: AccessTokens | null,
+    private readonly participantTokens: ParticipantTokens,
     private readonly token: string | undefined,
   ) {}
 
@@ -46,7 +48,15 @@ export class Access {
         "This operation needs the participant's own token from `join`, not a join or admin token.",
       );
     }
-    return this.conference.authorize(participantId, this.token);
+    if (!this.token)
+      throw new DomainError(
+        ErrorCode.UNAUTHENTICATED,
+        'This operation needs the participant token from `join`.',
+      );
+    const participant = this.conference.participant(participantId);
+    if (!this.participantTokens.owns(participant.id, this.token))
+      throw forbidden('This token does not belong to that participant.');
+    return participant;
   }
 
   /** Server-wide operations (creating and listing rooms). */
@@ -127,7 +137,8 @@ export class Access {
   #resolve(): Caller {
     if (!this.token || !this.tokens) return { kind: 'none' };
     if (JWT_SHAPE.test(this.token)) return this.tokens.verify(this.token);
-    const participant = this.conference.participantByToken(this.token);
+    const participantId = this.participantTokens.participantOf(this.token);
+    const participant = participantId ? this.conference.registry.participant(participantId) : undefined;
     if (!participant) {
       throw new DomainError(
         ErrorCode.INVALID_TOKEN,

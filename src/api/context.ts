@@ -1,3 +1,4 @@
+import type { ParticipantTokens } from '../access/ParticipantTokens';
 import type { ConferenceService } from '../conference/ConferenceService';
 import type { Access } from './access';
 import type { RateLimiter } from './RateLimiter';
@@ -12,6 +13,8 @@ export interface ApiContext {
   joinLimiter: RateLimiter;
   /** What the bearer of `token` may do. */
   access: Access;
+  /** The tokens `join` hands out. */
+  participantTokens: ParticipantTokens;
 }
 
 /** Reads "Bearer <token>" (the scheme is case-insensitive); anything else counts as no token. */

@@ -42,6 +42,21 @@ export class Metrics {
         this.set({ direction: 'forwarded' }, forwarded);
       },
     });
+    gauge(
+      'sfu_background_writes_pending',
+      'Room events, session records and quality samples waiting for the database (retried until stored).',
+      () => conference.backgroundWrites().pending,
+    );
+    gauge(
+      'sfu_background_writes_dropped',
+      'Background writes refused since start because the database was away too long (each one logged).',
+      () => conference.backgroundWrites().dropped,
+    );
+    gauge(
+      'sfu_background_writes_failing',
+      '1 while the database refuses background writes (they are being retried), else 0.',
+      () => (conference.backgroundWrites().failingSince ? 1 : 0),
+    );
     const joins = new Counter({
       name: 'sfu_joins_total',
       help: 'Participants admitted to a room.',

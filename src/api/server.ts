@@ -13,6 +13,8 @@ import { WebSocketServer } from 'ws';
 import type { ConferenceService } from '../conference/ConferenceService';
 import { logger } from '../shared/logger';
 import type { AccessTokens } from '../access/AccessTokens';
+import { ParticipantTokens } from '../access/ParticipantTokens';
+import type { BackgroundWritesStatus } from '../conference/BackgroundWrites';
 import { Access } from './access';
 import { type ApiContext, bearerToken } from './context';
 import { formatError, formatErrors } from './errors';
@@ -25,6 +27,8 @@ export interface HealthReport {
   status: 'ok' | 'degraded';
   database: { status: 'ok' | 'unreachable'; kind: string };
   media: { state: string; port: number };
+  /** Writes the database has not taken yet (events, sessions, samples): retried, never silently dropped. */
+  writes: BackgroundWritesStatus;
 }
 
 export interface ApiServerOptions {
@@ -50,6 +54,7 @@ export class ApiServer {
   readonly #wsDisposable: { dispose: () => void | Promise<void> };
   readonly #metrics: Metrics;
   readonly #joinLimiter: RateLimiter;
+  readonly #participantTokens = new ParticipantTokens();
   #started = false;
   #closing: Promise<void> | undefined;
 
@@ -66,19 +71,15 @@ export class ApiServer {
     this.#ws = new WebSocketServer({ server: this.#http, path: '/graphql', maxPayload: 1024 * 1024 });
     const joinLimiter = new RateLimiter(options.joinsPerSecondPerAddress ?? 20, 'joins');
     this.#joinLimiter = joinLimiter;
+    // A participant token dies with its participant.
+    options.conference.observer.on('participantLeft', (_roomId, _reason, participantId) =>
+      this.#participantTokens.revoke(participantId),
+    );
     const context = (ctx: {
       connectionParams?: Readonly<Record<string, unknown>>;
       extra: { request: { socket: { remoteAddress?: string } } };
-    }): ApiContext => {
-      const token = bearerToken(ctx.connectionParams?.authorization);
-      return {
-        conference: options.conference,
-        token,
-        clientAddress: ctx.extra.request.socket.remoteAddress ?? 'unknown',
-        joinLimiter,
-        access: new Access(options.conference, options.tokens ?? null, token),
-      };
-    };
+    }): ApiContext =>
+      this.#context(bearerToken(ctx.connectionParams?.authorization), ctx.extra.request.socket.remoteAddress);
     this.#wsDisposable = useServer<Record<string, unknown>>(
       {
         schema,
@@ -130,16 +131,8 @@ export class ApiServer {
       '/graphql',
       express.json({ limit: this.options.bodyLimit ?? '1mb' }),
       expressMiddleware(this.#apollo, {
-        context: async ({ req }) => {
-          const token = bearerToken(req.headers.authorization);
-          return {
-            conference: this.options.conference,
-            token,
-            clientAddress: req.socket.remoteAddress ?? 'unknown',
-            joinLimiter: this.#joinLimiter,
-            access: new Access(this.options.conference, this.options.tokens ?? null, token),
-          };
-        },
+        context: async ({ req }) =>
+          this.#context(bearerToken(req.headers.authorization), req.socket.remoteAddress),
       }),
     );
     app.use('/explorer', express.static(explorerDir, { index: false, fallthrough: false }));
@@ -154,6 +147,19 @@ export class ApiServer {
       });
     });
     return this.#http.address() as AddressInfo;
+  }
+
+  /** What a request or socket's operations get: the use cases and what its bearer may do. */
+  #context(token: string | undefined, address: string | undefined): ApiContext {
+    const { conference, tokens } = this.options;
+    return {
+      conference,
+      token,
+      clientAddress: address ?? 'unknown',
+      joinLimiter: this.#joinLimiter,
+      participantTokens: this.#participantTokens,
+      access: new Access(conference, tokens ?? null, this.#participantTokens, token),
+    };
   }
 
   /** Stops accepting, ends subscriptions, drains HTTP. Idempotent. */

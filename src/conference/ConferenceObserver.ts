@@ -1,8 +1,8 @@
 import { TypedEmitter } from '../shared/TypedEmitter';
 
 export interface ConferenceObserverEvents {
-  participantJoined: [roomId: string];
-  participantLeft: [roomId: string, reason: string];
+  participantJoined: [roomId: string, participantId: string];
+  participantLeft: [roomId: string, reason: string, participantId: string];
   /** An offer/answer exchange finished; `seconds` from the offer to the applied answer. */
   negotiationCompleted: [seconds: number, offeredBy: 'server' | 'client'];
 }

@@ -1,23 +1,19 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { AsyncEventQueue } from '../shared/AsyncEventQueue';
 import { DomainError, ErrorCode } from '../shared/errors';
 import { TypedEmitter } from '../shared/TypedEmitter';
+import { LeaveReason } from './events';
 import { type Grants, type JoinPermit, OPEN_PERMIT } from './grants';
-import type { MediaPeer, PublishedStream } from './ports';
+import type {
+  MediaPeer,
+  MediaPeerListener,
+  PeerLossReason,
+  PublishedStream,
+  SessionDescription,
+} from './ports';
+import type { SessionLog } from './SessionLog';
 
-/** Why a participant is no longer in its room (stored as the session's leave reason). */
-export const LeaveReason = {
-  LEFT: 'LEFT',
-  DISCONNECTED: 'DISCONNECTED',
-  TIMEOUT: 'TIMEOUT',
-  /** Its client sent an offer the media server half-applied and could not answer. */
-  NEGOTIATION_FAILED: 'NEGOTIATION_FAILED',
-  SIGNALING_LOST: 'SIGNALING_LOST',
-  ROOM_CLOSED: 'ROOM_CLOSED',
-  /** Removed by a moderator (kickParticipant). */
-  KICKED: 'KICKED',
-  SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
-} as const;
-export type LeaveReason = (typeof LeaveReason)[keyof typeof LeaveReason];
+export { LeaveReason } from './events';
 
 /** A server-made SDP offer. Revisions grow by one per negotiation, whoever offered. */
 export interface Offer {
@@ -29,34 +25,47 @@ export interface ParticipantEvents {
   offer: [Offer];
   /** A negotiation finished: seconds from the offer to the applied answer. */
   negotiated: [seconds: number, offeredBy: 'server' | 'client'];
+  /** The streams its media peer receives from it changed (after an offer or answer was applied). */
+  published: [PublishedStream[]];
+  /** It is leaving: once, synchronously, before its media is released (its room forgets it now). */
   left: [LeaveReason];
+  /** Its media is released and the end of its stay is on its way to the database. */
+  closed: [];
 }
 
-const hash = (token: string) => createHash('sha256').update(token).digest();
-/** A token's digest as a map key: tokens are looked up by it, never stored. */
-export const tokenDigest = (token: string): string => hash(token).toString('base64url');
+export interface ParticipantOptions {
+  /** How long it may go without a `negotiation` subscriber before it counts as gone (0: no limit). */
+  negotiationGraceMs: number;
+  /** Where its stay is recorded (null: nowhere, for unit tests). */
+  sessions: SessionLog | null;
+}
+
+const NO_OPTIONS: ParticipantOptions = { negotiationGraceMs: 0, sessions: null };
 
 /**
- * One person in one room: identity, access token, and the offer/answer state of its connection.
+ * One person in one room: identity and grants, the offer/answer state of its connection, its
+ * signaling presence (the `negotiation` subscriptions and the grace timer that ends a participant
+ * nobody listens for) and the record of its stay. It owns its media peer and closes it.
  *
  * Negotiation rule (glare): the server's offer wins. While a server offer is pending, a client offer
  * is refused with NEGOTIATION_CONFLICT; the client answers the pending offer (it has it, or gets it
  * from the `negotiation` subscription) and then offers again. The server never waits on the client,
  * so nothing deadlocks, and a track the client wanted to add is only delayed, never dropped.
  */
-export class Participant extends TypedEmitter<ParticipantEvents> {
+export class Participant extends TypedEmitter<ParticipantEvents> implements MediaPeerListener {
   readonly id = randomUUID();
   readonly joinedAt = new Date();
-  readonly token = randomBytes(32).toString('base64url');
-  readonly #tokenHash = hash(this.token);
-  readonly tokenDigest = this.#tokenHash.toString('base64url');
   #peer: MediaPeer | undefined;
   #revision = 0;
   #pending: Offer | null = null;
   #offeredAt = 0;
   #offerWanted = false;
   #leftReason: LeaveReason | null = null;
-  /** Ids of its own tracks it reported muted. */
+  #closing: Promise<void> | undefined;
+  #begun = false;
+  #listeners = 0;
+  #graceTimer: NodeJS.Timeout | undefined;
+  /** Ids of its own tracks that are muted (by itself or a moderator). */
   readonly #muted = new Set<string>();
 
   /** The application's user id from its join token (null in open mode). */
@@ -67,6 +76,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     readonly roomId: string,
     readonly name: string,
     permit: Pick<JoinPermit, 'identity' | 'grants'> = OPEN_PERMIT,
+    private readonly options: ParticipantOptions = NO_OPTIONS,
   ) {
     super();
     this.identity = permit.identity;
@@ -82,7 +92,8 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     return this.#peer;
   }
 
-  attach(peer: MediaPeer): void {
+  /** Takes ownership of its media peer (made from its first offer, with this as its listener). */
+  connect(peer: MediaPeer): void {
     this.#peer = peer;
   }
 
@@ -99,7 +110,8 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     return this.#pending;
   }
 
-  streams(): PublishedStream[] {
+  /** What its media peer receives from it (the room decides what of it is forwarded). */
+  sentStreams(): PublishedStream[] {
     return this.#peer?.publishedStreams() ?? [];
   }
 
@@ -108,12 +120,14 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
   }
 
   /**
-   * Records that the publisher muted or unmuted one of its tracks. Returns the stream of the track and
-   * whether anything changed; TRACK_NOT_FOUND when it publishes no such track.
+   * Mutes or unmutes one of its tracks for everyone. Returns the stream of the track and whether
+   * anything changed; TRACK_NOT_FOUND when it sends no such track.
    */
   setMuted(trackId: string, muted: boolean): { streamId: string; changed: boolean } {
     this.#assertPresent();
-    const stream = this.streams().find((candidate) => candidate.tracks.some((track) => track.id === trackId));
+    const stream = this.sentStreams().find((candidate) =>
+      candidate.tracks.some((track) => track.id === trackId),
+    );
     if (!stream)
       throw new DomainError(ErrorCode.TRACK_NOT_FOUND, `This participant publishes no track "${trackId}".`);
     const changed = muted !== this.#muted.has(trackId);
@@ -122,11 +136,6 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     // A muted track is forwarded to nobody, whoever muted it.
     this.peer.setTrackMuted(trackId, muted);
     return { streamId: stream.id, changed };
-  }
-
-  ownsToken(token: string): boolean {
-    const candidate = hash(token);
-    return timingSafeEqual(candidate, this.#tokenHash);
   }
 
   /** Makes a server offer now, or right after the pending one is answered. */
@@ -143,7 +152,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     this.emit('offer', offer);
   }
 
-  acceptAnswer(revision: number, sdp: string): void {
+  acceptAnswer(revision: number, answer: SessionDescription): void {
     this.#assertPresent();
     const pending = this.#pending;
     if (!pending) {
@@ -153,14 +162,14 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
       });
     }
     if (revision !== pending.revision) throw this.#stale(revision);
-    this.peer.processAnswer(sdp);
+    this.peer.processAnswer(answer);
     this.#pending = null;
     this.emit('negotiated', (performance.now() - this.#offeredAt) / 1000, 'server');
     if (this.#offerWanted) this.requestOffer();
   }
 
   /** Applies a client offer; returns the answer and the revision it was given. */
-  acceptOffer(sdp: string): { answer: string; revision: number } {
+  acceptOffer(offer: SessionDescription): { answer: string; revision: number } {
     this.#assertPresent();
     if (this.#pending) {
       throw new DomainError(
@@ -170,20 +179,88 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
       );
     }
     const started = performance.now();
-    const answer = this.peer.processOffer(sdp);
+    const answer = this.peer.processOffer(offer);
     const revision = ++this.#revision;
     this.emit('negotiated', (performance.now() - started) / 1000, 'client');
     if (this.#offerWanted) queueMicrotask(() => this.requestOffer());
     return { answer, revision };
   }
 
-  /** Marks the participant gone (once); the caller releases its media. */
-  markLeft(reason: LeaveReason): boolean {
-    if (this.#leftReason) return false;
-    this.#leftReason = reason;
-    this.#pending = null;
-    this.emit('left', reason);
-    return true;
+  // The media peer's listener.
+
+  onPublishedChanged(streams: PublishedStream[]): void {
+    if (this.present) this.emit('published', streams);
+  }
+
+  onRenegotiationNeeded(): void {
+    this.requestOffer();
+  }
+
+  onLost(reason: PeerLossReason): void {
+    void this.close(reason);
+  }
+
+  /** Its stay starts (it is in the room now): recorded, and its signaling presence is watched. */
+  begin(): void {
+    if (this.#begun || !this.present) return;
+    this.#begun = true;
+    this.options.sessions?.started({
+      id: this.id,
+      roomId: this.roomId,
+      displayName: this.name,
+      identity: this.identity,
+      joinedAt: this.joinedAt,
+    });
+    this.#armGraceTimer();
+  }
+
+  /**
+   * Server offers for this participant: the pending one first (made before the client subscribed),
+   * then each new one. Ends when the participant leaves. While none is open, the grace timer runs.
+   */
+  offers(): AsyncIterableIterator<Offer> {
+    this.#listeners++;
+    clearTimeout(this.#graceTimer);
+    const offOffer = this.on('offer', (offer) => queue.push(offer));
+    const offLeft = this.on('left', () => queue.end());
+    const queue = new AsyncEventQueue<Offer>(() => {
+      offOffer();
+      offLeft();
+      this.#listeners--;
+      this.#armGraceTimer();
+    });
+    if (this.#pending) queue.push(this.#pending);
+    if (!this.present) queue.end();
+    return queue;
+  }
+
+  /**
+   * Leaves, whatever the cause: tells its room at once ('left'), releases its media, records the end
+   * of its stay. Idempotent: later calls return the first one's promise.
+   */
+  close(reason: LeaveReason): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#leftReason = reason;
+      this.#pending = null;
+      clearTimeout(this.#graceTimer);
+      this.emit('left', reason);
+      await this.#peer?.close();
+      if (this.#begun) this.options.sessions?.ended(this.id, new Date(), reason);
+      this.emit('closed');
+      this.removeAllListeners();
+    })();
+    return this.#closing;
+  }
+
+  /** A participant nobody listens for offers for cannot follow the room: after the grace period it is gone. */
+  #armGraceTimer(): void {
+    if (!this.present || !this.#begun || this.#listeners > 0 || this.options.negotiationGraceMs <= 0) return;
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = setTimeout(
+      () => void this.close(LeaveReason.SIGNALING_LOST),
+      this.options.negotiationGraceMs,
+    );
+    this.#graceTimer.unref();
   }
 
   #stale(revision: number): DomainError {

@@ -1,6 +1,6 @@
-import { logger } from '../shared/logger';
 import type { Participant } from './Participant';
 import type { PeerStats, QualitySample, QualitySampleRepository } from './ports';
+import { RetryingWriter, type RetryPolicy, type WriterRegistry } from './RetryingWriter';
 
 export interface QualityRecorderOptions {
   /** Sampling interval (0: off). */
@@ -26,14 +26,30 @@ export class QualityRecorder {
   #timer: NodeJS.Timeout | undefined;
   #lastPrune = 0;
   readonly #totals = new Map<string, Totals>();
-  #writing: Promise<void> = Promise.resolve();
+  /** Samples, and retention deletes, in order, retried until the database takes them. */
+  readonly #writer: RetryingWriter<QualitySample[] | { deleteBefore: Date }>;
 
   constructor(
     private readonly repository: QualitySampleRepository,
     private readonly participants: () => Iterable<Participant>,
     private readonly stats: (participant: Participant) => PeerStats | null,
     private readonly options: QualityRecorderOptions,
-  ) {}
+    registry: WriterRegistry | null = null,
+    policy?: RetryPolicy,
+  ) {
+    this.#writer = new RetryingWriter(
+      'quality samples',
+      async (batch) => {
+        // Idempotent both: samples already stored are skipped, and deleting again deletes nothing.
+        for (const item of batch) {
+          if (Array.isArray(item)) await this.repository.append(item);
+          else await this.repository.deleteBefore(item.deleteBefore);
+        }
+      },
+      registry,
+      policy,
+    );
+  }
 
   start(): void {
     if (this.options.intervalMs <= 0 || this.#timer) return;
@@ -41,11 +57,15 @@ export class QualityRecorder {
     this.#timer.unref();
   }
 
-  /** Stops sampling; resolves once the last write is done. */
-  async stop(): Promise<void> {
+  /** Stops sampling (what was sampled stays on its way to the database). */
+  stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
-    await this.#writing;
+  }
+
+  /** Resolves once every sample taken so far is stored. */
+  flush(): Promise<void> {
+    return this.#writer.flush();
   }
 
   /** Takes one sample of everyone now (the timer calls it; tests may too). */
@@ -90,12 +110,8 @@ export class QualityRecorder {
       this.options.retentionMs > 0 &&
       now - this.#lastPrune >= Math.min(PRUNE_EVERY_MS, this.options.retentionMs / 2);
     if (prune) this.#lastPrune = now;
-    // One write at a time: a slow database delays samples, it does not pile up writes.
-    this.#writing = this.#writing
-      .then(async () => {
-        if (samples.length > 0) await this.repository.append(samples);
-        if (prune) await this.repository.deleteBefore(new Date(now - this.options.retentionMs));
-      })
-      .catch((error: unknown) => logger.warn({ err: error }, 'could not store call quality samples'));
+    // A slow or absent database delays samples: they wait in order, they are not lost.
+    if (samples.length > 0) this.#writer.push(samples);
+    if (prune) this.#writer.push({ deleteBefore: new Date(now - this.options.retentionMs) });
   }
 }

@@ -1,22 +1,49 @@
 import { DomainError, ErrorCode } from '../shared/errors';
-import type { VideoCodec } from './codecs';
+import { logger } from '../shared/logger';
 import { TypedEmitter } from '../shared/TypedEmitter';
-import { type RoomEvent, RoomEventType } from './events';
-import type { Participant } from './Participant';
+import type { VideoCodec } from './codecs';
+import { LeaveReason, type RoomEvent, RoomEventType } from './events';
 import type { JoinPermit } from './grants';
-import type { PublishedStream, RoomBan } from './ports';
+import type { Participant } from './Participant';
+import type {
+  MediaPeerFactory,
+  PublishedStream,
+  RoomBan,
+  RoomEventRepository,
+  SpeakerDetector,
+} from './ports';
 import type { RoomRecord } from './records';
+import type { RetryPolicy, WriterRegistry } from './RetryingWriter';
+import { type NewRoomEvent, RoomEventLog } from './RoomEventLog';
+import type { RoomEventStream } from './RoomEventStream';
+import { StreamRouter } from './StreamRouter';
 
 export interface RoomEvents {
   /** Every room event, in sequence order. */
   event: [RoomEvent];
-  /** Emitted once, after ROOM_CLOSED, when the room holds nothing any more. */
+  participantJoined: [Participant];
+  participantLeft: [Participant, LeaveReason];
+  /** Nobody has been in the room for the empty-room timeout: its owner may close it. */
+  idle: [];
+  /** Emitted once, after ROOM_CLOSED (or at shutdown), when the room holds nothing any more. */
   closed: [];
 }
 
+/** What a room needs from its owner. */
+export interface RoomServices {
+  media: Pick<MediaPeerFactory, 'createSpeakerDetector'>;
+  events: RoomEventRepository;
+  /** Where its event log's writer reports (health, metrics). */
+  writers: WriterRegistry | null;
+  /** An open room nobody is in says `idle` after this long (0: never). */
+  emptyTimeoutMs: number;
+  retryPolicy?: RetryPolicy;
+}
+
 /**
- * The live state of one open room. The database holds its record and history;
- * this object holds what only exists while the room is open.
+ * The live state of one open room and everything it owns: its members, who receives whose streams,
+ * its bans, its event log, its active speaker detector and its empty-room timer. The database holds
+ * its record and history. Members tell the room when they leave; closing the room closes them.
  */
 export class Room extends TypedEmitter<RoomEvents> {
   readonly id: string;
@@ -26,16 +53,17 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly videoCodec: VideoCodec;
   readonly simulcast: boolean;
   readonly metadata: Record<string, unknown> | null;
-  #closedAt: Date | null = null;
-  #sequence = 0;
+  readonly log: RoomEventLog;
+  #closedAt: Date | null;
   readonly #participants = new Map<string, Participant>();
-  /** What each participant publishes, as last announced to the others. */
-  readonly #published = new Map<string, PublishedStream[]>();
+  readonly #router: StreamRouter;
+  readonly #speakers: SpeakerDetector;
   #activeSpeaker: Participant | null = null;
+  #emptyTimer: NodeJS.Timeout | undefined;
   #closing = false;
-  /** Joins admitted past the capacity check but not in the room yet (media and session being set up). */
+  #stopped = false;
+  /** Joins admitted past the capacity check but not in the room yet (media being set up). */
   #reserved = 0;
-
   /** Banned identities and when: their tokens issued before that moment no longer open the room. */
   readonly #bans = new Map<string, Date>();
 
@@ -43,18 +71,36 @@ export class Room extends TypedEmitter<RoomEvents> {
    * `lastSequence`: the room's latest stored event, so numbering continues across restarts.
    * `bans`: the room's stored bans.
    */
-  constructor(record: RoomRecord, lastSequence = 0, bans: RoomBan[] = []) {
+  constructor(
+    record: RoomRecord,
+    private readonly services: RoomServices,
+    lastSequence = 0,
+    bans: RoomBan[] = [],
+  ) {
     super();
     for (const ban of bans) this.#bans.set(ban.identity, ban.bannedAt);
-    this.simulcast = record.simulcast;
-    this.#sequence = lastSequence;
     this.id = record.id;
     this.name = record.name;
     this.createdAt = record.createdAt;
     this.maxParticipants = record.maxParticipants;
     this.videoCodec = record.videoCodec;
+    this.simulcast = record.simulcast;
     this.metadata = record.metadata;
     this.#closedAt = record.closedAt;
+    this.log = new RoomEventLog(
+      record.id,
+      lastSequence,
+      services.events,
+      services.writers,
+      services.retryPolicy,
+    );
+    this.log.on('event', (event) => this.emit('event', event));
+    this.#router = new StreamRouter((event) => this.#record(event));
+    this.#speakers = services.media.createSpeakerDetector((peer) => {
+      const speaker = this.participants.find((member) => member.hasPeer && member.peer === peer);
+      if (speaker) this.#setActiveSpeaker(speaker);
+    });
+    this.#armEmptyTimer();
   }
 
   get closed(): boolean {
@@ -67,6 +113,29 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   participant(id: string): Participant | undefined {
     return this.#participants.get(id);
+  }
+
+  get activeSpeaker(): Participant | null {
+    return this.#activeSpeaker;
+  }
+
+  /** What the room forwards of a member's streams (what it sends, less any refused stream id). */
+  streamsOf(participant: Participant): PublishedStream[] {
+    return this.#router.publishedBy(participant);
+  }
+
+  get publishedStreamCount(): number {
+    return this.#router.streamCount;
+  }
+
+  /** The member here that publishes `trackId`, with the stream it belongs to. */
+  publisherOfTrack(trackId: string): { publisher: Participant; streamId: string } | undefined {
+    return this.#router.publisherOfTrack(trackId);
+  }
+
+  /** The room's events after `after` (stored, then live), or from now on; ends after ROOM_CLOSED. */
+  events(after: number | null): RoomEventStream {
+    return this.log.stream(after);
   }
 
   /**
@@ -99,120 +168,42 @@ export class Room extends TypedEmitter<RoomEvents> {
       throw new DomainError(
         ErrorCode.ROOM_FULL,
         `Room "${this.id}" is full (${this.maxParticipants} participants).`,
-        {
-          maxParticipants: this.maxParticipants,
-        },
+        { maxParticipants: this.maxParticipants },
       );
     }
     this.#reserved++;
-  }
-
-  get activeSpeaker(): Participant | null {
-    return this.#activeSpeaker;
-  }
-
-  /** Records who speaks now (ACTIVE_SPEAKER_CHANGED), when it is someone else in the room. */
-  setActiveSpeaker(speaker: Participant): void {
-    if (speaker === this.#activeSpeaker || !this.#participants.has(speaker.id)) return;
-    this.#activeSpeaker = speaker;
-    this.record({
-      type: RoomEventType.ACTIVE_SPEAKER_CHANGED,
-      participantId: speaker.id,
-      participantName: speaker.name,
-    });
-  }
-
-  /** Joins being set up right now. */
-  get reserved(): number {
-    return this.#reserved;
+    this.#cancelEmptyTimer();
   }
 
   release(): void {
     this.#reserved = Math.max(0, this.#reserved - 1);
+    if (this.#participants.size === 0 && this.#reserved === 0) this.#armEmptyTimer();
   }
 
-  /**
-   * Stream ids name streams for every receiver, so one id belongs to one publisher in a room:
-   * INVALID_SDP for a joiner whose offer reuses an id someone here already publishes.
-   */
+  /** INVALID_SDP for a joiner that sends a stream id someone here already publishes. */
   assertStreamIdsFree(streams: PublishedStream[]): void {
-    for (const stream of streams) {
-      if (this.#publisherOf(stream.id)) {
-        throw new DomainError(
-          ErrorCode.INVALID_SDP,
-          `Stream id "${stream.id}" is already published in this room.`,
-        );
-      }
-    }
-  }
-
-  #publisherOf(streamId: string): string | undefined {
-    for (const [participantId, streams] of this.#published) {
-      if (streams.some((stream) => stream.id === streamId)) return participantId;
-    }
-    return undefined;
+    this.#router.assertStreamIdsFree(streams);
   }
 
   /** Turns a reservation into a member: it receives everyone's streams and everyone receives its own. */
   admit(joiner: Participant): void {
-    this.release();
+    this.#reserved = Math.max(0, this.#reserved - 1);
     this.assertOpen();
     this.#participants.set(joiner.id, joiner);
-    this.record({
+    this.#record({
       type: RoomEventType.PARTICIPANT_JOINED,
       participantId: joiner.id,
       participantName: joiner.name,
     });
-    for (const [publisherId, streams] of this.#published) {
-      const publisher = this.#participants.get(publisherId);
-      if (!publisher || !joiner.grants.canSubscribe) continue;
-      for (const stream of streams) joiner.peer.subscribe(publisher.peer, stream.id);
-    }
-    this.#published.set(joiner.id, []);
-    this.updatePublished(joiner, joiner.streams());
-  }
-
-  /** Applies a participant's new set of published streams: others subscribe or unsubscribe. */
-  updatePublished(publisher: Participant, streams: PublishedStream[]): void {
-    const before = this.#published.get(publisher.id);
-    if (!before || this.closed) return;
-    // A stream id someone else already publishes is not forwarded (it would be ambiguous for receivers).
-    streams = streams.filter((stream) => {
-      const owner = this.#publisherOf(stream.id);
-      return owner === undefined || owner === publisher.id;
+    joiner.on('published', (streams) => {
+      this.#router.update(joiner, streams);
+      this.#speakers.follow(joiner.peer);
     });
-    const beforeIds = new Set(before.map((stream) => stream.id));
-    const afterIds = new Set(streams.map((stream) => stream.id));
-    this.#published.set(publisher.id, streams);
-    for (const stream of before) if (!afterIds.has(stream.id)) this.#unpublish(publisher, stream.id);
-    for (const stream of streams) {
-      if (beforeIds.has(stream.id)) continue;
-      for (const other of this.#participants.values()) {
-        if (other !== publisher && other.grants.canSubscribe) other.peer.subscribe(publisher.peer, stream.id);
-      }
-      this.record({
-        type: RoomEventType.STREAM_PUBLISHED,
-        participantId: publisher.id,
-        participantName: publisher.name,
-        streamId: stream.id,
-      });
-    }
-  }
-
-  /** Takes a participant out: its streams stop reaching the others. Returns false if it was not in. */
-  remove(participant: Participant, reason: string): boolean {
-    if (!this.#participants.has(participant.id)) return false;
-    for (const stream of this.#published.get(participant.id) ?? []) this.#unpublish(participant, stream.id);
-    this.#published.delete(participant.id);
-    this.#participants.delete(participant.id);
-    if (this.#activeSpeaker === participant) this.#activeSpeaker = null;
-    this.record({
-      type: RoomEventType.PARTICIPANT_LEFT,
-      participantId: participant.id,
-      participantName: participant.name,
-      reason,
-    });
-    return true;
+    joiner.on('left', (reason) => this.#remove(joiner, reason));
+    this.#router.add(joiner);
+    this.#speakers.follow(joiner.peer);
+    joiner.begin();
+    this.emit('participantJoined', joiner);
   }
 
   /** Announces a publisher's mute state change of one of its tracks. */
@@ -224,35 +215,13 @@ export class Room extends TypedEmitter<RoomEvents> {
     by: 'PUBLISHER' | 'MODERATOR' = 'PUBLISHER',
   ): void {
     if (!this.#participants.has(publisher.id)) return;
-    this.record({
+    this.#record({
       type: muted ? RoomEventType.TRACK_MUTED : RoomEventType.TRACK_UNMUTED,
       participantId: publisher.id,
       participantName: publisher.name,
       streamId,
       trackId,
       reason: by,
-    });
-  }
-
-  /** The participant here that publishes `trackId`, with the stream it belongs to. */
-  publisherOfTrack(trackId: string): { publisher: Participant; streamId: string } | undefined {
-    for (const [participantId, streams] of this.#published) {
-      const stream = streams.find((candidate) => candidate.tracks.some((track) => track.id === trackId));
-      const publisher = this.#participants.get(participantId);
-      if (stream && publisher) return { publisher, streamId: stream.id };
-    }
-    return undefined;
-  }
-
-  #unpublish(publisher: Participant, streamId: string): void {
-    for (const other of this.#participants.values()) {
-      if (other !== publisher) other.peer.unsubscribe(streamId);
-    }
-    this.record({
-      type: RoomEventType.STREAM_UNPUBLISHED,
-      participantId: publisher.id,
-      participantName: publisher.name,
-      streamId,
     });
   }
 
@@ -270,7 +239,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   assertOpen(): void {
-    if (this.closed || this.#closing)
+    if (this.closed || this.#closing || this.#stopped)
       throw new DomainError(ErrorCode.ROOM_CLOSED, `Room "${this.id}" is closed.`);
   }
 
@@ -281,27 +250,98 @@ export class Room extends TypedEmitter<RoomEvents> {
   beginClosing(): void {
     this.assertOpen();
     this.#closing = true;
+    this.#cancelEmptyTimer();
   }
 
   /** Reopens the door when closing failed (e.g. the database was unreachable). */
   abortClosing(): void {
     this.#closing = false;
+    if (this.#participants.size === 0) this.#armEmptyTimer();
   }
 
-  /** Closes the room (its participants must have been removed first): idempotent. */
-  close(at = new Date()): boolean {
-    if (this.closed) return false;
-    this.#reserved = 0;
+  /**
+   * Closes the room: every member leaves (ROOM_CLOSED), then ROOM_CLOSED is the log's last event and
+   * what the room owns stops. Idempotent. Its log outlives it until the database has every event.
+   */
+  async close(at = new Date()): Promise<void> {
+    if (this.closed || this.#stopped) return;
+    this.#closing = true;
+    await Promise.all(this.participants.map((member) => member.close(LeaveReason.ROOM_CLOSED)));
+    if (this.closed) return;
     this.#closedAt = at;
-    this.record({ type: RoomEventType.ROOM_CLOSED });
+    this.#reserved = 0;
+    this.#record({ type: RoomEventType.ROOM_CLOSED });
+    this.#release();
+  }
+
+  /**
+   * Server shutdown: every member leaves (SERVER_SHUTDOWN) and what the room owns stops; the room
+   * stays open in the database and comes back on the next start.
+   */
+  async shutdown(): Promise<void> {
+    if (this.closed || this.#stopped) return;
+    this.#stopped = true;
+    await Promise.all(this.participants.map((member) => member.close(LeaveReason.SERVER_SHUTDOWN)));
+    this.#release();
+  }
+
+  #release(): void {
+    this.#cancelEmptyTimer();
+    this.#speakers.stop();
+    this.#activeSpeaker = null;
     this.emit('closed');
     this.removeAllListeners();
-    return true;
   }
 
-  protected record(event: Omit<RoomEvent, 'roomId' | 'sequence' | 'at'>): RoomEvent {
-    const full: RoomEvent = { roomId: this.id, sequence: ++this.#sequence, at: new Date(), ...event };
-    this.emit('event', full);
-    return full;
+  #remove(participant: Participant, reason: LeaveReason): void {
+    if (!this.#participants.has(participant.id)) return;
+    this.#router.remove(participant);
+    this.#speakers.forget(participant.peer);
+    this.#participants.delete(participant.id);
+    if (this.#activeSpeaker === participant) this.#activeSpeaker = null;
+    this.#record({
+      type: RoomEventType.PARTICIPANT_LEFT,
+      participantId: participant.id,
+      participantName: participant.name,
+      reason,
+    });
+    this.emit('participantLeft', participant, reason);
+    if (this.#participants.size === 0 && this.#reserved === 0) this.#armEmptyTimer();
+  }
+
+  /** Records who speaks now (ACTIVE_SPEAKER_CHANGED), when it is someone else in the room. */
+  #setActiveSpeaker(speaker: Participant): void {
+    if (speaker === this.#activeSpeaker || !this.#participants.has(speaker.id)) return;
+    this.#activeSpeaker = speaker;
+    this.#record({
+      type: RoomEventType.ACTIVE_SPEAKER_CHANGED,
+      participantId: speaker.id,
+      participantName: speaker.name,
+    });
+  }
+
+  /** Says `idle` if the room is still empty when the timeout passes. */
+  #armEmptyTimer(): void {
+    const timeout = this.services.emptyTimeoutMs;
+    if (timeout <= 0 || this.closed || this.#closing || this.#stopped) return;
+    this.#cancelEmptyTimer();
+    this.#emptyTimer = setTimeout(() => {
+      this.#emptyTimer = undefined;
+      if (this.#participants.size === 0 && this.#reserved === 0) this.emit('idle');
+    }, timeout);
+    this.#emptyTimer.unref();
+  }
+
+  #cancelEmptyTimer(): void {
+    clearTimeout(this.#emptyTimer);
+    this.#emptyTimer = undefined;
+  }
+
+  #record(event: NewRoomEvent): void {
+    if (this.log.closed) {
+      logger.warn({ roomId: this.id, type: event.type }, 'event after ROOM_CLOSED ignored');
+      return;
+    }
+    this.log.append(event);
   }
 }

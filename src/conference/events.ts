@@ -12,6 +12,29 @@ export const RoomEventType = {
 export type RoomEventType = (typeof RoomEventType)[keyof typeof RoomEventType];
 
 /**
+ * Why a participant is no longer in its room: the `reason` of PARTICIPANT_LEFT and the session's
+ * leave reason (one vocabulary for both, and for the media side's own losses).
+ */
+export const LeaveReason = {
+  LEFT: 'LEFT',
+  /** Its transport failed or was closed (DTLS). */
+  DISCONNECTED: 'DISCONNECTED',
+  /** Its transport went silent (ICE). */
+  TIMEOUT: 'TIMEOUT',
+  /** Its client sent an offer the media server half-applied and could not answer. */
+  NEGOTIATION_FAILED: 'NEGOTIATION_FAILED',
+  /** Nobody listened for its server offers for longer than the grace period. */
+  SIGNALING_LOST: 'SIGNALING_LOST',
+  ROOM_CLOSED: 'ROOM_CLOSED',
+  /** Removed by a moderator (kickParticipant). */
+  KICKED: 'KICKED',
+  SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
+  /** Still marked in a room when the previous process died. */
+  SERVER_RESTART: 'SERVER_RESTART',
+} as const;
+export type LeaveReason = (typeof LeaveReason)[keyof typeof LeaveReason];
+
+/**
  * A room event as plain, serialisable data. `sequence` starts at 1 in each room and has no gaps,
  * so a subscriber can tell it missed something.
  */
@@ -23,7 +46,7 @@ export interface RoomEvent {
   participantId?: string;
   participantName?: string;
   streamId?: string;
-  /** For PARTICIPANT_LEFT: why (LEFT, DISCONNECTED, TIMEOUT, ROOM_CLOSED, ...). */
+  /** For PARTICIPANT_LEFT: a LeaveReason; for TRACK_MUTED / TRACK_UNMUTED: PUBLISHER or MODERATOR. */
   reason?: string;
   /** For TRACK_MUTED / TRACK_UNMUTED: the track (its id in the SDP). */
   trackId?: string;

@@ -1,5 +1,5 @@
 import type { VideoCodec } from './codecs';
-import type { RoomEvent } from './events';
+import type { LeaveReason, RoomEvent } from './events';
 import type { Page, PageRequest, RoomRecord, SessionRecord } from './records';
 
 /**
@@ -25,7 +25,9 @@ export interface RoomBan {
 }
 
 export interface SessionRepository {
+  /** Records the start of a stay; a start already recorded is skipped (retries are harmless). */
   start(session: Omit<SessionRecord, 'leftAt' | 'leaveReason'>): Promise<void>;
+  /** Records its end; only the first end counts. */
   end(id: string, leftAt: Date, reason: string): Promise<void>;
   /** Closes every session still marked live (after a crash nobody else will); returns how many. */
   endAllLive(leftAt: Date, reason: string): Promise<number>;
@@ -65,7 +67,7 @@ export interface PeerStats {
 }
 
 /** Why the media side ended a peer on its own. */
-export type PeerLossReason = 'DISCONNECTED' | 'TIMEOUT' | 'NEGOTIATION_FAILED';
+export type PeerLossReason = Extract<LeaveReason, 'DISCONNECTED' | 'TIMEOUT' | 'NEGOTIATION_FAILED'>;
 
 export interface MediaPeerListener {
   /** The streams this peer sends changed (after an offer or answer was applied). */
@@ -76,20 +78,29 @@ export interface MediaPeerListener {
   onLost(reason: PeerLossReason): void;
 }
 
+/** An SDP the media layer has read and checked once; handed back to it as is. */
+export interface SessionDescription {
+  readonly sdp: string;
+  /** Whether it sends any track: a sendrecv or sendonly media section carrying an msid. */
+  readonly sendsMedia: boolean;
+}
+
 /**
  * One participant's media connection (medooze transport + SDP state), seen from the domain.
  * Methods that take SDP throw DomainError INVALID_SDP for SDP they cannot use.
  */
 export interface MediaPeer {
+  /** Unique per engine. */
+  readonly id: string;
   readonly answer: string;
   /** 'stable' | 'local-offer' | 'remote-offer' | 'initial'. */
   readonly signalingState: string;
   publishedStreams(): PublishedStream[];
   /** Makes the next server offer (moves to local-offer). */
   createOffer(): string;
-  processAnswer(sdp: string): void;
+  processAnswer(answer: SessionDescription): void;
   /** Applies a client offer and returns the answer. */
-  processOffer(sdp: string): string;
+  processOffer(offer: SessionDescription): string;
   /** Forwards `streamId` of `publisher` to this peer, under the same stream and track ids. */
   subscribe(publisher: MediaPeer, streamId: string): void;
   unsubscribe(streamId: string): void;
@@ -119,14 +130,11 @@ export interface MediaPeerFactory {
   createSpeakerDetector(onChange: (peer: MediaPeer) => void): SpeakerDetector;
   /** Creates a peer from the client's first offer; the answer is `peer.answer`. */
   create(
-    offer: string,
+    offer: SessionDescription,
     options: { videoCodec: VideoCodec; simulcast: boolean; listener: MediaPeerListener },
   ): MediaPeer;
-  /**
-   * Whether an SDP offer sends any track (a sendrecv or sendonly media section with a stream):
-   * checked before applying offers of participants without the canPublish grant.
-   */
-  offersToSend(sdp: string): boolean;
+  /** Reads and checks an SDP once (DomainError INVALID_SDP for SDP it cannot use). */
+  parseDescription(sdp: string): SessionDescription;
 }
 
 /** One participant's call quality over one sampling interval. */
@@ -147,7 +155,8 @@ export interface QualitySample {
 }
 
 export interface QualitySampleRepository {
-  append(samples: QualitySample[]): Promise<void>;
+  /** Stores samples; one already stored (same participant and instant) is skipped. */
+  append(samples: readonly QualitySample[]): Promise<void>;
   /** The participant's latest `last` samples, oldest first. */
   listForParticipant(participantId: string, last: number): Promise<QualitySample[]>;
   /** Deletes samples taken before `at`; returns how many. */
@@ -155,9 +164,10 @@ export interface QualitySampleRepository {
 }
 
 export interface RoomEventRepository {
-  append(event: RoomEvent): Promise<void>;
-  /** Events of the room with sequence > `after`, in order. */
-  listAfter(roomId: string, after: number): Promise<RoomEvent[]>;
+  /** Stores events; one already stored (same room and sequence) is skipped, so a retried batch is harmless. */
+  append(events: readonly RoomEvent[]): Promise<void>;
+  /** At most `limit` events of the room with sequence > `after`, in order. */
+  listAfter(roomId: string, after: number, limit: number): Promise<RoomEvent[]>;
   /** The room's highest sequence number (0 without events). */
   lastSequence(roomId: string): Promise<number>;
 }

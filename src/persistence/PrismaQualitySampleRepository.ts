@@ -4,9 +4,9 @@ import type { QualitySample, QualitySampleRepository } from '../conference/ports
 export class PrismaQualitySampleRepository implements QualitySampleRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async append(samples: QualitySample[]): Promise<void> {
+  async append(samples: readonly QualitySample[]): Promise<void> {
     // skipDuplicates: two samples of one participant in the same millisecond keep the first.
-    await this.prisma.qualitySample.createMany({ data: samples, skipDuplicates: true });
+    await this.prisma.qualitySample.createMany({ data: [...samples], skipDuplicates: true });
   }
 
   async listForParticipant(participantId: string, last: number): Promise<QualitySample[]> {

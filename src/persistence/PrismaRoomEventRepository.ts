@@ -17,9 +17,11 @@ const toEvent = (row: RoomEventRow): RoomEvent => ({
 export class PrismaRoomEventRepository implements RoomEventRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async append(event: RoomEvent): Promise<void> {
-    await this.prisma.roomEventRow.create({
-      data: {
+  async append(events: readonly RoomEvent[]): Promise<void> {
+    // skipDuplicates: a batch retried after a lost reply stores nothing twice.
+    await this.prisma.roomEventRow.createMany({
+      skipDuplicates: true,
+      data: events.map((event) => ({
         roomId: event.roomId,
         sequence: event.sequence,
         type: event.type,
@@ -29,14 +31,15 @@ export class PrismaRoomEventRepository implements RoomEventRepository {
         streamId: event.streamId ?? null,
         reason: event.reason ?? null,
         trackId: event.trackId ?? null,
-      },
+      })),
     });
   }
 
-  async listAfter(roomId: string, after: number): Promise<RoomEvent[]> {
+  async listAfter(roomId: string, after: number, limit: number): Promise<RoomEvent[]> {
     const rows = await this.prisma.roomEventRow.findMany({
       where: { roomId, sequence: { gt: after } },
       orderBy: { sequence: 'asc' },
+      take: limit,
     });
     return rows.map(toEvent);
   }

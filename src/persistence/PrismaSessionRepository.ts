@@ -16,7 +16,8 @@ export class PrismaSessionRepository implements SessionRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   async start(session: Omit<SessionRecord, 'leftAt' | 'leaveReason'>): Promise<void> {
-    await this.prisma.participantSession.create({ data: session });
+    // skipDuplicates: a start retried after a lost reply is stored once.
+    await this.prisma.participantSession.createMany({ data: [session], skipDuplicates: true });
   }
 
   async end(id: string, leftAt: Date, reason: string): Promise<void> {

@@ -1,8 +1,9 @@
 import type { Participant } from '../../conference/Participant';
+import type { PublishedStream } from '../../conference/ports';
 import { GrantsType, ParticipantType, StreamType, TrackKind, TrackType } from './participant.type';
 
 /** Maps a live participant to its GraphQL shape (streams point back at their participant). */
-export function toParticipantType(participant: Participant): ParticipantType {
+export function toParticipantType(participant: Participant, streams: PublishedStream[]): ParticipantType {
   const type = Object.assign(new ParticipantType(), {
     id: participant.id,
     name: participant.name,
@@ -11,7 +12,7 @@ export function toParticipantType(participant: Participant): ParticipantType {
     identity: participant.identity,
     grants: Object.assign(new GrantsType(), participant.grants),
   });
-  type.streams = participant.streams().map((stream) =>
+  type.streams = streams.map((stream) =>
     Object.assign(new StreamType(), {
       id: stream.id,
       participant: type,

@@ -68,7 +68,9 @@ export class RoomResolver {
 
   @FieldResolver(() => [ParticipantType], { description: 'Who is in the room now (empty once closed).' })
   participants(@Ctx() { conference }: ApiContext, @Root() room: RoomType): ParticipantType[] {
-    return conference.participantsOf(room.id).map(toParticipantType);
+    return conference
+      .participantsOf(room.id)
+      .map((participant) => toParticipantType(participant, conference.streamsOf(participant)));
   }
 
   @FieldResolver(() => ParticipantType, {
@@ -77,7 +79,7 @@ export class RoomResolver {
   })
   activeSpeaker(@Ctx() { conference }: ApiContext, @Root() room: RoomType): ParticipantType | null {
     const speaker = conference.activeSpeakerOf(room.id);
-    return speaker ? toParticipantType(speaker) : null;
+    return speaker ? toParticipantType(speaker, conference.streamsOf(speaker)) : null;
   }
 
   @FieldResolver(() => [SessionType], {

@@ -27,13 +27,14 @@ export class SignalingResolver {
       'UNAUTHENTICATED, INVALID_TOKEN and TOKEN_EXPIRED.',
   })
   async join(
-    @Ctx() { conference, joinLimiter, clientAddress, access }: ApiContext,
+    @Ctx() { conference, joinLimiter, clientAddress, access, participantTokens }: ApiContext,
     @Arg('input', () => JoinInput) input: JoinInput,
   ): Promise<JoinPayload> {
     joinLimiter.take(clientAddress);
     const permit = access.joinPermit(input.roomId);
-    const { participant, answer, token } = await conference.join(input, permit);
-    return { participant: toParticipantType(participant), answer, token };
+    const { participant, answer } = await conference.join(input, permit);
+    const token = participantTokens.mint(participant.id);
+    return { participant: toParticipantType(participant, conference.streamsOf(participant)), answer, token };
   }
 
   @Mutation(() => Boolean, {

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError, ErrorCode } from '../shared/errors';
+import { logger } from '../shared/logger';
+import type { Participant } from './Participant';
+import type { RoomEventRepository, RoomRepository } from './ports';
+import type { RoomRecord } from './records';
+import { Room, type RoomServices } from './Room';
+import { storedEvents } from './RoomEventLog';
+import type { RoomEventStream } from './RoomEventStream';
+import { validateRoomInput, type RoomInput } from './validation';
+
+export interface RoomRegistryOptions {
+  /** Whether joining an unknown room id creates it. */
+  autoCreateRooms: boolean;
+  defaultMaxParticipants: number;
+  /** Open rooms this server keeps at most (TOO_MANY_ROOMS past it). */
+  maxRooms: number;
+}
+
+/**
+ * The one place that holds rooms: it loads each from the database once, creates them (on demand
+ * where allowed, within ROOMS_MAX), closes them and forgets them when they close. Participants are
+ * found through their room (an index kept from the rooms' own join and leave notices).
+ */
+export class RoomRegistry {
+  readonly #rooms = new Map<string, Room>();
+  readonly #loading = new Map<string, Promise<Room | null>>();
+  /** Logs of closed rooms whose last events are still on their way to the database. */
+  readonly #retiring = new Map<string, Room['log']>();
+  readonly #participants = new Map<string, Participant>();
+  #stopped = false;
+
+  constructor(
+    private readonly repository: RoomRepository,
+    private readonly eventRepository: RoomEventRepository,
+    private readonly services: RoomServices,
+    private readonly options: RoomRegistryOptions,
+    private readonly onParticipantJoined: (participant: Participant) => void = () => undefined,
+    private readonly onParticipantLeft: (participant: Participant, reason: string) => void = () => undefined,
+  ) {}
+
+  /** Live rooms (metrics, sampling). */
+  rooms(): Room[] {
+    return [...this.#rooms.values()];
+  }
+
+  live(id: string): Room | undefined {
+    return this.#rooms.get(id);
+  }
+
+  participant(id: string): Participant | undefined {
+    return this.#participants.get(id);
+  }
+
+  participants(): IterableIterator<Participant> {
+    return this.#participants.values();
+  }
+
+  /** How much per-room state is held (leak checks). */
+  sizes(): { rooms: number; loading: number; retiring: number; participants: number } {
+    return {
+      rooms: this.#rooms.size,
+      loading: this.#loading.size,
+      retiring: this.#retiring.size,
+      participants: this.#participants.size,
+    };
+  }
+
+  async create(input: RoomInput): Promise<Room> {
+    this.#assertRunning();
+    const valid = validateRoomInput(input);
+    if ((await this.repository.countOpen()) >= this.options.maxRooms) {
+      throw new DomainError(
+        ErrorCode.TOO_MANY_ROOMS,
+        `This server keeps at most ${this.options.maxRooms} open rooms.`,
+      );
+    }
+    const record = await this.repository.create({
+      id: valid.id ?? randomUUID(),
+      name: valid.name ?? valid.id ?? 'Room',
+      createdAt: new Date(),
+      maxParticipants: valid.maxParticipants ?? this.options.defaultMaxParticipants,
+      videoCodec: valid.videoCodec ?? 'VP8',
+      simulcast: valid.simulcast ?? true,
+      metadata: valid.metadata ?? null,
+    });
+    return this.#adopt(new Room(record, this.services));
+  }
+
+  /** The room's record, live or from the database; ROOM_NOT_FOUND. Closed rooms too (history). */
+  async record(id: string): Promise<RoomRecord> {
+    const live = this.#rooms.get(id);
+    if (live) return live.toRecord();
+    const record = await this.repository.findById(id);
+    if (!record) throw new DomainError(ErrorCode.ROOM_NOT_FOUND, `No room with id "${id}".`);
+    return record;
+  }
+
+  /** The live room, loaded from the database on first use; throws ROOM_NOT_FOUND / ROOM_CLOSED. */
+  async open(id: string): Promise<Room> {
+    this.#assertRunning();
+    const room = this.#rooms.get(id) ?? (await this.#load(id));
+    if (!room) throw new DomainError(ErrorCode.ROOM_NOT_FOUND, `No room with id "${id}".`);
+    room.assertOpen();
+    return room;
+  }
+
+  /** The open room to join, created on the fly when allowed. */
+  async forJoin(id: string): Promise<Room> {
+    try {
+      return await this.open(id);
+    } catch (error) {
+      if (!isCode(error, ErrorCode.ROOM_NOT_FOUND) || !this.options.autoCreateRooms) throw error;
+    }
+    try {
+      await this.create({ id });
+    } catch (error) {
+      // Two first joiners at once: one creates, the other joins what it created.
+      if (!isCode(error, ErrorCode.ROOM_EXISTS)) throw error;
+    }
+    return this.open(id);
+  }
+
+  async close(id: string): Promise<RoomRecord> {
+    const room = await this.open(id);
+    room.beginClosing();
+    const at = new Date();
+    try {
+      await this.repository.markClosed(id, at);
+    } catch (error) {
+      room.abortClosing();
+      throw error;
+    }
+    await room.close(at);
+    return room.toRecord();
+  }
+
+  /**
+   * A room's events after `after` (all stored ones first, closed rooms too), then live ones; without
+   * `after`, live ones of an open room. Ends after ROOM_CLOSED.
+   */
+  async events(roomId: string, after: number | null): Promise<RoomEventStream> {
+    if (after === null) return (await this.open(roomId)).events(null);
+    // A room being closed still streams through its log, so a replay ends with ROOM_CLOSED.
+    const log = this.#rooms.get(roomId)?.log ?? this.#retiring.get(roomId);
+    if (log) return log.stream(after);
+    try {
+      return (await this.open(roomId)).events(after);
+    } catch (error) {
+      if (!isCode(error, ErrorCode.ROOM_CLOSED)) throw error;
+    }
+    // Closed in an earlier run, or closed since: what is stored is all there is (once stored).
+    return this.#retiring.get(roomId)?.stream(after) ?? storedEvents(this.eventRepository, roomId, after);
+  }
+
+  /** Every member of every room leaves (SERVER_SHUTDOWN); rooms stay open in the database. */
+  async shutdown(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all([...this.#rooms.values()].map((room) => room.shutdown()));
+    await Promise.all([...this.#loading.values()].map((loading) => loading.catch(() => null)));
+  }
+
+  /** Concurrent callers share one load, so a room never gets two live objects. */
+  #load(id: string): Promise<Room | null> {
+    let loading = this.#loading.get(id);
+    if (!loading) {
+      loading = (async () => {
+        const record = await this.repository.findById(id);
+        if (!record) return null;
+        const [lastSequence, bans] = await Promise.all([
+          this.eventRepository.lastSequence(id),
+          this.repository.listBans(id),
+        ]);
+        const existing = this.#rooms.get(id);
+        if (existing) return existing;
+        const room = new Room(record, this.services, lastSequence, bans);
+        return room.closed ? room : this.#adopt(room);
+      })().finally(() => this.#loading.delete(id));
+      this.#loading.set(id, loading);
+    }
+    return loading;
+  }
+
+  #adopt(room: Room): Room {
+    this.#rooms.set(room.id, room);
+    room.on('participantJoined', (participant) => {
+      this.#participants.set(participant.id, participant);
+      this.onParticipantJoined(participant);
+    });
+    room.on('participantLeft', (participant, reason) => {
+      this.#participants.delete(participant.id);
+      this.onParticipantLeft(participant, reason);
+    });
+    room.on('idle', () => {
+      this.close(room.id).catch((error: unknown) =>
+        logger.warn({ err: error, roomId: room.id }, 'could not close an empty room'),
+      );
+    });
+    room.on('closed', () => {
+      this.#rooms.delete(room.id);
+      if (room.log.pendingWrites() === 0) {
+        void room.log.retire();
+        return;
+      }
+      // Replays of the room read through its log until the database has every event.
+      this.#retiring.set(room.id, room.log);
+      void room.log.retire().then(() => this.#retiring.delete(room.id));
+    });
+    return room;
+  }
+
+  #assertRunning(): void {
+    if (this.#stopped) throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'The server is shutting down.');
+  }
+}
+
+const isCode = (error: unknown, code: ErrorCode) => error instanceof DomainError && error.code === code;

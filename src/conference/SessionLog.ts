@@ -1,0 +1,48 @@
+import type { SessionRepository } from './ports';
+import type { SessionRecord } from './records';
+import { RetryingWriter, type RetryPolicy, type WriterRegistry } from './RetryingWriter';
+
+type SessionChange =
+  | { kind: 'start'; session: Omit<SessionRecord, 'leftAt' | 'leaveReason'> }
+  | { kind: 'end'; id: string; leftAt: Date; reason: string };
+
+/**
+ * Participants' stays, written in the background (a join waits for no database write) and in order
+ * (a stay's end after its start), retried until the database takes them: an outage delays them,
+ * it loses none.
+ */
+export class SessionLog {
+  readonly #writer: RetryingWriter<SessionChange>;
+
+  constructor(
+    private readonly repository: SessionRepository,
+    registry: WriterRegistry | null = null,
+    policy?: RetryPolicy,
+  ) {
+    this.#writer = new RetryingWriter('sessions', (batch) => this.#write(batch), registry, policy);
+  }
+
+  started(session: Omit<SessionRecord, 'leftAt' | 'leaveReason'>): void {
+    this.#writer.push({ kind: 'start', session });
+  }
+
+  ended(id: string, leftAt: Date, reason: string): void {
+    this.#writer.push({ kind: 'end', id, leftAt, reason });
+  }
+
+  flush(): Promise<void> {
+    return this.#writer.flush();
+  }
+
+  stop(): void {
+    this.#writer.stop();
+  }
+
+  async #write(batch: readonly SessionChange[]): Promise<void> {
+    // Both writes are idempotent, so a batch that failed half-way is simply written again.
+    for (const change of batch) {
+      if (change.kind === 'start') await this.repository.start(change.session);
+      else await this.repository.end(change.id, change.leftAt, change.reason);
+    }
+  }
+}

@@ -1,0 +1,177 @@
+import type { RoomEvent } from '../../src/conference/events';
+import type {
+  QualitySample,
+  QualitySampleRepository,
+  RoomBan,
+  RoomEventRepository,
+  RoomRepository,
+  SessionRepository,
+} from '../../src/conference/ports';
+import type { Page, PageRequest, RoomRecord, SessionRecord } from '../../src/conference/records';
+import { DomainError, ErrorCode } from '../../src/shared/errors';
+
+/** A database that can be taken away: every repository below fails while it is down. */
+export class MemoryDatabase {
+  down = false;
+  /** Writes fail, reads work (a full disk, a read-only replica). */
+  writesDown = false;
+  /** Fail this many more calls, then work again (independent of `down`). */
+  failures = 0;
+  calls = 0;
+
+  check(write = false): void {
+    this.calls++;
+    if (this.down) throw new Error('database unreachable (memory fake)');
+    if (write && this.writesDown) throw new Error('database refuses writes (memory fake)');
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('database write failed (memory fake)');
+    }
+  }
+}
+
+export class MemoryRoomRepository implements RoomRepository {
+  readonly rooms = new Map<string, RoomRecord>();
+  readonly bans = new Map<string, RoomBan[]>();
+  constructor(private readonly db = new MemoryDatabase()) {}
+
+  async create(room: Omit<RoomRecord, 'closedAt'>): Promise<RoomRecord> {
+    this.db.check();
+    if (this.rooms.has(room.id)) throw new DomainError(ErrorCode.ROOM_EXISTS, `room ${room.id} exists`);
+    const record = { ...room, closedAt: null };
+    this.rooms.set(room.id, record);
+    return { ...record };
+  }
+  async findById(id: string): Promise<RoomRecord | null> {
+    this.db.check();
+    const record = this.rooms.get(id);
+    return record ? { ...record } : null;
+  }
+  async listOpen({ first }: PageRequest): Promise<Page<RoomRecord>> {
+    this.db.check();
+    const open = [...this.rooms.values()].filter((room) => !room.closedAt);
+    return {
+      items: open.slice(0, first),
+      hasNextPage: open.length > first,
+      endCursor: null,
+      totalCount: open.length,
+    };
+  }
+  async countOpen(): Promise<number> {
+    this.db.check();
+    return [...this.rooms.values()].filter((room) => !room.closedAt).length;
+  }
+  async markClosed(id: string, closedAt: Date): Promise<void> {
+    this.db.check();
+    const room = this.rooms.get(id);
+    if (room && !room.closedAt) room.closedAt = closedAt;
+  }
+  async ban(roomId: string, identity: string, bannedAt: Date): Promise<void> {
+    this.db.check();
+    const bans = (this.bans.get(roomId) ?? []).filter((ban) => ban.identity !== identity);
+    this.bans.set(roomId, [...bans, { identity, bannedAt }]);
+  }
+  async listBans(roomId: string): Promise<RoomBan[]> {
+    this.db.check();
+    return this.bans.get(roomId) ?? [];
+  }
+}
+
+export class MemorySessionRepository implements SessionRepository {
+  readonly sessions = new Map<string, SessionRecord>();
+  constructor(private readonly db = new MemoryDatabase()) {}
+
+  async start(session: Omit<SessionRecord, 'leftAt' | 'leaveReason'>): Promise<void> {
+    this.db.check();
+    if (!this.sessions.has(session.id))
+      this.sessions.set(session.id, { ...session, leftAt: null, leaveReason: null });
+  }
+  async end(id: string, leftAt: Date, reason: string): Promise<void> {
+    this.db.check();
+    const session = this.sessions.get(id);
+    if (session && !session.leftAt) Object.assign(session, { leftAt, leaveReason: reason });
+  }
+  async endAllLive(leftAt: Date, reason: string): Promise<number> {
+    this.db.check();
+    let count = 0;
+    for (const session of this.sessions.values()) {
+      if (session.leftAt) continue;
+      Object.assign(session, { leftAt, leaveReason: reason });
+      count++;
+    }
+    return count;
+  }
+  async listForRoom(roomId: string): Promise<SessionRecord[]> {
+    this.db.check();
+    return [...this.sessions.values()].filter((session) => session.roomId === roomId);
+  }
+}
+
+export class MemoryRoomEventRepository implements RoomEventRepository {
+  /** Stored events per room, by sequence. */
+  readonly rows = new Map<string, Map<number, RoomEvent>>();
+  /** How many events each `append` call carried (to see batching and retries). */
+  readonly appendCalls: number[] = [];
+  readonly listCalls: Array<{ after: number; limit: number }> = [];
+  constructor(private readonly db = new MemoryDatabase()) {}
+
+  async append(events: readonly RoomEvent[]): Promise<void> {
+    this.appendCalls.push(events.length);
+    this.db.check(true);
+    for (const event of events) {
+      let room = this.rows.get(event.roomId);
+      if (!room) this.rows.set(event.roomId, (room = new Map()));
+      if (!room.has(event.sequence)) room.set(event.sequence, { ...event });
+    }
+  }
+  async listAfter(roomId: string, after: number, limit: number): Promise<RoomEvent[]> {
+    this.listCalls.push({ after, limit });
+    this.db.check();
+    return this.stored(roomId)
+      .filter((event) => event.sequence > after)
+      .slice(0, limit);
+  }
+  async lastSequence(roomId: string): Promise<number> {
+    this.db.check();
+    return Math.max(0, ...this.stored(roomId).map((event) => event.sequence));
+  }
+  /** Stored events of a room, in order. */
+  stored(roomId: string): RoomEvent[] {
+    return [...(this.rows.get(roomId)?.values() ?? [])].sort((a, b) => a.sequence - b.sequence);
+  }
+}
+
+export class MemoryQualityRepository implements QualitySampleRepository {
+  samples: QualitySample[] = [];
+  constructor(private readonly db = new MemoryDatabase()) {}
+  async append(samples: readonly QualitySample[]): Promise<void> {
+    this.db.check();
+    for (const sample of samples) {
+      const known = this.samples.some(
+        (other) => other.participantId === sample.participantId && other.at.getTime() === sample.at.getTime(),
+      );
+      if (!known) this.samples.push(sample);
+    }
+  }
+  async listForParticipant(participantId: string, last: number): Promise<QualitySample[]> {
+    this.db.check();
+    return this.samples.filter((sample) => sample.participantId === participantId).slice(-last);
+  }
+  async deleteBefore(at: Date): Promise<number> {
+    this.db.check();
+    const before = this.samples.length;
+    this.samples = this.samples.filter((sample) => sample.at >= at);
+    return before - this.samples.length;
+  }
+}
+
+/** The four repositories over one database that tests can take down. */
+export function memoryRepositories(db = new MemoryDatabase()) {
+  return {
+    db,
+    rooms: new MemoryRoomRepository(db),
+    sessions: new MemorySessionRepository(db),
+    events: new MemoryRoomEventRepository(db),
+    quality: new MemoryQualityRepository(db),
+  };
+}
