@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { startApp } from './app';
 import { ConfigError, loadConfig } from './config';
+import { DataDirInUseError } from './persistence';
 import { configureLogger, logger } from './shared/logger';
 
 async function main(): Promise<void> {
@@ -15,7 +16,17 @@ async function main(): Promise<void> {
     throw error;
   }
   configureLogger(config.logLevel);
-  const app = await startApp(config, { terminateMediaOnClose: true });
+  let app;
+  try {
+    app = await startApp(config, { terminateMediaOnClose: true });
+  } catch (error) {
+    // Another server has this DATA_DIR: say so plainly and leave it (and its data) alone.
+    if (error instanceof DataDirInUseError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(3);
+    }
+    throw error;
+  }
   logger.info(
     { database: app.database.kind, media: app.media.status(), access: config.access.mode },
     `GraphQL SFU listening: page ${app.url}/  explorer ${app.url}/graphql`,

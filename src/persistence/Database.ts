@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -7,6 +7,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '@prisma/client';
 import pg from 'pg';
 import { logger } from '../shared/logger';
+import { DataDirLock } from './DataDirLock';
 import { applyMigrations } from './migrator';
 
 export type DatabaseOptions = { kind: 'postgresql'; url: string } | { kind: 'embedded'; dataDir: string };
@@ -45,24 +46,49 @@ export class Database {
   }
 
   static async #openEmbedded(dataDir: string): Promise<Database> {
-    await mkdir(dataDir, { recursive: true });
-    const pglite = await PGlite.create(path.join(dataDir, 'pglite'));
-    // Served on a private Unix socket so Prisma's ordinary pg adapter talks to it: the embedded
-    // default and a PostgreSQL server then share one schema, one client and one code path.
-    const socketDir = await mkdtemp(path.join(tmpdir(), 'sfu-pg-'));
-    const socketServer = new PGLiteSocketServer({
-      db: pglite,
-      path: path.join(socketDir, '.s.PGSQL.5432'),
-      maxConnections: 8,
-    });
-    await socketServer.start();
+    // One server per directory: two PGlite instances on the same files each keep their own view,
+    // and the last to close silently overwrites what the other wrote.
+    const lock = await DataDirLock.acquire(dataDir);
+    if (lock.tookOverFrom)
+      logger.warn(
+        { dataDir, previous: lock.tookOverFrom },
+        'took over the lock of the embedded database from a server that no longer runs',
+      );
+    let pglite: PGlite | undefined;
+    let socketDir: string | undefined;
+    let socketServer: PGLiteSocketServer | undefined;
+    try {
+      pglite = await PGlite.create(path.join(dataDir, 'pglite'));
+      // Served on a private Unix socket so Prisma's ordinary pg adapter talks to it: the embedded
+      // default and a PostgreSQL server then share one schema, one client and one code path.
+      socketDir = await mkdtemp(path.join(tmpdir(), 'sfu-pg-'));
+      socketServer = new PGLiteSocketServer({
+        db: pglite,
+        path: path.join(socketDir, '.s.PGSQL.5432'),
+        maxConnections: 8,
+      });
+      await socketServer.start();
+    } catch (error) {
+      await socketServer?.stop().catch(() => undefined);
+      await pglite?.close().catch(() => undefined);
+      if (socketDir) await rm(socketDir, { recursive: true, force: true }).catch(() => undefined);
+      await lock.release();
+      throw error;
+    }
     // One connection: PGlite runs one query at a time anyway, and with several connections its socket
     // server was seen to lose a reply under concurrent queries (a query then never completes).
     const pool = new pg.Pool({ host: socketDir, port: 5432, user: 'postgres', database: 'postgres', max: 1 });
+    const [db, server, dir] = [pglite, socketServer, socketDir];
     return Database.#finishOpen('embedded', pool, 'public', async () => {
-      await socketServer.stop();
-      await pglite.close();
-      await rm(socketDir, { recursive: true, force: true });
+      try {
+        await server.stop();
+      } finally {
+        await db.close();
+        // Only once PGlite has closed its files may another server open them (if closing failed,
+        // the lock stays until this process exits, and is then stale).
+        await lock.release();
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   }
 

@@ -1,3 +1,4 @@
+export { DataDirInUseError } from './DataDirLock';
 export { Database, type DatabaseOptions } from './Database';
 export { PrismaRoomEventRepository } from './PrismaRoomEventRepository';
 export { PrismaRoomRepository } from './PrismaRoomRepository';

@@ -1,51 +1,16 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { AccessTokens } from '../../src/access/AccessTokens';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestParticipant } from '../helpers/participant';
+import { ensureBuilt, exited, listening, root, startServer } from '../helpers/process';
 import { graphqlEndpoint } from '../helpers/server';
-
-const root = path.join(__dirname, '..', '..');
-const entry = path.join(root, 'dist', 'src', 'main.js');
-
-/** The shipped entry point, as `npm start` runs it. */
-function startServer(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [entry], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-/** Resolves with the server's URL once it logs that it listens. */
-function listening(child: ChildProcess): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /page (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on('exit', () => reject(new Error(`exited before listening: ${out}`)));
-  });
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code, stderr }));
-  });
 
 describe('the server process', () => {
   let dataDir: string;
   beforeAll(async () => {
-    if (!existsSync(entry) || !existsSync(path.join(root, 'dist', 'src', 'access', 'tokenCli.js')))
-      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-        cwd: root,
-      });
+    ensureBuilt();
     dataDir = await mkdtemp(path.join(tmpdir(), 'sfu-process-'));
   }, 120_000);
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
