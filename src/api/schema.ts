@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchemaSync } from 'type-graphql';
+import { authChecker } from './authorization';
 import { ModerationResolver } from './moderation/moderation.resolver';
 import { ParticipantResolver } from './participants/participant.resolver';
 import { RoomResolver } from './rooms/room.resolver';
@@ -22,7 +23,13 @@ let cached: GraphQLSchema | undefined;
 export function buildApiSchema(): GraphQLSchema {
   // Subscriptions read the domain's own event streams (`subscribe`), which can replay what a
   // late subscriber missed; type-graphql still insists on a PubSub for topic-based ones.
-  cached ??= buildSchemaSync({ resolvers, validate: false, pubSub: createPubSub() });
+  cached ??= buildSchemaSync({
+    resolvers,
+    validate: false,
+    pubSub: createPubSub(),
+    authChecker,
+    authMode: 'error',
+  });
   return cached;
 }
 

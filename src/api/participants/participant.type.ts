@@ -1,5 +1,6 @@
 import { DateTimeISOResolver } from 'graphql-scalars';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Authorized, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Needs } from '../authorization';
 
 export enum TrackKind {
   AUDIO = 'audio',
@@ -33,6 +34,7 @@ export class GrantsType {
   roomAdmin!: boolean;
 }
 
+@Authorized(Needs.ROOM_READER)
 @ObjectType('Participant', { description: 'Someone in a room.' })
 export class ParticipantType {
   @Field(() => ID)

@@ -1,6 +1,8 @@
 import { DateTimeISOResolver } from 'graphql-scalars';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Authorized, Field, ID, ObjectType } from 'type-graphql';
+import { Needs } from '../authorization';
 
+@Authorized(Needs.ROOM_READER)
 @ObjectType('Session', { description: "One participant's stay in a room, as stored: the room's history." })
 export class SessionType {
   @Field(() => ID, { description: 'The participant id it had.' })
