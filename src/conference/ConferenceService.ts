@@ -238,13 +238,18 @@ export class ConferenceService {
   }
 
   answer(participant: Participant, revision: number, sdp: string): void {
-    participant.acceptAnswer(revision, this.media.parseDescription(validateSdp(sdp, 'sdp')));
+    const answer = validateSdp(sdp, 'sdp');
+    // Read after the negotiation checks: NO_PENDING_OFFER and STALE_OFFER are reported first.
+    participant.acceptAnswer(revision, () => this.media.parseDescription(answer));
   }
 
   renegotiate(participant: Participant, sdp: string): { answer: string; revision: number } {
-    const offer = this.media.parseDescription(validateSdp(sdp, 'offer'));
+    const text = validateSdp(sdp, 'offer');
+    // Read after the glare check (NEGOTIATION_CONFLICT first); without canPublish, FORBIDDEN first.
+    if (participant.grants.canPublish) return participant.acceptOffer(() => this.media.parseDescription(text));
+    const offer = this.media.parseDescription(text);
     assertMayPublish(participant.grants, offer);
-    return participant.acceptOffer(offer);
+    return participant.acceptOffer(() => offer);
   }
 
   /** A live participant by id; PARTICIPANT_NOT_FOUND for an unknown or departed one. */

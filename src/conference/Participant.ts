@@ -152,7 +152,8 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
     this.emit('offer', offer);
   }
 
-  acceptAnswer(revision: number, answer: SessionDescription): void {
+  /** `answer` reads the client's SDP: called once the revision checks passed, so they are reported first. */
+  acceptAnswer(revision: number, answer: () => SessionDescription): void {
     this.#assertPresent();
     const pending = this.#pending;
     if (!pending) {
@@ -162,14 +163,14 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
       });
     }
     if (revision !== pending.revision) throw this.#stale(revision);
-    this.peer.processAnswer(answer);
+    this.peer.processAnswer(answer());
     this.#pending = null;
     this.emit('negotiated', (performance.now() - this.#offeredAt) / 1000, 'server');
     if (this.#offerWanted) this.requestOffer();
   }
 
-  /** Applies a client offer; returns the answer and the revision it was given. */
-  acceptOffer(offer: SessionDescription): { answer: string; revision: number } {
+  /** Applies a client offer (`offer` reads it, after the glare check); returns the answer and its revision. */
+  acceptOffer(offer: () => SessionDescription): { answer: string; revision: number } {
     this.#assertPresent();
     if (this.#pending) {
       throw new DomainError(
@@ -179,7 +180,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
       );
     }
     const started = performance.now();
-    const answer = this.peer.processOffer(offer);
+    const answer = this.peer.processOffer(offer());
     const revision = ++this.#revision;
     this.emit('negotiated', (performance.now() - started) / 1000, 'client');
     if (this.#offerWanted) queueMicrotask(() => this.requestOffer());
