@@ -15,6 +15,7 @@ import type {
   SpeakerDetector,
   RoomEventRepository,
   RoomRepository,
+  SessionDescription,
   SessionRepository,
 } from './ports';
 import type { Page, PageRequest, RoomRecord, SessionRecord } from './records';
@@ -220,7 +221,7 @@ export class ConferenceService {
   ): Promise<JoinResult> {
     this.#assertRunning();
     const name = validateDisplayName(permit.name ?? input.name ?? permit.identity ?? '');
-    const offer = validateSdp(input.offer, 'offer');
+    const offer = this.media.parseDescription(validateSdp(input.offer, 'offer'));
     this.#assertMayPublish(permit.grants, offer);
     const room = await this.#roomForJoin(validateRoomId(input.roomId));
     room.assertAdmissible(permit);
@@ -297,18 +298,24 @@ export class ConferenceService {
   }
 
   answer(participant: Participant, revision: number, sdp: string): void {
-    participant.acceptAnswer(revision, validateSdp(sdp, 'sdp'));
+    const answer = validateSdp(sdp, 'sdp');
+    // Read after the negotiation checks (NO_PENDING_OFFER, STALE_OFFER come first, as before).
+    participant.acceptAnswer(revision, () => this.media.parseDescription(answer));
   }
 
   renegotiate(participant: Participant, offer: string): { answer: string; revision: number } {
     const sdp = validateSdp(offer, 'offer');
-    this.#assertMayPublish(participant.grants, sdp);
-    return participant.acceptOffer(sdp);
+    // Read after the negotiation checks (NEGOTIATION_CONFLICT first, as before); without canPublish,
+    // first (FORBIDDEN first, as before).
+    if (participant.grants.canPublish) return participant.acceptOffer(() => this.media.parseDescription(sdp));
+    const parsed = this.media.parseDescription(sdp);
+    this.#assertMayPublish(participant.grants, parsed);
+    return participant.acceptOffer(() => parsed);
   }
 
   /** FORBIDDEN for an offer that sends tracks from someone without the canPublish grant. */
-  #assertMayPublish(grants: Grants, offer: string): void {
-    if (!grants.canPublish && this.media.offersToSend(offer)) {
+  #assertMayPublish(grants: Grants, offer: SessionDescription): void {
+    if (!grants.canPublish && offer.sendsMedia) {
       throw new DomainError(
         ErrorCode.FORBIDDEN,
         'This participant may not publish: offer only recvonly (or inactive) media sections.',

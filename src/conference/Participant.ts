@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { DomainError, ErrorCode } from '../shared/errors';
 import { TypedEmitter } from '../shared/TypedEmitter';
 import { type Grants, type JoinPermit, OPEN_PERMIT } from './grants';
-import type { MediaPeer, PublishedStream } from './ports';
+import type { MediaPeer, PublishedStream, SessionDescription } from './ports';
 
 /** Why a participant is no longer in its room (stored as the session's leave reason). */
 export const LeaveReason = {
@@ -143,7 +143,8 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     this.emit('offer', offer);
   }
 
-  acceptAnswer(revision: number, sdp: string): void {
+  /** `answer` reads the client's SDP; it is called after the negotiation checks. */
+  acceptAnswer(revision: number, answer: () => SessionDescription): void {
     this.#assertPresent();
     const pending = this.#pending;
     if (!pending) {
@@ -153,14 +154,14 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
       });
     }
     if (revision !== pending.revision) throw this.#stale(revision);
-    this.peer.processAnswer(sdp);
+    this.peer.processAnswer(answer());
     this.#pending = null;
     this.emit('negotiated', (performance.now() - this.#offeredAt) / 1000, 'server');
     if (this.#offerWanted) this.requestOffer();
   }
 
-  /** Applies a client offer; returns the answer and the revision it was given. */
-  acceptOffer(sdp: string): { answer: string; revision: number } {
+  /** Applies a client offer (`offer` reads it, after the negotiation checks); returns answer and revision. */
+  acceptOffer(offer: () => SessionDescription): { answer: string; revision: number } {
     this.#assertPresent();
     if (this.#pending) {
       throw new DomainError(
@@ -170,7 +171,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
       );
     }
     const started = performance.now();
-    const answer = this.peer.processOffer(sdp);
+    const answer = this.peer.processOffer(offer());
     const revision = ++this.#revision;
     this.emit('negotiated', (performance.now() - started) / 1000, 'client');
     if (this.#offerWanted) queueMicrotask(() => this.requestOffer());

@@ -76,6 +76,13 @@ export interface MediaPeerListener {
   onLost(reason: PeerLossReason): void;
 }
 
+/** An SDP the media layer has read and checked once; handed back to it as is. */
+export interface SessionDescription {
+  readonly sdp: string;
+  /** Whether it sends any track: a sendrecv or sendonly media section carrying an msid. */
+  readonly sendsMedia: boolean;
+}
+
 /**
  * One participant's media connection (medooze transport + SDP state), seen from the domain.
  * Methods that take SDP throw DomainError INVALID_SDP for SDP they cannot use.
@@ -87,9 +94,9 @@ export interface MediaPeer {
   publishedStreams(): PublishedStream[];
   /** Makes the next server offer (moves to local-offer). */
   createOffer(): string;
-  processAnswer(sdp: string): void;
+  processAnswer(answer: SessionDescription): void;
   /** Applies a client offer and returns the answer. */
-  processOffer(sdp: string): string;
+  processOffer(offer: SessionDescription): string;
   /** Forwards `streamId` of `publisher` to this peer, under the same stream and track ids. */
   subscribe(publisher: MediaPeer, streamId: string): void;
   unsubscribe(streamId: string): void;
@@ -119,14 +126,14 @@ export interface MediaPeerFactory {
   createSpeakerDetector(onChange: (peer: MediaPeer) => void): SpeakerDetector;
   /** Creates a peer from the client's first offer; the answer is `peer.answer`. */
   create(
-    offer: string,
+    offer: SessionDescription,
     options: { videoCodec: VideoCodec; simulcast: boolean; listener: MediaPeerListener },
   ): MediaPeer;
   /**
-   * Whether an SDP offer sends any track (a sendrecv or sendonly media section with a stream):
-   * checked before applying offers of participants without the canPublish grant.
+   * Reads and checks a client SDP once (throws DomainError INVALID_SDP for SDP it cannot use); the
+   * value is what `create`, `processOffer` and `processAnswer` take.
    */
-  offersToSend(sdp: string): boolean;
+  parseDescription(sdp: string): SessionDescription;
 }
 
 /** One participant's call quality over one sampling interval. */

@@ -1,10 +1,15 @@
 import * as MediaServer from 'medooze-media-server';
-import type { MediaPeer as MediaPeerPort, MediaPeerFactory, MediaPeerListener } from '../conference/ports';
+import type {
+  MediaPeer as MediaPeerPort,
+  MediaPeerFactory,
+  MediaPeerListener,
+  SessionDescription as SessionDescriptionPort,
+} from '../conference/ports';
 import type { VideoCodec } from '../conference/codecs';
 import { logger } from '../shared/logger';
 import { capabilitiesFor, simulcastSupported } from './capabilities';
 import { MediaPeer } from './MediaPeer';
-import { offersToSend } from './offerChecks';
+import { SessionDescription } from './SessionDescription';
 import { SpeakerDetector } from './SpeakerDetector';
 
 export interface MediaEngineOptions {
@@ -56,23 +61,30 @@ export class MediaEngine implements MediaPeerFactory {
   }
 
   create(
-    offer: string,
+    offer: SessionDescriptionPort,
     options: { videoCodec: VideoCodec; simulcast?: boolean; listener: MediaPeerListener },
   ): MediaPeer {
+    const description = SessionDescription.of(offer);
     const manager = this.endpoint.createSDPManager(
       'unified-plan',
       capabilitiesFor(options.videoCodec, options.simulcast ?? false),
     );
-    const peer = new MediaPeer(manager, offer, options.listener, (closed) => this.#peers.delete(closed), {
-      simulcast: (options.simulcast ?? false) && simulcastSupported(options.videoCodec),
-      svc: options.videoCodec === 'VP9',
-    });
+    const peer = new MediaPeer(
+      manager,
+      description,
+      options.listener,
+      (closed) => this.#peers.delete(closed),
+      {
+        simulcast: (options.simulcast ?? false) && simulcastSupported(options.videoCodec),
+        svc: options.videoCodec === 'VP9',
+      },
+    );
     this.#peers.add(peer);
     return peer;
   }
 
-  offersToSend(sdp: string): boolean {
-    return offersToSend(sdp);
+  parseDescription(sdp: string): SessionDescription {
+    return SessionDescription.parse(sdp);
   }
 
   createSpeakerDetector(onChange: (peer: MediaPeerPort) => void): SpeakerDetector {

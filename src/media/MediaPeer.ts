@@ -5,13 +5,14 @@ import type {
   MediaPeerListener,
   PeerStats,
   PublishedStream,
+  SessionDescription as SessionDescriptionPort,
   TrackStats,
   TrackKind,
 } from '../conference/ports';
 import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { type ForwardedVideo, type LayerPreference, LayerSelector } from './LayerSelector';
-import { checkRemoteDescription } from './offerChecks';
+import { invalidSdp, SessionDescription } from './SessionDescription';
 
 type SDPManager = ReturnType<MediaServer.Endpoint['createSDPManager']>;
 type Transport = MediaServer.Transport;
@@ -106,12 +107,6 @@ function withoutSimulcastWhereSending(sdp: string): string {
   ].join('\r\n');
 }
 
-function invalidSdp(error: unknown): DomainError {
-  if (error instanceof DomainError) return error;
-  const reason = error instanceof Error ? error.message : String(error);
-  return new DomainError(ErrorCode.INVALID_SDP, `The SDP could not be used: ${reason.slice(0, 200)}`);
-}
-
 /**
  * One participant's medooze transport and unified-plan SDP state. It translates medooze's
  * callbacks into the domain's listener and owns every native object it creates: its SDP manager
@@ -126,7 +121,7 @@ export class MediaPeer implements MediaPeerPort {
   readonly #subscribers = new Set<MediaPeer>();
   readonly #timers = new Set<NodeJS.Timeout>();
   /** Media sections (mid -> kind) of the last applied remote description: later ones keep them all. */
-  #mids: ReadonlyMap<string, string> = new Map();
+  #mids: ReadonlyMap<string, TrackKind> = new Map();
   /** Its own tracks that are muted: nobody is forwarded them. */
   readonly #mutedTracks = new Set<string>();
   #published: PublishedStream[] = [];
@@ -140,7 +135,7 @@ export class MediaPeer implements MediaPeerPort {
 
   constructor(
     manager: SDPManager,
-    offer: string,
+    offer: SessionDescription,
     private readonly listener: MediaPeerListener,
     /** Called once, when the peer has released its native objects. */
     private readonly onClosed: (peer: MediaPeer) => void = () => undefined,
@@ -158,10 +153,10 @@ export class MediaPeer implements MediaPeerPort {
       }),
     );
     try {
-      const mids = checkRemoteDescription(offer);
-      manager.processRemoteDescription(offer);
+      // The offer was checked when it was parsed; medooze parses the string again.
+      manager.processRemoteDescription(offer.sdp);
       this.answer = manager.createLocalDescription();
-      this.#mids = mids;
+      this.#mids = offer.mids;
     } catch (error) {
       this.#stopManager();
       throw invalidSdp(error);
@@ -247,15 +242,16 @@ export class MediaPeer implements MediaPeerPort {
     return withoutSimulcastWhereSending(this.#manager.createLocalDescription());
   }
 
-  processAnswer(sdp: string): void {
+  processAnswer(answer: SessionDescriptionPort): void {
     this.#assertOpen();
-    this.#apply(sdp);
+    this.#apply(SessionDescription.of(answer));
   }
 
-  processOffer(sdp: string): string {
+  processOffer(offer: SessionDescriptionPort): string {
     this.#assertOpen();
+    const description = SessionDescription.of(offer);
     try {
-      this.#apply(sdp);
+      this.#apply(description);
       return withoutSimulcastWhereSending(this.#manager.createLocalDescription());
     } catch (error) {
       this.#recoverFromFailedOffer();
@@ -266,7 +262,7 @@ export class MediaPeer implements MediaPeerPort {
   /**
    * medooze moves to 'remote-offer' as soon as it has read an offer, even one it then fails to
    * answer, with its transceivers half updated: such a peer can never be offered anything again.
-   * offerChecks refuses what we know to cause this; should anything else, the peer is given up
+   * SessionDescription's checks refuse what we know to cause this; should anything else, the peer is given up
    * (its participant is removed with NEGOTIATION_FAILED and may join again) rather than left stuck.
    */
   #recoverFromFailedOffer(): void {
@@ -360,15 +356,15 @@ export class MediaPeer implements MediaPeerPort {
     return this.#closing;
   }
 
-  #apply(sdp: string): void {
+  #apply(description: SessionDescription): void {
     // Checked first: medooze changes its state before it finds out an SDP is unusable.
-    const mids = checkRemoteDescription(sdp, this.#mids);
+    description.assertKeeps(this.#mids);
     try {
-      this.#manager.processRemoteDescription(sdp);
+      this.#manager.processRemoteDescription(description.sdp);
     } catch (error) {
       throw invalidSdp(error);
     }
-    this.#mids = mids;
+    this.#mids = description.mids;
     this.#refreshPublished(true);
     // The publisher may have added a track to a stream others already receive.
     for (const subscriber of this.#subscribers) subscriber.#resync(this);

@@ -1,5 +1,8 @@
 import { Participant } from '../../src/conference/Participant';
-import type { MediaPeer, PublishedStream } from '../../src/conference/ports';
+import type { MediaPeer, PublishedStream, SessionDescription } from '../../src/conference/ports';
+
+/** The media layer's parsed SDP, as the service hands it to the participant (read on demand). */
+const sdp = (text: string) => (): SessionDescription => ({ sdp: text, sendsMedia: false });
 
 /** A stand-in for the media side: it only tracks the offer/answer state the way medooze does. */
 class FakePeer implements MediaPeer {
@@ -56,30 +59,33 @@ describe('Participant negotiation', () => {
     participant.requestOffer();
     participant.requestOffer();
     expect(offers).toEqual([1]);
-    participant.acceptAnswer(1, 'v=0');
+    participant.acceptAnswer(1, sdp('v=0'));
     expect(offers).toEqual([1, 2]);
     expect(participant.pendingOffer?.revision).toBe(2);
   });
 
   test('an answer must name the pending revision', () => {
     const { participant } = participantWithPeer();
-    expect(codeOf(() => participant.acceptAnswer(1, 'v=0'))).toBe('NO_PENDING_OFFER');
+    expect(codeOf(() => participant.acceptAnswer(1, sdp('v=0')))).toBe('NO_PENDING_OFFER');
     participant.requestOffer();
-    participant.acceptAnswer(1, 'v=0');
+    participant.acceptAnswer(1, sdp('v=0'));
     participant.requestOffer();
-    expect(codeOf(() => participant.acceptAnswer(1, 'v=0'))).toBe('STALE_OFFER');
-    expect(codeOf(() => participant.acceptAnswer(3, 'v=0'))).toBe('STALE_OFFER');
-    participant.acceptAnswer(2, 'v=0');
-    expect(codeOf(() => participant.acceptAnswer(2, 'v=0'))).toBe('NO_PENDING_OFFER');
-    expect(codeOf(() => participant.acceptAnswer(1, 'v=0'))).toBe('STALE_OFFER');
+    expect(codeOf(() => participant.acceptAnswer(1, sdp('v=0')))).toBe('STALE_OFFER');
+    expect(codeOf(() => participant.acceptAnswer(3, sdp('v=0')))).toBe('STALE_OFFER');
+    participant.acceptAnswer(2, sdp('v=0'));
+    expect(codeOf(() => participant.acceptAnswer(2, sdp('v=0')))).toBe('NO_PENDING_OFFER');
+    expect(codeOf(() => participant.acceptAnswer(1, sdp('v=0')))).toBe('STALE_OFFER');
   });
 
   test('glare: the server offer wins, the client offer succeeds once it is answered, and revisions stay ordered', () => {
     const { participant, offers } = participantWithPeer();
     participant.requestOffer();
-    expect(codeOf(() => participant.acceptOffer('v=0 client'))).toBe('NEGOTIATION_CONFLICT');
-    participant.acceptAnswer(1, 'v=0');
-    expect(participant.acceptOffer('v=0 client')).toEqual({ answer: 'v=0 answer to client', revision: 2 });
+    expect(codeOf(() => participant.acceptOffer(sdp('v=0 client')))).toBe('NEGOTIATION_CONFLICT');
+    participant.acceptAnswer(1, sdp('v=0'));
+    expect(participant.acceptOffer(sdp('v=0 client'))).toEqual({
+      answer: 'v=0 answer to client',
+      revision: 2,
+    });
     participant.requestOffer();
     expect(offers).toEqual([1, 3]);
   });
@@ -100,6 +106,6 @@ describe('Participant negotiation', () => {
     expect(participant.leftReason).toBe('LEFT');
     participant.requestOffer();
     expect(offers).toEqual([1]);
-    expect(codeOf(() => participant.acceptAnswer(1, 'v=0'))).toBe('PARTICIPANT_NOT_FOUND');
+    expect(codeOf(() => participant.acceptAnswer(1, sdp('v=0')))).toBe('PARTICIPANT_NOT_FOUND');
   });
 });
