@@ -88,6 +88,8 @@ export interface SessionDescription {
  * Methods that take SDP throw DomainError INVALID_SDP for SDP they cannot use.
  */
 export interface MediaPeer {
+  /** Unique among the peers of one media engine. */
+  readonly id: string;
   readonly answer: string;
   /** 'stable' | 'local-offer' | 'remote-offer' | 'initial'. */
   readonly signalingState: string;

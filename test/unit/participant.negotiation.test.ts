@@ -6,6 +6,7 @@ const sdp = (text: string) => (): SessionDescription => ({ sdp: text, sendsMedia
 
 /** A stand-in for the media side: it only tracks the offer/answer state the way medooze does. */
 class FakePeer implements MediaPeer {
+  id = 'fake';
   answer = 'v=0 answer';
   signalingState = 'stable';
   offers = 0;
