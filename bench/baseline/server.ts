@@ -141,7 +141,7 @@ function join(socket: WebSocket, roomId: string, name: string, sdp: string): Mem
     scheduled: false,
     gone: false,
   };
-  const peer = engine.create(sdp, {
+  const peer = engine.create(engine.parseDescription(sdp), {
     videoCodec: 'VP8',
     listener: {
       onPublishedChanged: (streams) => publish(member, streams),
@@ -221,7 +221,7 @@ wss.on('connection', (socket) => {
       if (message.type === 'join' && !member && message.sdp) {
         member = join(socket, message.roomId ?? 'default', message.name ?? 'anonymous', message.sdp);
       } else if (message.type === 'answer' && member?.peer && message.sdp) {
-        member.peer.processAnswer(message.sdp);
+        member.peer.processAnswer(engine.parseDescription(message.sdp));
         if (member.wanted) changed(member);
       } else if (message.type === 'leave' && member) {
         leave(member, 'LEFT');

@@ -246,7 +246,8 @@ export class ConferenceService {
   renegotiate(participant: Participant, sdp: string): { answer: string; revision: number } {
     const text = validateSdp(sdp, 'offer');
     // Read after the glare check (NEGOTIATION_CONFLICT first); without canPublish, FORBIDDEN first.
-    if (participant.grants.canPublish) return participant.acceptOffer(() => this.media.parseDescription(text));
+    if (participant.grants.canPublish)
+      return participant.acceptOffer(() => this.media.parseDescription(text));
     const offer = this.media.parseDescription(text);
     assertMayPublish(participant.grants, offer);
     return participant.acceptOffer(() => offer);

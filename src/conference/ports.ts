@@ -90,7 +90,7 @@ export interface SessionDescription {
  * Methods that take SDP throw DomainError INVALID_SDP for SDP they cannot use.
  */
 export interface MediaPeer {
-  /** Unique per engine. */
+  /** Unique among the peers of one media engine. */
   readonly id: string;
   readonly answer: string;
   /** 'stable' | 'local-offer' | 'remote-offer' | 'initial'. */
@@ -133,7 +133,10 @@ export interface MediaPeerFactory {
     offer: SessionDescription,
     options: { videoCodec: VideoCodec; simulcast: boolean; listener: MediaPeerListener },
   ): MediaPeer;
-  /** Reads and checks an SDP once (DomainError INVALID_SDP for SDP it cannot use). */
+  /**
+   * Reads and checks a client SDP once (throws DomainError INVALID_SDP for SDP it cannot use); the
+   * value is what `create`, `processOffer` and `processAnswer` take.
+   */
   parseDescription(sdp: string): SessionDescription;
 }
 

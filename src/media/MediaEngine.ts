@@ -1,10 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import * as MediaServer from 'medooze-media-server';
-import type { MediaPeer as MediaPeerPort, MediaPeerFactory, MediaPeerListener } from '../conference/ports';
+import type {
+  MediaPeer as MediaPeerPort,
+  MediaPeerFactory,
+  MediaPeerListener,
+  SessionDescription as SessionDescriptionPort,
+} from '../conference/ports';
 import type { VideoCodec } from '../conference/codecs';
 import { logger } from '../shared/logger';
 import { capabilitiesFor, simulcastSupported } from './capabilities';
 import { MediaPeer } from './MediaPeer';
-import { offersToSend } from './offerChecks';
+import type { Publication, PublicationDirectory } from './Publication';
+import { SessionDescription } from './SessionDescription';
 import { SpeakerDetector } from './SpeakerDetector';
 
 export interface MediaEngineOptions {
@@ -22,11 +29,12 @@ export interface MediaStatus {
 
 /**
  * Owns medooze's process-wide state and the one endpoint (UDP socket, ICE-lite, DTLS-SRTP)
- * every participant's transport shares.
+ * every participant's transport shares. It keeps its peers by id, and that is how a peer reaches
+ * another's publications (subscribe, speaker detection): through the engine, by id.
  */
-export class MediaEngine implements MediaPeerFactory {
+export class MediaEngine implements MediaPeerFactory, PublicationDirectory {
   #endpoint: MediaServer.Endpoint | null = null;
-  readonly #peers = new Set<MediaPeer>();
+  readonly #peers = new Map<string, MediaPeer>();
   #terminated = false;
 
   constructor(private readonly options: MediaEngineOptions) {}
@@ -56,32 +64,51 @@ export class MediaEngine implements MediaPeerFactory {
   }
 
   create(
-    offer: string,
+    offer: SessionDescriptionPort,
     options: { videoCodec: VideoCodec; simulcast?: boolean; listener: MediaPeerListener },
   ): MediaPeer {
+    const description = SessionDescription.of(offer);
     const manager = this.endpoint.createSDPManager(
       'unified-plan',
       capabilitiesFor(options.videoCodec, options.simulcast ?? false),
     );
-    const peer = new MediaPeer(manager, offer, options.listener, (closed) => this.#peers.delete(closed), {
+    const peer = new MediaPeer({
+      id: randomUUID(),
+      manager,
+      offer: description,
+      listener: options.listener,
+      directory: this,
+      onClosed: (closed) => this.#peers.delete(closed.id),
       simulcast: (options.simulcast ?? false) && simulcastSupported(options.videoCodec),
       svc: options.videoCodec === 'VP9',
     });
-    this.#peers.add(peer);
+    this.#peers.set(peer.id, peer);
     return peer;
   }
 
-  offersToSend(sdp: string): boolean {
-    return offersToSend(sdp);
+  parseDescription(sdp: string): SessionDescription {
+    return SessionDescription.parse(sdp);
   }
 
   createSpeakerDetector(onChange: (peer: MediaPeerPort) => void): SpeakerDetector {
-    return new SpeakerDetector(onChange);
+    return new SpeakerDetector(onChange, this);
+  }
+
+  publication(peerId: string, streamId: string): Publication | undefined {
+    return this.#peers.get(peerId)?.publication(streamId);
+  }
+
+  publicationsOf(peerId: string): Publication[] {
+    return this.#peers.get(peerId)?.publications() ?? [];
+  }
+
+  isOpen(peerId: string): boolean {
+    return this.#peers.get(peerId)?.closed === false;
   }
 
   /** Peers not closed yet (leak checks). */
   openPeers(): MediaPeer[] {
-    return [...this.#peers].filter((peer) => !peer.closed);
+    return [...this.#peers.values()].filter((peer) => !peer.closed);
   }
 
   /** Native objects still alive in medooze itself, for leak checks: transports and their streams. */

@@ -1,26 +1,30 @@
 import * as MediaServer from 'medooze-media-server';
 import type { MediaPeer as MediaPeerPort, SpeakerDetector as SpeakerDetectorPort } from '../conference/ports';
 import { logger } from '../shared/logger';
-import { MediaPeer } from './MediaPeer';
+import type { PublicationDirectory } from './Publication';
 
 type IncomingStreamTrack = MediaServer.IncomingStreamTrack;
 
 /**
  * One room's active speaker detection: medooze's detector over the audio tracks the room's
- * participants publish (it reads the ssrc-audio-level header extension clients send).
+ * participants publish (it reads the ssrc-audio-level header extension clients send). A followed
+ * peer's tracks are found through the engine by the peer's id.
  */
 export class SpeakerDetector implements SpeakerDetectorPort {
   readonly #detector = MediaServer.createActiveSpeakerDetector();
-  readonly #speakers = new Map<IncomingStreamTrack, MediaPeer>();
+  readonly #speakers = new Map<IncomingStreamTrack, MediaPeerPort>();
   #stopped = false;
 
-  constructor(onChange: (peer: MediaPeerPort) => void) {
+  constructor(
+    onChange: (peer: MediaPeerPort) => void,
+    private readonly directory: PublicationDirectory,
+  ) {
     // Switching faster than this makes the highlight flicker between people talking over each other.
     this.#detector.setMinChangePeriod(1000);
     this.#detector.on('activespeakerchanged', (track) => {
       try {
         const peer = this.#speakers.get(track);
-        if (peer && !peer.closed && !this.#stopped) onChange(peer);
+        if (peer && this.directory.isOpen(peer.id) && !this.#stopped) onChange(peer);
       } catch (error) {
         logger.error({ err: error }, 'error in the active speaker callback');
       }
@@ -28,10 +32,12 @@ export class SpeakerDetector implements SpeakerDetectorPort {
   }
 
   follow(peer: MediaPeerPort): void {
-    if (this.#stopped || !(peer instanceof MediaPeer)) return;
-    const current = new Set(peer.incomingAudioTracks());
+    if (this.#stopped) return;
+    const current = new Set(
+      this.directory.publicationsOf(peer.id).flatMap((publication) => publication.audioTracks()),
+    );
     for (const [track, owner] of this.#speakers) {
-      if (owner === peer && !current.has(track)) this.#remove(track);
+      if (owner.id === peer.id && !current.has(track)) this.#remove(track);
     }
     for (const track of current) {
       if (this.#speakers.has(track)) continue;
@@ -41,7 +47,7 @@ export class SpeakerDetector implements SpeakerDetectorPort {
   }
 
   forget(peer: MediaPeerPort): void {
-    for (const [track, owner] of this.#speakers) if (owner === peer) this.#remove(track);
+    for (const [track, owner] of this.#speakers) if (owner.id === peer.id) this.#remove(track);
   }
 
   stop(): void {

@@ -1,0 +1,162 @@
+import type * as MediaServer from 'medooze-media-server';
+import type { PublishedStream, TrackKind, TrackStats } from '../conference/ports';
+import { logger } from '../shared/logger';
+import { guarded } from './medoozeQuirks';
+import type { Subscription } from './Subscription';
+
+type IncomingStream = MediaServer.IncomingStream;
+type IncomingStreamTrack = MediaServer.IncomingStreamTrack;
+
+/** How peers reach each other's publications: through the engine, by peer id, never by reference. */
+export interface PublicationDirectory {
+  /** Publication `streamId` of the open peer `peerId`, if it publishes it. */
+  publication(peerId: string, streamId: string): Publication | undefined;
+  /** The publications of the open peer `peerId` (none once it is closed or unknown). */
+  publicationsOf(peerId: string): Publication[];
+  isOpen(peerId: string): boolean;
+}
+
+/**
+ * One stream a peer publishes: its medooze IncomingStream, which tracks of it are muted, and the
+ * subscriptions (other peers' outgoing streams) attached to it. Everything done to what reaches
+ * the subscribers of this stream goes through here: mute, keyframes, track changes, its end.
+ */
+export class Publication {
+  readonly #stream: IncomingStream;
+  readonly #subscriptions = new Set<Subscription>();
+  /** Track ids forwarded to nobody. Kept across re-offers that remove and add a track again. */
+  readonly #muted: Set<string>;
+  #ended = false;
+
+  constructor(
+    /** The publishing peer's id. */
+    readonly publisherId: string,
+    stream: IncomingStream,
+    muted: Iterable<string> = [],
+  ) {
+    this.#stream = stream;
+    this.#muted = new Set(muted);
+    // medooze stops a stream with its transport; whoever forwards it must stop too.
+    stream.once(
+      'stopped',
+      guarded('stream stopped', () => this.end()),
+    );
+  }
+
+  get id(): string {
+    return this.#stream.getId();
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Tracks the publisher sends now (medooze keeps stopped ones until they are removed). */
+  liveTracks(): IncomingStreamTrack[] {
+    if (this.#ended) return [];
+    return this.#stream.getTracks().filter((track) => !track.stopped);
+  }
+
+  audioTracks(): IncomingStreamTrack[] {
+    return this.liveTracks().filter((track) => track.getMedia() === 'audio');
+  }
+
+  /** The stream as the domain sees it (ids and kinds of its live tracks). */
+  describe(): PublishedStream {
+    return {
+      id: this.id,
+      tracks: this.liveTracks().map((track) => ({ id: track.getId(), kind: track.getMedia() as TrackKind })),
+    };
+  }
+
+  isMuted(trackId: string): boolean {
+    return this.#muted.has(trackId);
+  }
+
+  mutedTrackIds(): string[] {
+    return [...this.#muted];
+  }
+
+  subscriptions(): ReadonlySet<Subscription> {
+    return this.#subscriptions;
+  }
+
+  /** Stops (or resumes) forwarding one of its tracks to every subscriber, present and future. */
+  setMuted(trackId: string, muted: boolean): void {
+    if (muted) this.#muted.add(trackId);
+    else this.#muted.delete(trackId);
+    for (const subscription of this.#subscriptions) subscription.mute(trackId, muted);
+    if (!muted) {
+      // Receivers resume mid-stream: they need a keyframe to decode anything.
+      const track = this.liveTracks().find((candidate) => candidate.getId() === trackId);
+      if (track?.getMedia() === 'video') track.refresh();
+    }
+  }
+
+  /** Asks the publisher for a keyframe of each of its video tracks (PLI). */
+  requestKeyframes(): void {
+    for (const track of this.liveTracks()) {
+      if (track.getMedia() !== 'video') continue;
+      try {
+        track.refresh();
+      } catch (error) {
+        logger.debug({ err: error }, 'keyframe request on a stopping track');
+      }
+    }
+  }
+
+  /** A subscriber starts forwarding this stream; it gets every live track. */
+  attach(subscription: Subscription): void {
+    if (this.#ended) return;
+    this.#subscriptions.add(subscription);
+    subscription.sync();
+  }
+
+  /** A subscription stopped (its owner unsubscribed or closed). */
+  detach(subscription: Subscription): void {
+    this.#subscriptions.delete(subscription);
+  }
+
+  /** The publisher's description was applied: a track may have come or gone in this stream. */
+  tracksChanged(): void {
+    for (const subscription of this.#subscriptions) subscription.sync();
+  }
+
+  /** Figures of what the server receives on this stream, one entry per live track. */
+  stats(): TrackStats[] {
+    return this.liveTracks().map((track) => {
+      const figures: TrackStats = {
+        trackId: track.getId(),
+        streamId: this.id,
+        kind: track.getMedia() as TrackKind,
+        bitrate: 0,
+        packets: 0,
+        packetsLost: 0,
+        rtt: 0,
+        frames: 0,
+      };
+      // One entry per encoding (several with simulcast): the track's figures are their sum.
+      for (const encoding of Object.values(track.getStats())) {
+        figures.bitrate += encoding.media.bitrate;
+        figures.packets += encoding.media.numPackets;
+        figures.packetsLost += encoding.media.lostPackets;
+        figures.frames += encoding.media.numFrames;
+        figures.rtt = Math.max(figures.rtt, encoding.rtt ?? 0);
+        if (encoding.width) figures.width = Math.max(figures.width ?? 0, encoding.width);
+        if (encoding.height) figures.height = Math.max(figures.height ?? 0, encoding.height);
+      }
+      return figures;
+    });
+  }
+
+  /**
+   * The publisher stopped publishing it (or left): every subscription stops and its owner is told.
+   * Idempotent.
+   */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    for (const subscription of [...this.#subscriptions]) subscription.end();
+    this.#subscriptions.clear();
+  }
+}

@@ -1,0 +1,121 @@
+import type * as MediaServer from 'medooze-media-server';
+import type { TrackInfo as TrackInfoClass } from 'semantic-sdp';
+import { logger } from '../shared/logger';
+
+/**
+ * Every workaround for medooze-media-server 1.156 in one place, each with the reason it exists.
+ * Before removing one after an upgrade, check that the reason still holds.
+ */
+
+export type SDPManager = ReturnType<MediaServer.Endpoint['createSDPManager']>;
+type IncomingStream = MediaServer.IncomingStream;
+type TrackInfo = InstanceType<typeof TrackInfoClass>;
+
+/** medooze's answer to a second PLI within 500 ms is silence; ask again after that window. */
+export const KEYFRAME_RETRY_MS = 600;
+
+/**
+ * medooze re-throws whatever a listener throws from setImmediate, where nothing can catch it and the
+ * process dies. So no code of ours runs inside a medooze callback unguarded.
+ */
+export function guarded<A extends unknown[]>(
+  what: string,
+  listener: (...args: A) => void,
+): (...args: A) => void {
+  return (...args: A) => {
+    try {
+      listener(...args);
+    } catch (error) {
+      logger.error({ err: error }, `error in the medooze ${what} callback`);
+    }
+  };
+}
+
+/** Stops a medooze object that may already have been stopped by medooze itself. */
+export function stopQuietly(object: { stop(): unknown }): void {
+  try {
+    object.stop();
+  } catch (error) {
+    logger.debug({ err: error }, 'stopping a medooze object that was already stopped');
+  }
+}
+
+const CREATE_TRACK_FIXED = Symbol('createTrack fixed');
+
+/**
+ * medooze 1.156's SDPManagerUnified adds a track to a stream it already receives with
+ * `stream.createTrack(trackInfo)`, where IncomingStream wants `createTrack(media, trackInfo)`: the
+ * offer fails ("media.toLowerCase is not a function") when a client sends a track again in a stream
+ * it sent before (camera unpublished, then published again). This accepts both forms.
+ */
+export function fixCreateTrack(stream: IncomingStream): void {
+  const fixed = stream as IncomingStream & { [CREATE_TRACK_FIXED]?: true };
+  if (fixed[CREATE_TRACK_FIXED]) return;
+  const createTrack = stream.createTrack.bind(stream);
+  type Params = Parameters<IncomingStream['createTrack']>;
+  stream.createTrack = (media: Params[0] | TrackInfo, params?: Params[1]) =>
+    typeof media === 'object' && media !== null
+      ? createTrack(media.getMedia(), media)
+      : createTrack(media, params);
+  fixed[CREATE_TRACK_FIXED] = true;
+}
+
+/**
+ * medooze builds each new sending m-line of its offers by cloning the first m-line of that kind,
+ * which is the publisher's own: a simulcast publisher would be offered `a=rid:… recv` and
+ * `a=simulcast:recv` on m-lines where the server only sends. Chrome ignores that; stricter clients
+ * need not. Rids and simulcast are dropped from every section the server does not receive on.
+ */
+export function withoutSimulcastWhereSending(sdp: string): string {
+  if (!sdp.includes('a=simulcast:')) return sdp;
+  const [session, ...sections] = sdp.split(/\r\n(?=m=)/);
+  return [
+    session,
+    ...sections.map((section) => {
+      const lines = section.split('\r\n');
+      if (!lines.some((line) => line === 'a=sendonly' || line === 'a=inactive')) return section;
+      return lines
+        .filter((line) => !line.startsWith('a=rid:') && !line.startsWith('a=simulcast:'))
+        .join('\r\n');
+    }),
+  ].join('\r\n');
+}
+
+/**
+ * medooze moves to 'remote-offer' as soon as it has read an offer, even one it then fails to
+ * answer, with its transceivers half updated: such a peer can never be offered anything again.
+ * SessionDescription's checks refuse what we know to cause this (before medooze sees the SDP);
+ * should anything else, the caller gives the peer up (its participant is removed with
+ * NEGOTIATION_FAILED and may join again) rather than leave it stuck.
+ */
+export function leftHalfApplied(manager: SDPManager): boolean {
+  return manager.state === 'remote-offer';
+}
+
+/** Whether SDPManagerUnified has a `renegotiationneeded` timer scheduled. */
+export function renegotiationPending(manager: SDPManager): boolean {
+  return 'renegotiationNeeded' in manager && manager.renegotiationNeeded === true;
+}
+
+/**
+ * Closes a peer's native objects in the order medooze needs: outgoing streams first, then (after
+ * medooze's zero-delay renegotiation timer for them has run, which would otherwise throw from a
+ * stopped emitter and take the process down) the SDP manager and its transport.
+ *
+ * `SDPManagerUnified.stop()` stops the transport, whose outgoing tracks' `stopped` handlers schedule
+ * a zero-timer `renegotiationneeded`; firing on a stopped manager it throws `Error: emitter has been
+ * stopped` from a timer, where nobody can catch it. So every such timer is let run first (the
+ * caller ignores the event for a peer that is closing). Exercised by every leave of a participant
+ * that receives media (test/integration/conference.lifecycle.test.ts, among others).
+ */
+export async function closeInSafeOrder(
+  manager: SDPManager,
+  steps: { stopOutgoingStreams(): void; stopManager(): void },
+): Promise<void> {
+  steps.stopOutgoingStreams();
+  for (let waited = 0; renegotiationPending(manager) && waited < 100; waited += 5) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  steps.stopManager();
+}
