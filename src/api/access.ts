@@ -2,6 +2,7 @@ import type { AccessTokens, VerifiedToken } from '../access/AccessTokens';
 import type { ParticipantTokens } from '../access/ParticipantTokens';
 import type { ConferenceService } from '../conference/ConferenceService';
 import { type JoinPermit, OPEN_PERMIT } from '../conference/grants';
+import { EVERYTHING, type Viewer } from '../conference/messages';
 import type { Participant } from '../conference/Participant';
 import { DomainError, ErrorCode } from '../shared/errors';
 
@@ -57,6 +58,25 @@ export class Access {
     if (!this.participantTokens.owns(participant.id, this.token))
       throw forbidden('This token does not belong to that participant.');
     return participant;
+  }
+
+  /**
+   * Who reads events and chat, for private messages: an admin token reads everything; a participant
+   * token or a join token reads as that person; anyone else (open mode without a token too) reads
+   * the public part only, so a private message is private in every mode.
+   */
+  viewer(): Viewer {
+    const participantId = this.token ? this.participantTokens.participantOf(this.token) : undefined;
+    const participant = participantId ? this.conference.registry.participant(participantId) : undefined;
+    if (participant) {
+      return { kind: 'person', participantIds: new Set([participant.id]), identity: participant.identity };
+    }
+    if (!this.secured) return { kind: 'anonymous' };
+    const caller = this.#identify();
+    if (caller.kind === 'admin') return EVERYTHING;
+    if (caller.kind === 'join')
+      return { kind: 'person', participantIds: new Set(), identity: caller.identity };
+    return { kind: 'anonymous' };
   }
 
   /** Server-wide operations (creating and listing rooms). */

@@ -11,6 +11,8 @@ export interface ApiContext {
   /** The caller's IP address, for per-address limits. */
   clientAddress: string;
   joinLimiter: RateLimiter;
+  /** Per-participant limits of event-producing operations. */
+  limits: { messages: RateLimiter; attributes: RateLimiter };
   /** What the bearer of `token` may do. */
   access: Access;
   /** The tokens `join` hands out. */

@@ -3,6 +3,7 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphq
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchemaSync } from 'type-graphql';
 import { authChecker } from './authorization';
+import { ChatResolver, RoomEventMessageResolver, RoomMessagesResolver } from './chat/chat.resolver';
 import { ModerationResolver } from './moderation/moderation.resolver';
 import { ParticipantResolver } from './participants/participant.resolver';
 import { RoomResolver } from './rooms/room.resolver';
@@ -15,6 +16,9 @@ export const resolvers = [
   ParticipantResolver,
   SignalingResolver,
   ModerationResolver,
+  ChatResolver,
+  RoomMessagesResolver,
+  RoomEventMessageResolver,
 ] as const;
 
 let cached: GraphQLSchema | undefined;

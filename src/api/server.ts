@@ -55,6 +55,10 @@ export class ApiServer {
   readonly #metrics: Metrics;
   readonly #joinLimiter: RateLimiter;
   readonly #participantTokens = new ParticipantTokens();
+  readonly #limits = {
+    messages: new RateLimiter(5, 'messages', 'from this participant'),
+    attributes: new RateLimiter(5, 'attribute changes', 'from this participant'),
+  };
   #started = false;
   #closing: Promise<void> | undefined;
 
@@ -157,6 +161,7 @@ export class ApiServer {
       token,
       clientAddress: address ?? 'unknown',
       joinLimiter: this.#joinLimiter,
+      limits: this.#limits,
       participantTokens: this.#participantTokens,
       access: new Access(conference, tokens ?? null, this.#participantTokens, token),
     };

@@ -1,6 +1,8 @@
 import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { BackgroundWrites, type BackgroundWritesStatus } from './BackgroundWrites';
+import { Chat, onlyVisible } from './Chat';
+import { EVERYTHING, type Viewer } from './messages';
 import { ConferenceObserver } from './ConferenceObserver';
 import { LeaveReason, type RoomEvent } from './events';
 import { type Grants, type JoinPermit, OPEN_PERMIT } from './grants';
@@ -24,8 +26,6 @@ import { RoomRegistry } from './RoomRegistry';
 import { SessionLog } from './SessionLog';
 import { validateDisplayName, validateRoomId, validateSdp, type RoomInput } from './validation';
 
-/** Highest layer id a client may ask for (simulcast encodings or SVC layers; real streams have 2-4). */
-const MAX_LAYER = 15;
 /** How long shutdown waits for the database to take what is still pending. */
 const SHUTDOWN_FLUSH_MS = 5_000;
 
@@ -69,6 +69,7 @@ export class ConferenceService {
   readonly #sessions: SessionLog;
   readonly #quality: QualityRecorder;
   readonly #moderation: Moderation;
+  readonly #chat: Chat;
 
   constructor(
     private readonly repositories: Repositories,
@@ -92,6 +93,7 @@ export class ConferenceService {
         this.observer.notify('participantLeft', participant.roomId, reason, participant.id),
     );
     this.#moderation = new Moderation(this.registry, repositories.rooms);
+    this.#chat = new Chat(this.registry, repositories.events);
     this.#quality = new QualityRecorder(
       repositories.quality,
       () => this.registry.participants(),
@@ -276,40 +278,39 @@ export class ConferenceService {
     return this.#moderation.roomOfTrack(trackId);
   }
 
-  /**
-   * Pins the layer of the video of a stream the participant receives: for simulcast, `spatial`
-   * indexes the publisher's encodings, lowest resolution first; for SVC it is the spatial layer;
-   * `temporal` is the temporal layer. Null for both hands the choice back to the participant's
-   * bandwidth. STREAM_NOT_FOUND for a stream it does not receive; BAD_USER_INPUT for a layer
-   * outside 0-15 (a layer above the highest sent means the highest).
-   */
+  /** Pins (or, with nulls, frees) the layer of a video the participant receives: see Participant.preferLayer. */
   setPreferredLayer(
     participant: Participant,
     streamId: string,
     spatial: number | null,
     temporal: number | null,
   ): void {
-    for (const layer of [spatial, temporal]) {
-      if (layer !== null && (!Number.isInteger(layer) || layer < 0 || layer > MAX_LAYER)) {
-        throw new DomainError(
-          ErrorCode.BAD_USER_INPUT,
-          `A layer is a whole number from 0 to ${MAX_LAYER}, or null for automatic.`,
-        );
-      }
-    }
-    if (!participant.peer.subscribedStreamIds().includes(streamId)) {
-      throw new DomainError(
-        ErrorCode.STREAM_NOT_FOUND,
-        `Participant "${participant.id}" does not receive a stream "${streamId}".`,
-      );
-    }
-    participant.peer.setPreferredLayer(streamId, spatial, temporal);
+    participant.preferLayer(streamId, spatial, temporal);
   }
 
   /** A publisher reports that it muted or unmuted one of its own tracks. */
   setTrackMuted(participant: Participant, trackId: string, muted: boolean): void {
     const { streamId, changed } = participant.setMuted(trackId, muted);
     if (changed) this.registry.live(participant.roomId)?.recordMuted(participant, streamId, trackId, muted);
+  }
+
+  /** A member says something to everyone, or privately to `to` (participant ids in its room). */
+  sendMessage(participant: Participant, text: string, to: string[] | null): RoomEvent {
+    return this.#roomOf(participant).sendMessage(participant, text, to);
+  }
+
+  /** Applies an attribute patch (null removes a key); PARTICIPANT_ATTRIBUTES_CHANGED when something changed. */
+  setAttributes(participant: Participant, patch: Record<string, unknown>): void {
+    if (participant.setAttributes(patch)) this.#roomOf(participant).recordAttributes(participant);
+  }
+
+  /** The room's chat history the viewer may see, oldest first, a page at a time. */
+  messages(
+    roomId: string,
+    viewer: Viewer,
+    page: { first: number; after: number | null },
+  ): Promise<{ events: RoomEvent[]; hasNextPage: boolean }> {
+    return this.#chat.history(roomId, viewer, page);
   }
 
   leave(participant: Participant): Promise<void> {
@@ -327,14 +328,26 @@ export class ConferenceService {
    * rooms too), then live ones, with no gap and no duplicate between the two.
    * The caller ends the iteration to unsubscribe.
    */
-  roomEvents(roomId: string, after?: number | null): Promise<AsyncIterableIterator<RoomEvent>> {
+  async roomEvents(
+    roomId: string,
+    after?: number | null,
+    viewer: Viewer = EVERYTHING,
+  ): Promise<AsyncIterableIterator<RoomEvent>> {
     if (after !== undefined && after !== null && (!Number.isInteger(after) || after < 0)) {
       throw new DomainError(
         ErrorCode.BAD_USER_INPUT,
         '`after` is a sequence number: a whole number, 0 or more.',
       );
     }
-    return this.registry.events(roomId, after ?? null);
+    const stream = await this.registry.events(roomId, after ?? null);
+    return viewer.kind === 'everything' ? stream : onlyVisible(stream, viewer);
+  }
+
+  #roomOf(participant: Participant) {
+    const room = this.registry.live(participant.roomId);
+    if (!room || !participant.present)
+      throw new DomainError(ErrorCode.PARTICIPANT_NOT_FOUND, `Participant "${participant.id}" has left.`);
+    return room;
   }
 
   /** Resolves when everything written in the background so far is stored (tests, shutdown). */

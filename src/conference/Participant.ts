@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AsyncEventQueue } from '../shared/AsyncEventQueue';
+import { mergeAttributes } from './attributes';
 import { DomainError, ErrorCode } from '../shared/errors';
 import { TypedEmitter } from '../shared/TypedEmitter';
 import { LeaveReason } from './events';
@@ -40,6 +41,9 @@ export interface ParticipantOptions {
   sessions: SessionLog | null;
 }
 
+/** Highest layer id a client may ask for (simulcast encodings or SVC layers; real streams have 2-4). */
+const MAX_LAYER = 15;
+
 const NO_OPTIONS: ParticipantOptions = { negotiationGraceMs: 0, sessions: null };
 
 /**
@@ -67,6 +71,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
   #graceTimer: NodeJS.Timeout | undefined;
   /** Ids of its own tracks that are muted (by itself or a moderator). */
   readonly #muted = new Set<string>();
+  #attributes: Readonly<Record<string, unknown>> = Object.freeze({});
 
   /** The application's user id from its join token (null in open mode). */
   readonly identity: string | null;
@@ -115,6 +120,20 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
     return this.#peer?.publishedStreams() ?? [];
   }
 
+  /** What the application or the page says about it (a raised hand, a role): small JSON. */
+  get attributes(): Readonly<Record<string, unknown>> {
+    return this.#attributes;
+  }
+
+  /** Applies an attribute patch (null removes a key); returns whether anything changed. */
+  setAttributes(patch: Record<string, unknown>): boolean {
+    this.#assertPresent();
+    const next = mergeAttributes(this.#attributes, patch);
+    if (JSON.stringify(next) === JSON.stringify(this.#attributes)) return false;
+    this.#attributes = Object.freeze(next);
+    return true;
+  }
+
   isMuted(trackId: string): boolean {
     return this.#muted.has(trackId);
   }
@@ -136,6 +155,32 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
     // A muted track is forwarded to nobody, whoever muted it.
     this.peer.setTrackMuted(trackId, muted);
     return { streamId: stream.id, changed };
+  }
+
+  /**
+   * Pins the layer of the video of a stream it receives: for simulcast, `spatial` indexes the
+   * publisher's encodings, lowest resolution first; for SVC it is the spatial layer; `temporal` is
+   * the temporal layer. Null for both hands the choice back to its bandwidth. STREAM_NOT_FOUND for a
+   * stream it does not receive; BAD_USER_INPUT for a layer outside 0-15 (a layer above the highest
+   * sent means the highest).
+   */
+  preferLayer(streamId: string, spatial: number | null, temporal: number | null): void {
+    this.#assertPresent();
+    for (const layer of [spatial, temporal]) {
+      if (layer !== null && (!Number.isInteger(layer) || layer < 0 || layer > MAX_LAYER)) {
+        throw new DomainError(
+          ErrorCode.BAD_USER_INPUT,
+          `A layer is a whole number from 0 to ${MAX_LAYER}, or null for automatic.`,
+        );
+      }
+    }
+    if (!this.peer.subscribedStreamIds().includes(streamId)) {
+      throw new DomainError(
+        ErrorCode.STREAM_NOT_FOUND,
+        `Participant "${this.id}" does not receive a stream "${streamId}".`,
+      );
+    }
+    this.peer.setPreferredLayer(streamId, spatial, temporal);
   }
 
   /** Makes a server offer now, or right after the pending one is answered. */

@@ -1,6 +1,7 @@
 import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { TypedEmitter } from '../shared/TypedEmitter';
+import { composeMessage } from './messages';
 import type { VideoCodec } from './codecs';
 import { LeaveReason, type RoomEvent, RoomEventType } from './events';
 import type { JoinPermit } from './grants';
@@ -225,6 +226,36 @@ export class Room extends TypedEmitter<RoomEvents> {
     });
   }
 
+  /**
+   * A member says something, to everyone or (`to`: participant ids here) privately. PARTICIPANT_NOT_FOUND
+   * for a recipient who is not in the room, BAD_USER_INPUT for empty or oversize text.
+   */
+  sendMessage(from: Participant, text: string, to: string[] | null): RoomEvent {
+    if (!this.#participants.has(from.id)) {
+      throw new DomainError(ErrorCode.PARTICIPANT_NOT_FOUND, `Participant "${from.id}" is not in the room.`);
+    }
+    const message = composeMessage(from, text, to, (id) => this.#participants.get(id));
+    const event = this.#record({
+      type: RoomEventType.MESSAGE,
+      participantId: from.id,
+      participantName: from.name,
+      message,
+    });
+    if (!event) throw new DomainError(ErrorCode.ROOM_CLOSED, `Room "${this.id}" is closed.`);
+    return event;
+  }
+
+  /** Announces a member's new attributes. */
+  recordAttributes(participant: Participant): void {
+    if (!this.#participants.has(participant.id)) return;
+    this.#record({
+      type: RoomEventType.PARTICIPANT_ATTRIBUTES_CHANGED,
+      participantId: participant.id,
+      participantName: participant.name,
+      attributes: { ...participant.attributes },
+    });
+  }
+
   toRecord(): RoomRecord {
     return {
       id: this.id,
@@ -337,11 +368,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#emptyTimer = undefined;
   }
 
-  #record(event: NewRoomEvent): void {
+  #record(event: NewRoomEvent): RoomEvent | undefined {
     if (this.log.closed) {
       logger.warn({ roomId: this.id, type: event.type }, 'event after ROOM_CLOSED ignored');
-      return;
+      return undefined;
     }
-    this.log.append(event);
+    return this.log.append(event);
   }
 }

@@ -7,6 +7,10 @@ export const RoomEventType = {
   ACTIVE_SPEAKER_CHANGED: 'ACTIVE_SPEAKER_CHANGED',
   TRACK_MUTED: 'TRACK_MUTED',
   TRACK_UNMUTED: 'TRACK_UNMUTED',
+  /** A chat message (`message`); private ones reach only their sender and recipients. */
+  MESSAGE: 'MESSAGE',
+  /** A participant's attributes changed (`attributes` holds the whole new set). */
+  PARTICIPANT_ATTRIBUTES_CHANGED: 'PARTICIPANT_ATTRIBUTES_CHANGED',
   ROOM_CLOSED: 'ROOM_CLOSED',
 } as const;
 export type RoomEventType = (typeof RoomEventType)[keyof typeof RoomEventType];
@@ -50,4 +54,20 @@ export interface RoomEvent {
   reason?: string;
   /** For TRACK_MUTED / TRACK_UNMUTED: the track (its id in the SDP). */
   trackId?: string;
+  /** For MESSAGE. */
+  message?: ChatMessage;
+  /** For PARTICIPANT_ATTRIBUTES_CHANGED: the participant's attributes after the change. */
+  attributes?: Record<string, unknown>;
+}
+
+/** A chat message; the sender is the event's participant. */
+export interface ChatMessage {
+  id: string;
+  text: string;
+  /** Recipients' participant ids; null: everyone in the room. */
+  to: string[] | null;
+  /** The sender's identity (secured mode), so its later stays still see their private messages. */
+  fromIdentity: string | null;
+  /** Recipients' identities (secured mode), likewise. */
+  toIdentities: Array<string | null> | null;
 }

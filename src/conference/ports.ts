@@ -1,5 +1,5 @@
 import type { VideoCodec } from './codecs';
-import type { LeaveReason, RoomEvent } from './events';
+import type { LeaveReason, RoomEvent, RoomEventType } from './events';
 import type { Page, PageRequest, RoomRecord, SessionRecord } from './records';
 
 /**
@@ -169,8 +169,13 @@ export interface QualitySampleRepository {
 export interface RoomEventRepository {
   /** Stores events; one already stored (same room and sequence) is skipped, so a retried batch is harmless. */
   append(events: readonly RoomEvent[]): Promise<void>;
-  /** At most `limit` events of the room with sequence > `after`, in order. */
-  listAfter(roomId: string, after: number, limit: number): Promise<RoomEvent[]>;
+  /** At most `limit` events of the room with sequence > `after`, in order (only of `types`, if given). */
+  listAfter(
+    roomId: string,
+    after: number,
+    limit: number,
+    types?: readonly RoomEventType[],
+  ): Promise<RoomEvent[]>;
   /** The room's highest sequence number (0 without events). */
   lastSequence(roomId: string): Promise<number>;
 }

@@ -78,7 +78,8 @@ export function validateDisplayName(name: string): string {
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function storableJson(value: unknown): boolean {
+/** PostgreSQL's jsonb refuses lone surrogates and NUL characters: whether `value` has neither. */
+export function storableJson(value: unknown): boolean {
   if (typeof value === 'string') return !LONE_SURROGATE.test(value) && !value.includes('\u0000');
   if (Array.isArray(value)) return value.every(storableJson);
   if (value !== null && typeof value === 'object') {

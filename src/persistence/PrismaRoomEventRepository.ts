@@ -1,4 +1,4 @@
-import type { PrismaClient, RoomEventRow } from '@prisma/client';
+import { Prisma, type PrismaClient, type RoomEventRow } from '@prisma/client';
 import { type RoomEvent, RoomEventType } from '../conference/events';
 import type { RoomEventRepository } from '../conference/ports';
 
@@ -12,7 +12,23 @@ const toEvent = (row: RoomEventRow): RoomEvent => ({
   ...(row.streamId !== null && { streamId: row.streamId }),
   ...(row.reason !== null && { reason: row.reason }),
   ...(row.trackId !== null && { trackId: row.trackId }),
+  ...payloadOf(row.payload),
 });
+
+/** What an event carries beyond the columns (a chat message, attributes), stored as JSON. */
+function payloadOf(payload: Prisma.JsonValue | null): Pick<RoomEvent, 'message' | 'attributes'> {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return {};
+  const { message, attributes } = payload as Pick<RoomEvent, 'message' | 'attributes'>;
+  return { ...(message && { message }), ...(attributes && { attributes }) };
+}
+
+function payloadFor(event: RoomEvent): Prisma.InputJsonObject | typeof Prisma.DbNull {
+  if (!event.message && !event.attributes) return Prisma.DbNull;
+  return {
+    ...(event.message && { message: event.message as unknown as Prisma.InputJsonObject }),
+    ...(event.attributes && { attributes: event.attributes as Prisma.InputJsonObject }),
+  };
+}
 
 export class PrismaRoomEventRepository implements RoomEventRepository {
   constructor(private readonly prisma: PrismaClient) {}
@@ -31,13 +47,19 @@ export class PrismaRoomEventRepository implements RoomEventRepository {
         streamId: event.streamId ?? null,
         reason: event.reason ?? null,
         trackId: event.trackId ?? null,
+        payload: payloadFor(event),
       })),
     });
   }
 
-  async listAfter(roomId: string, after: number, limit: number): Promise<RoomEvent[]> {
+  async listAfter(
+    roomId: string,
+    after: number,
+    limit: number,
+    types?: readonly RoomEventType[],
+  ): Promise<RoomEvent[]> {
     const rows = await this.prisma.roomEventRow.findMany({
-      where: { roomId, sequence: { gt: after } },
+      where: { roomId, sequence: { gt: after }, ...(types && { type: { in: [...types] } }) },
       orderBy: { sequence: 'asc' },
       take: limit,
     });

@@ -124,11 +124,11 @@ export class MemoryRoomEventRepository implements RoomEventRepository {
       if (!room.has(event.sequence)) room.set(event.sequence, { ...event });
     }
   }
-  async listAfter(roomId: string, after: number, limit: number): Promise<RoomEvent[]> {
+  async listAfter(roomId: string, after: number, limit: number, types?: readonly string[]): Promise<RoomEvent[]> {
     this.listCalls.push({ after, limit });
     this.db.check();
     return this.stored(roomId)
-      .filter((event) => event.sequence > after)
+      .filter((event) => event.sequence > after && (!types || types.includes(event.type)))
       .slice(0, limit);
   }
   async lastSequence(roomId: string): Promise<number> {

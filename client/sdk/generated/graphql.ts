@@ -31,6 +31,10 @@ export type RenegotiateInput = {
 export type RoomEventType =
   /** Someone else is speaking now; `participantId` names them. */
   | 'ACTIVE_SPEAKER_CHANGED'
+  /** A chat message (`message`); a private one reaches only its sender and recipients. */
+  | 'MESSAGE'
+  /** A participant's attributes changed; `attributes` holds the whole new set. */
+  | 'PARTICIPANT_ATTRIBUTES_CHANGED'
   /** A participant joined; `participantId` names it. */
   | 'PARTICIPANT_JOINED'
   /** A participant left, was removed or timed out; `reason` says which. */

@@ -11,6 +11,7 @@ export function toParticipantType(participant: Participant, streams: PublishedSt
     joinedAt: participant.joinedAt,
     identity: participant.identity,
     grants: Object.assign(new GrantsType(), participant.grants),
+    attributes: { ...participant.attributes },
   });
   type.streams = streams.map((stream) =>
     Object.assign(new StreamType(), {

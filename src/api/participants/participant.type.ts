@@ -1,4 +1,4 @@
-import { DateTimeISOResolver } from 'graphql-scalars';
+import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
 import { Authorized, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Needs } from '../authorization';
 
@@ -60,6 +60,12 @@ export class ParticipantType {
 
   @Field(() => [StreamType], { description: 'What it publishes.' })
   streams!: StreamType[];
+
+  @Field(() => JSONObjectResolver, {
+    description:
+      'What it (or the application) says about itself, e.g. `{ "handRaised": true }`: see setAttributes.',
+  })
+  attributes!: Record<string, unknown>;
 }
 
 @ObjectType('Stream', {

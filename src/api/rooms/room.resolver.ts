@@ -96,7 +96,11 @@ export class RoomResolver {
     subscribe: ({ args, context }) => {
       const { conference, access } = context as ApiContext;
       access.requireRoom(String(args.roomId));
-      return conference.roomEvents(String(args.roomId), args.after as number | null | undefined);
+      return conference.roomEvents(
+        String(args.roomId),
+        args.after as number | null | undefined,
+        access.viewer(),
+      );
     },
   })
   roomEvents(

@@ -1,6 +1,6 @@
-import { DateTimeISOResolver } from 'graphql-scalars';
+import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { RoomEventType } from '../../conference/events';
+import { type ChatMessage, RoomEventType } from '../../conference/events';
 
 registerEnumType(RoomEventType, {
   name: 'RoomEventType',
@@ -12,6 +12,12 @@ registerEnumType(RoomEventType, {
     ACTIVE_SPEAKER_CHANGED: { description: 'Someone else is speaking now; `participantId` names them.' },
     TRACK_MUTED: { description: 'A publisher muted one of its tracks; `trackId` names it.' },
     TRACK_UNMUTED: { description: 'A publisher unmuted one of its tracks.' },
+    MESSAGE: {
+      description: 'A chat message (`message`); a private one reaches only its sender and recipients.',
+    },
+    PARTICIPANT_ATTRIBUTES_CHANGED: {
+      description: "A participant's attributes changed; `attributes` holds the whole new set.",
+    },
     ROOM_CLOSED: { description: 'The room closed. It is the last event of the room.' },
   },
 });
@@ -44,4 +50,13 @@ export class RoomEventObject {
 
   @Field(() => ID, { nullable: true })
   trackId?: string;
+
+  @Field(() => JSONObjectResolver, {
+    nullable: true,
+    description: "For PARTICIPANT_ATTRIBUTES_CHANGED: the participant's attributes after the change.",
+  })
+  attributes?: Record<string, unknown>;
+
+  /** For MESSAGE (served by a field resolver as `message`). */
+  message?: ChatMessage;
 }
