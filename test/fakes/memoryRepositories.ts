@@ -124,7 +124,12 @@ export class MemoryRoomEventRepository implements RoomEventRepository {
       if (!room.has(event.sequence)) room.set(event.sequence, { ...event });
     }
   }
-  async listAfter(roomId: string, after: number, limit: number, types?: readonly string[]): Promise<RoomEvent[]> {
+  async listAfter(
+    roomId: string,
+    after: number,
+    limit: number,
+    types?: readonly string[],
+  ): Promise<RoomEvent[]> {
     this.listCalls.push({ after, limit });
     this.db.check();
     return this.stored(roomId)
