@@ -69,8 +69,6 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
   #begun = false;
   #listeners = 0;
   #graceTimer: NodeJS.Timeout | undefined;
-  /** Ids of its own tracks that are muted (by itself or a moderator). */
-  readonly #muted = new Set<string>();
   #attributes: Readonly<Record<string, unknown>> = Object.freeze({});
 
   /** The application's user id from its join token (null in open mode). */
@@ -135,7 +133,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
   }
 
   isMuted(trackId: string): boolean {
-    return this.#muted.has(trackId);
+    return this.#peer?.isTrackMuted(trackId) ?? false;
   }
 
   /**
@@ -149,9 +147,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
     );
     if (!stream)
       throw new DomainError(ErrorCode.TRACK_NOT_FOUND, `This participant publishes no track "${trackId}".`);
-    const changed = muted !== this.#muted.has(trackId);
-    if (muted) this.#muted.add(trackId);
-    else this.#muted.delete(trackId);
+    const changed = muted !== this.isMuted(trackId);
     // A muted track is forwarded to nobody, whoever muted it.
     this.peer.setTrackMuted(trackId, muted);
     return { streamId: stream.id, changed };

@@ -105,6 +105,8 @@ export interface MediaPeer {
   subscribe(publisher: MediaPeer, streamId: string): void;
   unsubscribe(streamId: string): void;
   subscribedStreamIds(): string[];
+  /** Whether one of its own tracks is muted: the one place that knows. */
+  isTrackMuted(trackId: string): boolean;
   /** Stops (or resumes) forwarding one of its own tracks to everyone (mute). */
   setTrackMuted(trackId: string, muted: boolean): void;
   /**

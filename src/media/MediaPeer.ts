@@ -202,6 +202,11 @@ export class MediaPeer implements MediaPeerPort {
     this.#layers?.adapt();
   }
 
+  /** Whether one of its own tracks is muted (forwarded to nobody). */
+  isTrackMuted(trackId: string): boolean {
+    return [...this.#publications.values()].some((publication) => publication.isMuted(trackId));
+  }
+
   /** Stops (or resumes) forwarding one of its own tracks to everyone who receives it. */
   setTrackMuted(trackId: string, muted: boolean): void {
     // Every publication keeps the mute, so it holds whichever stream carries the track.

@@ -86,6 +86,9 @@ export class FakePeer implements MediaPeer {
   subscribedStreamIds(): string[] {
     return [...this.subscriptions.keys()];
   }
+  isTrackMuted(trackId: string): boolean {
+    return this.muted.has(trackId);
+  }
   setTrackMuted(trackId: string, muted: boolean): void {
     if (muted) this.muted.add(trackId);
     else this.muted.delete(trackId);

@@ -26,6 +26,9 @@ class FakePeer implements MediaPeer {
   subscribe(): void {}
   unsubscribe(): void {}
   setTrackMuted(): void {}
+  isTrackMuted(): boolean {
+    return false;
+  }
   subscribedStreamIds(): string[] {
     return [];
   }
