@@ -37,6 +37,7 @@ export default tseslint.config(
   restrict(['src/api/**/*.ts'], [medooze, prisma]),
   restrict(['src/shared/**/*.ts'], [medooze, prisma, graphql]),
   restrict(['src/access/**/*.ts'], [medooze, prisma, graphql]),
+  restrict(['src/webhooks/**/*.ts'], [medooze, prisma, graphql]),
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: {

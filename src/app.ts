@@ -11,7 +11,9 @@ import {
   PrismaRoomEventRepository,
   PrismaRoomRepository,
   PrismaSessionRepository,
+  PrismaWebhookStore,
 } from './persistence';
+import { WebhookDispatcher } from './webhooks/WebhookDispatcher';
 import { logger } from './shared/logger';
 import { projectRoot } from './shared/projectRoot';
 
@@ -21,6 +23,8 @@ export interface RunningApp {
   conference: ConferenceService;
   media: MediaEngine;
   database: Database;
+  /** Present when WEBHOOK_URLS is set. */
+  webhooks: WebhookDispatcher | null;
   /** Ordered shutdown: stop accepting, end subscriptions, close rooms' media, stop media, close the database. */
   close(): Promise<void>;
 }
@@ -36,13 +40,15 @@ export async function startApp(
   const database = await Database.open(config.database);
   const media = new MediaEngine(config.media);
   let api: ApiServer | undefined;
+  let webhooks: WebhookDispatcher | null = null;
   try {
     media.start();
+    const events = new PrismaRoomEventRepository(database.prisma);
     const conference = new ConferenceService(
       {
         rooms: new PrismaRoomRepository(database.prisma),
         sessions: new PrismaSessionRepository(database.prisma),
-        events: new PrismaRoomEventRepository(database.prisma),
+        events,
         quality: new PrismaQualitySampleRepository(database.prisma),
       },
       media,
@@ -56,6 +62,13 @@ export async function startApp(
       },
     );
     await conference.recover();
+    const webhookStore = new PrismaWebhookStore(database.prisma);
+    webhooks = config.webhooks ? new WebhookDispatcher(events, webhookStore, config.webhooks) : null;
+    if (webhooks) {
+      const dispatcher = webhooks;
+      conference.observer.on('eventsStored', (roomId) => dispatcher.notify(roomId));
+      void dispatcher.start();
+    }
     const health = async (): Promise<HealthReport> => {
       const databaseOk = await database.ping().then(
         () => true,
@@ -76,6 +89,7 @@ export async function startApp(
       clientDir: path.join(projectRoot, 'dist', 'client'),
       queryLimits: config.queryLimits,
       joinsPerSecondPerAddress: config.joinsPerSecondPerAddress,
+      webhookFailures: (first) => webhookStore.listFailures(first),
       tokens:
         config.access.mode === 'secured'
           ? new AccessTokens(config.access.apiKey, config.access.apiSecret)
@@ -92,10 +106,12 @@ export async function startApp(
       conference,
       media,
       database,
+      webhooks,
       close: () =>
         (closing ??= (async () => {
           await apiServer.close();
           await conference.shutdown();
+          webhooks?.stop();
           if (options.terminateMediaOnClose) media.terminate();
           else media.stop();
           await database.close();
@@ -103,6 +119,7 @@ export async function startApp(
     };
   } catch (error) {
     await api?.close().catch(() => undefined);
+    webhooks?.stop();
     media.stop();
     await database.close().catch(() => undefined);
     logger.error({ err: error }, 'start-up failed');

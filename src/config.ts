@@ -65,8 +65,42 @@ const schema = z
       .min(0)
       .max(24 * 366)
       .default(24 * 7),
+    WEBHOOK_URLS: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((url) => url.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (urls) => urls.every((url) => /^https?:\/\/[^\s]+$/.test(url) && URL.canParse(url)),
+        'WEBHOOK_URLS must be comma-separated http:// or https:// URLs',
+      )
+      .optional(),
+    WEBHOOK_SECRET: z
+      .string()
+      .regex(
+        /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/,
+        'WEBHOOK_SECRET must be whsec_ followed by base64 (at least 12 bytes)',
+      )
+      .optional(),
+    WEBHOOK_MAX_AGE_MS: z.coerce
+      .number()
+      .int()
+      .min(1000)
+      .max(30 * 86_400_000)
+      .default(86_400_000),
+    WEBHOOK_PRIVATE_MESSAGES: boolean('WEBHOOK_PRIVATE_MESSAGES').default(false),
   })
   .superRefine((env, ctx) => {
+    if (env.WEBHOOK_URLS?.length && !env.WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_SECRET'],
+        message: 'WEBHOOK_URLS needs WEBHOOK_SECRET (whsec_<base64>) to sign what it sends',
+      });
+    }
     const secured = env.ACCESS_MODE === 'secured' || (env.ACCESS_MODE === undefined && env.API_SECRET);
     if (secured && (!env.API_KEY || !env.API_SECRET)) {
       ctx.addIssue({
@@ -117,6 +151,8 @@ export interface Config {
   access: { mode: 'open' } | { mode: 'secured'; apiKey: string; apiSecret: string };
   /** How often each participant's call quality is stored (0: never), and for how long. */
   quality: { sampleIntervalMs: number; retentionMs: number };
+  /** Where room events are POSTed (none: off), signed with `secret` (Standard Webhooks). */
+  webhooks: { urls: string[]; secret: string; maxAgeMs: number; privateMessages: boolean } | null;
 }
 
 export class ConfigError extends Error {
@@ -171,5 +207,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sampleIntervalMs: e.QUALITY_SAMPLE_INTERVAL_MS,
       retentionMs: Math.round(e.QUALITY_RETENTION_HOURS * 3_600_000),
     },
+    webhooks:
+      e.WEBHOOK_URLS?.length && e.WEBHOOK_SECRET
+        ? {
+            urls: e.WEBHOOK_URLS,
+            secret: e.WEBHOOK_SECRET,
+            maxAgeMs: e.WEBHOOK_MAX_AGE_MS,
+            privateMessages: e.WEBHOOK_PRIVATE_MESSAGES,
+          }
+        : null,
   };
 }

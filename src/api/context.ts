@@ -1,5 +1,6 @@
 import type { ParticipantTokens } from '../access/ParticipantTokens';
 import type { ConferenceService } from '../conference/ConferenceService';
+import type { WebhookFailureRecord } from '../conference/ports';
 import type { Access } from './access';
 import type { RateLimiter } from './RateLimiter';
 
@@ -15,6 +16,7 @@ export interface ApiContext {
   limits: { messages: RateLimiter; attributes: RateLimiter };
   /** What the bearer of `token` may do. */
   access: Access;
+  webhookFailures: (first: number) => Promise<WebhookFailureRecord[]>;
   /** The tokens `join` hands out. */
   participantTokens: ParticipantTokens;
 }

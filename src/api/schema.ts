@@ -5,6 +5,7 @@ import { buildSchemaSync } from 'type-graphql';
 import { authChecker } from './authorization';
 import { ChatResolver, RoomEventMessageResolver, RoomMessagesResolver } from './chat/chat.resolver';
 import { ModerationResolver } from './moderation/moderation.resolver';
+import { WebhookResolver } from './webhooks/webhook.resolver';
 import { ParticipantResolver } from './participants/participant.resolver';
 import { RoomResolver } from './rooms/room.resolver';
 import { SessionResolver } from './rooms/session.resolver';
@@ -19,6 +20,7 @@ export const resolvers = [
   ChatResolver,
   RoomMessagesResolver,
   RoomEventMessageResolver,
+  WebhookResolver,
 ] as const;
 
 let cached: GraphQLSchema | undefined;

@@ -15,6 +15,7 @@ import { logger } from '../shared/logger';
 import type { AccessTokens } from '../access/AccessTokens';
 import { ParticipantTokens } from '../access/ParticipantTokens';
 import type { BackgroundWritesStatus } from '../conference/BackgroundWrites';
+import type { WebhookFailureRecord } from '../conference/ports';
 import { Access } from './access';
 import { type ApiContext, bearerToken } from './context';
 import { formatError, formatErrors } from './errors';
@@ -42,6 +43,8 @@ export interface ApiServerOptions {
   joinsPerSecondPerAddress?: number;
   /** Deepest and costliest operation accepted (graphql-armor's depth and cost rules). */
   queryLimits?: QueryLimits;
+  /** The latest webhook deliveries given up, newest first (admin query). */
+  webhookFailures?: (first: number) => Promise<WebhookFailureRecord[]>;
   /** Secured mode: verifies join and admin tokens. Absent: open mode. */
   tokens?: AccessTokens;
 }
@@ -162,6 +165,7 @@ export class ApiServer {
       clientAddress: address ?? 'unknown',
       joinLimiter: this.#joinLimiter,
       limits: this.#limits,
+      webhookFailures: this.options.webhookFailures ?? (async () => []),
       participantTokens: this.#participantTokens,
       access: new Access(conference, tokens ?? null, this.#participantTokens, token),
     };

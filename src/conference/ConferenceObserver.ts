@@ -3,6 +3,8 @@ import { TypedEmitter } from '../shared/TypedEmitter';
 export interface ConferenceObserverEvents {
   participantJoined: [roomId: string, participantId: string];
   participantLeft: [roomId: string, reason: string, participantId: string];
+  /** A room's events up to `through` are stored (webhooks deliver from the database). */
+  eventsStored: [roomId: string, through: number];
   /** An offer/answer exchange finished; `seconds` from the offer to the applied answer. */
   negotiationCompleted: [seconds: number, offeredBy: 'server' | 'client'];
 }

@@ -86,6 +86,7 @@ export class ConferenceService {
         writers: this.writes,
         emptyTimeoutMs: options.emptyRoomTimeoutMs,
         retryPolicy: options.retryPolicy,
+        onEventsStored: (roomId, through) => this.observer.notify('eventsStored', roomId, through),
       },
       options,
       (participant) => this.observer.notify('participantJoined', participant.roomId, participant.id),

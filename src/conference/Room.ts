@@ -39,6 +39,8 @@ export interface RoomServices {
   /** An open room nobody is in says `idle` after this long (0: never). */
   emptyTimeoutMs: number;
   retryPolicy?: RetryPolicy;
+  /** Told when some of its events are stored. */
+  onEventsStored?: (roomId: string, through: number) => void;
 }
 
 /**
@@ -94,6 +96,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       services.events,
       services.writers,
       services.retryPolicy,
+      services.onEventsStored,
     );
     this.log.on('event', (event) => this.emit('event', event));
     this.#router = new StreamRouter((event) => this.#record(event));

@@ -34,12 +34,17 @@ export class RoomEventLog extends TypedEmitter<RoomEventLogEvents> implements Ro
     readonly repository: RoomEventRepository,
     registry: WriterRegistry | null = null,
     policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+    /** Told after each stored batch, with the highest sequence now stored. */
+    onStored: (roomId: string, through: number) => void = () => undefined,
   ) {
     super();
     this.#sequence = lastSequence;
     this.#writer = new RetryingWriter(
       `room events ${roomId}`,
-      (batch) => repository.append(batch),
+      async (batch) => {
+        await repository.append(batch);
+        onStored(roomId, batch.at(-1)!.sequence);
+      },
       registry,
       policy,
     );

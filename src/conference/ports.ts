@@ -181,3 +181,28 @@ export interface RoomEventRepository {
   /** The room's highest sequence number (0 without events). */
   lastSequence(roomId: string): Promise<number>;
 }
+
+/** An event a webhook receiver never took in time (kept for operators). */
+export interface WebhookFailureRecord {
+  url: string;
+  roomId: string;
+  sequence: number;
+  webhookId: string;
+  attempts: number;
+  lastError: string;
+  failedAt: Date;
+}
+
+/** Where webhook delivery keeps its place: per URL and room, the last event delivered. */
+export interface WebhookStore {
+  /** Registers the URL on first sight; returns since when its events are delivered. */
+  endpoint(url: string): Promise<Date>;
+  /** The last sequence delivered (or given up) to `url` for the room; null when none yet. */
+  cursor(url: string, roomId: string): Promise<number | null>;
+  advance(url: string, roomId: string, through: number): Promise<void>;
+  recordFailure(failure: WebhookFailureRecord): Promise<void>;
+  /** The latest failures, newest first. */
+  listFailures(first: number): Promise<WebhookFailureRecord[]>;
+  /** Rooms with events at or after `since` not yet delivered to `url` (the catch-up at start). */
+  roomsBehind(url: string, since: Date): Promise<string[]>;
+}

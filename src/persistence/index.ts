@@ -4,3 +4,4 @@ export { PrismaRoomEventRepository } from './PrismaRoomEventRepository';
 export { PrismaRoomRepository } from './PrismaRoomRepository';
 export { PrismaSessionRepository } from './PrismaSessionRepository';
 export { PrismaQualitySampleRepository } from './PrismaQualitySampleRepository';
+export { PrismaWebhookStore } from './PrismaWebhookStore';
