@@ -24,7 +24,7 @@ export interface RoomRegistryOptions {
  */
 export class RoomRegistry {
   readonly #rooms = new Map<string, Room>();
-  readonly #loading = new Map<string, Promise<Room | null>>();
+  readonly #loading = new Map<string, Promise<Room | 'closed' | null>>();
   /** Logs of closed rooms whose last events are still on their way to the database. */
   readonly #retiring = new Map<string, Room['log']>();
   readonly #participants = new Map<string, Participant>();
@@ -101,6 +101,7 @@ export class RoomRegistry {
     this.#assertRunning();
     const room = this.#rooms.get(id) ?? (await this.#load(id));
     if (!room) throw new DomainError(ErrorCode.ROOM_NOT_FOUND, `No room with id "${id}".`);
+    if (room === 'closed') throw new DomainError(ErrorCode.ROOM_CLOSED, `Room "${id}" is closed.`);
     room.assertOpen();
     return room;
   }
@@ -161,12 +162,14 @@ export class RoomRegistry {
   }
 
   /** Concurrent callers share one load, so a room never gets two live objects. */
-  #load(id: string): Promise<Room | null> {
+  /** A closed room gets no live object: it would own a detector and a log for nothing. */
+  #load(id: string): Promise<Room | 'closed' | null> {
     let loading = this.#loading.get(id);
     if (!loading) {
       loading = (async () => {
         const record = await this.repository.findById(id);
         if (!record) return null;
+        if (record.closedAt) return 'closed';
         const [lastSequence, bans] = await Promise.all([
           this.eventRepository.lastSequence(id),
           this.repository.listBans(id),
@@ -174,7 +177,7 @@ export class RoomRegistry {
         const existing = this.#rooms.get(id);
         if (existing) return existing;
         const room = new Room(record, this.services, lastSequence, bans);
-        return room.closed ? room : this.#adopt(room);
+        return this.#adopt(room);
       })().finally(() => this.#loading.delete(id));
       this.#loading.set(id, loading);
     }

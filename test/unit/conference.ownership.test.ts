@@ -56,6 +56,14 @@ describe('rooms own their members, timers, detector and log', () => {
     expect(media.openPeers()).toEqual([]);
     expect(media.liveDetectors()).toBe(0);
     expect(events.stored('room-9990').at(-1)?.type).toBe(RoomEventType.ROOM_CLOSED);
+    // Reading closed rooms (replays, moderation attempts) creates no live state either.
+    for (let n = 0; n < 100; n++) {
+      await collect(await conference.roomEvents(`room-${n}`, 0));
+      await expect(conference.muteTrack(`room-${n}`, 'x')).rejects.toMatchObject({ code: 'ROOM_CLOSED' });
+    }
+    expect(conference.registry.sizes()).toEqual({ rooms: 0, loading: 0, retiring: 0, participants: 0 });
+    expect(conference.writes.size).toBe(2);
+    expect(media.liveDetectors()).toBe(0);
     await conference.shutdown();
   }, 120_000);
 
