@@ -86,7 +86,7 @@ export class ConferenceService {
         emptyTimeoutMs: options.emptyRoomTimeoutMs,
         retryPolicy: options.retryPolicy,
       },
-      options,
+      { ...options, emptyTimeoutMs: options.emptyRoomTimeoutMs },
       (participant) => this.observer.notify('participantJoined', participant.roomId, participant.id),
       (participant, reason) =>
         this.observer.notify('participantLeft', participant.roomId, reason, participant.id),
@@ -111,10 +111,14 @@ export class ConferenceService {
     return this.repositories.quality.listForParticipant(participantId, last);
   }
 
-  /** Sessions left open by a process that died are closed: nobody else will close them. */
+  /**
+   * Sessions left open by a process that died are closed (nobody else will close them), and the
+   * rooms it left open get their empty-room timeout.
+   */
   async recover(at = new Date()): Promise<number> {
     const count = await this.repositories.sessions.endAllLive(at, LeaveReason.SERVER_RESTART);
     if (count > 0) logger.info({ count }, 'closed sessions left open by the previous run');
+    await this.registry.recover();
     return count;
   }
 

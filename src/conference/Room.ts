@@ -107,6 +107,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this.#closedAt !== null;
   }
 
+  /** Nobody is in it and nobody is being admitted. */
+  get empty(): boolean {
+    return this.#participants.size === 0 && this.#reserved === 0;
+  }
+
   get participants(): Participant[] {
     return [...this.#participants.values()];
   }
