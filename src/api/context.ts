@@ -1,5 +1,6 @@
 import type { ParticipantTokens } from '../access/ParticipantTokens';
 import type { ConferenceService } from '../conference/ConferenceService';
+import type { SignalingLink } from '../conference/ports';
 import type { Access } from './access';
 import type { RateLimiter } from './RateLimiter';
 
@@ -15,6 +16,8 @@ export interface ApiContext {
   access: Access;
   /** The tokens `join` hands out. */
   participantTokens: ParticipantTokens;
+  /** graphql-ws only: the liveness of the connection the operation runs on. */
+  signalingLink?: SignalingLink;
 }
 
 /** Reads "Bearer <token>" (the scheme is case-insensitive); anything else counts as no token. */

@@ -9,7 +9,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
 import { type ExecutionResult, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { ConferenceService } from '../conference/ConferenceService';
 import { logger } from '../shared/logger';
 import type { AccessTokens } from '../access/AccessTokens';
@@ -20,6 +20,7 @@ import { type ApiContext, bearerToken } from './context';
 import { formatError, formatErrors } from './errors';
 import { queryLimitRules, type QueryLimits } from './limits';
 import { RateLimiter } from './RateLimiter';
+import { SocketLiveness } from './SocketLiveness';
 import { Metrics } from './metrics';
 import { buildApiSchema } from './schema';
 
@@ -55,6 +56,7 @@ export class ApiServer {
   readonly #metrics: Metrics;
   readonly #joinLimiter: RateLimiter;
   readonly #participantTokens = new ParticipantTokens();
+  readonly #liveness: SocketLiveness;
   #started = false;
   #closing: Promise<void> | undefined;
 
@@ -69,6 +71,7 @@ export class ApiServer {
     };
     this.#http = createServer();
     this.#ws = new WebSocketServer({ server: this.#http, path: '/graphql', maxPayload: 1024 * 1024 });
+    this.#liveness = new SocketLiveness(this.#ws);
     const joinLimiter = new RateLimiter(options.joinsPerSecondPerAddress ?? 20, 'joins');
     this.#joinLimiter = joinLimiter;
     // A participant token dies with its participant.
@@ -77,9 +80,14 @@ export class ApiServer {
     );
     const context = (ctx: {
       connectionParams?: Readonly<Record<string, unknown>>;
-      extra: { request: { socket: { remoteAddress?: string } } };
-    }): ApiContext =>
-      this.#context(bearerToken(ctx.connectionParams?.authorization), ctx.extra.request.socket.remoteAddress);
+      extra: { socket: WebSocket; request: { socket: { remoteAddress?: string } } };
+    }): ApiContext => ({
+      ...this.#context(
+        bearerToken(ctx.connectionParams?.authorization),
+        ctx.extra.request.socket.remoteAddress,
+      ),
+      signalingLink: this.#liveness.link(ctx.extra.socket),
+    });
     this.#wsDisposable = useServer<Record<string, unknown>>(
       {
         schema,
@@ -165,6 +173,7 @@ export class ApiServer {
   /** Stops accepting, ends subscriptions, drains HTTP. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#liveness.stop();
       for (const socket of this.#ws.clients) socket.close(1001, 'server shutting down');
       await this.#wsDisposable.dispose();
       await new Promise<void>((resolve) => this.#ws.close(() => resolve()));

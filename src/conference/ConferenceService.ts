@@ -16,6 +16,7 @@ import type {
   RoomRepository,
   SessionDescription,
   SessionRepository,
+  SignalingLink,
 } from './ports';
 import { QualityRecorder, type QualityRecorderOptions } from './QualityRecorder';
 import type { Page, PageRequest, RoomRecord, SessionRecord } from './records';
@@ -37,8 +38,8 @@ export interface ConferenceOptions {
   maxRooms: number;
   /** An open room nobody is in closes after this long (0: never). */
   emptyRoomTimeoutMs: number;
-  /** How long a participant may go without a `negotiation` subscriber before it counts as gone. */
-  negotiationGraceMs: number;
+  /** How long a participant may be silent (signaling and media) before it counts as gone (0: never). */
+  participantTimeoutMs: number;
   /** Call quality sampling (off when absent). */
   quality?: QualityRecorderOptions;
   /** How background writes retry while the database is away. */
@@ -215,7 +216,7 @@ export class ConferenceService {
     room.assertAdmissible(permit);
     room.reserve();
     const participant = new Participant(room.id, name, permit, {
-      negotiationGraceMs: this.options.negotiationGraceMs,
+      participantTimeoutMs: this.options.participantTimeoutMs,
       sessions: this.#sessions,
     });
     let admitted = false;
@@ -320,9 +321,9 @@ export class ConferenceService {
     return participant.close(LeaveReason.LEFT);
   }
 
-  /** Server offers for this participant (see Participant.offers). */
-  negotiation(participant: Participant): AsyncIterableIterator<Offer> {
-    return participant.offers();
+  /** Server offers for this participant, on the connection `link` (see Participant.offers). */
+  negotiation(participant: Participant, link?: SignalingLink): AsyncIterableIterator<Offer> {
+    return participant.offers(link);
   }
 
   /**

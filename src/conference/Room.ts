@@ -205,6 +205,14 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.#speakers.follow(joiner.peer);
     });
     joiner.on('left', (reason) => this.#remove(joiner, reason));
+    joiner.on('reconnecting', (reconnecting) => {
+      if (!this.#participants.has(joiner.id)) return;
+      this.#record({
+        type: reconnecting ? RoomEventType.PARTICIPANT_RECONNECTING : RoomEventType.PARTICIPANT_RECONNECTED,
+        participantId: joiner.id,
+        participantName: joiner.name,
+      });
+    });
     this.#router.add(joiner);
     this.#speakers.follow(joiner.peer);
     joiner.begin();

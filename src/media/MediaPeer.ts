@@ -138,6 +138,16 @@ export class MediaPeer implements MediaPeerPort {
     };
   }
 
+  /** RTP packets received on its publications plus ICE checks received: grows while it is heard. */
+  activity(): number {
+    if (this.#closed || !this.#transport) return 0;
+    let heard = this.#transport.getStats().ice?.requestsReceived ?? 0;
+    for (const publication of this.publications()) {
+      for (const track of publication.stats()) heard += track.packets;
+    }
+    return heard;
+  }
+
   createOffer(): string {
     this.#assertOpen();
     return withoutSimulcastWhereSending(this.#manager.createLocalDescription());

@@ -60,6 +60,13 @@ export class ParticipantType {
 
   @Field(() => [StreamType], { description: 'What it publishes.' })
   streams!: StreamType[];
+
+  @Field({
+    description:
+      'Silent for a moment (network blip, frozen client): it keeps its place and streams until PARTICIPANT_TIMEOUT_MS. ' +
+      'A page greys its tile.',
+  })
+  reconnecting!: boolean;
 }
 
 @ObjectType('Stream', {
