@@ -17,6 +17,7 @@ import {
   guarded,
   KEYFRAME_RETRY_MS,
   leftHalfApplied,
+  restartIceForOffer,
   type SDPManager,
   withoutSimulcastWhereSending,
 } from './medoozeQuirks';
@@ -161,6 +162,11 @@ export class MediaPeer implements MediaPeerPort {
   processOffer(offer: SessionDescriptionPort): string {
     this.#assertOpen();
     const description = SessionDescription.of(offer);
+    // Checked before anything changes: a refused offer must not restart ICE either.
+    description.assertKeeps(this.#mids);
+    if (this.#transport && restartIceForOffer(this.#transport, description.ice)) {
+      logger.info({ peer: this.id }, 'ICE restart asked by the client');
+    }
     try {
       this.#apply(description);
       return withoutSimulcastWhereSending(this.#manager.createLocalDescription());
