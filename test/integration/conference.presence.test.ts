@@ -153,4 +153,35 @@ describe('presence: frozen participants and blips (child processes, SIGSTOP)', (
     expect(server.app.conference.participantsOf('blip')).toHaveLength(2);
     console.info(`blips of 2 s: ${BLIPS}, reconnected ${reconnected}, false removals 0`);
   }, 180_000);
+
+  test('resume: a dropped signaling connection comes back within the timeout, gets the pending offer, nobody leaves', async () => {
+    const ann = await TestParticipant.join(server, 'resume', 'ann');
+    const ben = await TestParticipant.join(server, 'resume', 'ben');
+    cleanup.push(
+      () => ann.close(),
+      () => ben.close(),
+    );
+    await ann.waitForMediaFrom([ben]);
+    const { seen, ready } = record(server, 'resume');
+    await ready;
+    await ann.dropSignaling();
+    // While ann is away, carol joins: ann's offer for her waits as the pending offer.
+    const carol = await TestParticipant.join(server, 'resume', 'carol');
+    cleanup.push(() => carol.close());
+    await until(
+      () => server.app.conference.participant(ann.id).pendingOffer !== null,
+      5_000,
+      'an offer for ann',
+    );
+    await sleep(2_500);
+    expect(server.app.conference.participant(ann.id).reconnecting).toBe(true);
+    ann.subscribe();
+    await ann.waitForMediaFrom([ben, carol]);
+    await sleep(500);
+    const annEvents = seen.filter((event) => event.participantId === ann.id).map((event) => event.type);
+    expect(annEvents).toEqual(['PARTICIPANT_RECONNECTING', 'PARTICIPANT_RECONNECTED']);
+    expect(seen.filter((event) => event.type === 'PARTICIPANT_LEFT')).toEqual([]);
+    expect(server.app.conference.participant(ann.id).reconnecting).toBe(false);
+    expect(ann.errors).toEqual([]);
+  }, 60_000);
 });
