@@ -57,7 +57,7 @@ export async function startApp(
         defaultMaxParticipants: config.rooms.defaultMaxParticipants,
         emptyRoomTimeoutMs: config.rooms.emptyTimeoutMs,
         maxRooms: config.rooms.max,
-        negotiationGraceMs: config.negotiationGraceMs,
+        participantTimeoutMs: config.participantTimeoutMs,
         quality: { intervalMs: config.quality.sampleIntervalMs, retentionMs: config.quality.retentionMs },
       },
     );

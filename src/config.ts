@@ -52,7 +52,13 @@ const schema = z
     ROOMS_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1000),
     JOINS_PER_SECOND_PER_ADDRESS: z.coerce.number().min(0).max(100_000).default(20),
     ROOM_EMPTY_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
-    NEGOTIATION_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
+    PARTICIPANT_TIMEOUT_MS: z.coerce
+      .number({ error: 'PARTICIPANT_TIMEOUT_MS must be a number' })
+      .int('PARTICIPANT_TIMEOUT_MS must be a whole number')
+      .min(0, 'PARTICIPANT_TIMEOUT_MS must be 0 (never) or between 1000 and 600000')
+      .max(600_000, 'PARTICIPANT_TIMEOUT_MS must be at most 600000')
+      .refine((ms) => ms === 0 || ms >= 1000, 'PARTICIPANT_TIMEOUT_MS must be 0 (never) or at least 1000')
+      .default(4_000),
     ACCESS_MODE: z.enum(['open', 'secured'], { error: 'ACCESS_MODE must be open or secured' }).optional(),
     API_KEY: z
       .string()
@@ -142,7 +148,8 @@ export interface Config {
   rooms: { autoCreate: boolean; defaultMaxParticipants: number; emptyTimeoutMs: number; max: number };
   /** Joins one client address may make per second (0: no limit). */
   joinsPerSecondPerAddress: number;
-  negotiationGraceMs: number;
+  /** How long a participant may be silent on every signal before it is removed (0: never). */
+  participantTimeoutMs: number;
   queryLimits: { maxDepth: number; maxCost: number };
   /**
    * open: anyone may create and join rooms (local use). secured: join tokens and admin tokens signed
@@ -197,7 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       max: e.ROOMS_MAX,
     },
     joinsPerSecondPerAddress: e.JOINS_PER_SECOND_PER_ADDRESS,
-    negotiationGraceMs: e.NEGOTIATION_GRACE_MS,
+    participantTimeoutMs: e.PARTICIPANT_TIMEOUT_MS,
     queryLimits: { maxDepth: e.GRAPHQL_MAX_DEPTH, maxCost: e.GRAPHQL_MAX_COST },
     access:
       e.ACCESS_MODE === 'open' || !e.API_KEY || !e.API_SECRET

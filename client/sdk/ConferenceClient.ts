@@ -172,6 +172,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   #state: ConnectionState = 'idle';
   #pc: RTCPeerConnection | undefined;
   #negotiator: Negotiator | undefined;
+  #restartingIce: Promise<void> | undefined;
   #socket: Client | undefined;
   #socketUp = false;
   #socketEverUp = false;
@@ -279,6 +280,11 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
         if (!kinds.has(kind)) pc.addTransceiver(kind, { direction: 'recvonly' });
       pc.addEventListener('track', (event) => this.#onTrack(event));
       pc.addEventListener('connectionstatechange', () => this.#updateState());
+      // The media path broke (network change, NAT rebinding): restart ICE on the same connection.
+      pc.addEventListener('iceconnectionstatechange', () => {
+        if (pc.iceConnectionState === 'disconnected' || pc.iceConnectionState === 'failed')
+          void this.restartIce().catch((error: unknown) => this.#fail(error));
+      });
 
       const peer = new RtcNegotiationPeer(pc, this.#options.iceGatheringTimeoutMs);
       await pc.setLocalDescription(await pc.createOffer());
@@ -436,6 +442,21 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     this.#published.delete(track);
     pc.removeTrack(transceiver.sender);
     await this.#negotiator!.renegotiate();
+  }
+
+  /**
+   * Restarts ICE on the same peer connection (new ICE credentials offered through `renegotiate`):
+   * the participant keeps its id, streams and subscriptions; media resumes on the new path. Called by
+   * itself when the ICE connection goes `disconnected` or `failed`; one restart at a time.
+   */
+  async restartIce(): Promise<void> {
+    const pc = this.#requirePc();
+    if (this.#restartingIce) return this.#restartingIce;
+    this.#restartingIce = (async () => {
+      pc.restartIce();
+      await this.#negotiator!.renegotiate();
+    })().finally(() => (this.#restartingIce = undefined));
+    return this.#restartingIce;
   }
 
   /** Leaves the room (best effort if the server is unreachable) and releases everything. */

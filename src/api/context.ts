@@ -1,6 +1,7 @@
 import type { ParticipantTokens } from '../access/ParticipantTokens';
 import type { ConferenceService } from '../conference/ConferenceService';
 import type { WebhookFailureRecord } from '../conference/ports';
+import type { SignalingLink } from '../conference/ports';
 import type { Access } from './access';
 import type { RateLimiter } from './RateLimiter';
 
@@ -19,6 +20,8 @@ export interface ApiContext {
   webhookFailures: (first: number) => Promise<WebhookFailureRecord[]>;
   /** The tokens `join` hands out. */
   participantTokens: ParticipantTokens;
+  /** graphql-ws only: the liveness of the connection the operation runs on. */
+  signalingLink?: SignalingLink;
 }
 
 /** Reads "Bearer <token>" (the scheme is case-insensitive); anything else counts as no token. */

@@ -9,7 +9,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
 import { type ExecutionResult, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { ConferenceService } from '../conference/ConferenceService';
 import { logger } from '../shared/logger';
 import type { AccessTokens } from '../access/AccessTokens';
@@ -21,6 +21,7 @@ import { type ApiContext, bearerToken } from './context';
 import { formatError, formatErrors } from './errors';
 import { queryLimitRules, type QueryLimits } from './limits';
 import { RateLimiter } from './RateLimiter';
+import { SocketLiveness } from './SocketLiveness';
 import { Metrics } from './metrics';
 import { buildApiSchema } from './schema';
 
@@ -62,6 +63,7 @@ export class ApiServer {
     messages: new RateLimiter(5, 'messages', 'from this participant'),
     attributes: new RateLimiter(5, 'attribute changes', 'from this participant'),
   };
+  readonly #liveness: SocketLiveness;
   #started = false;
   #closing: Promise<void> | undefined;
 
@@ -76,6 +78,7 @@ export class ApiServer {
     };
     this.#http = createServer();
     this.#ws = new WebSocketServer({ server: this.#http, path: '/graphql', maxPayload: 1024 * 1024 });
+    this.#liveness = new SocketLiveness(this.#ws);
     const joinLimiter = new RateLimiter(options.joinsPerSecondPerAddress ?? 20, 'joins');
     this.#joinLimiter = joinLimiter;
     // A participant token dies with its participant.
@@ -84,9 +87,14 @@ export class ApiServer {
     );
     const context = (ctx: {
       connectionParams?: Readonly<Record<string, unknown>>;
-      extra: { request: { socket: { remoteAddress?: string } } };
-    }): ApiContext =>
-      this.#context(bearerToken(ctx.connectionParams?.authorization), ctx.extra.request.socket.remoteAddress);
+      extra: { socket: WebSocket; request: { socket: { remoteAddress?: string } } };
+    }): ApiContext => ({
+      ...this.#context(
+        bearerToken(ctx.connectionParams?.authorization),
+        ctx.extra.request.socket.remoteAddress,
+      ),
+      signalingLink: this.#liveness.link(ctx.extra.socket),
+    });
     this.#wsDisposable = useServer<Record<string, unknown>>(
       {
         schema,
@@ -174,6 +182,7 @@ export class ApiServer {
   /** Stops accepting, ends subscriptions, drains HTTP. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#liveness.stop();
       for (const socket of this.#ws.clients) socket.close(1001, 'server shutting down');
       await this.#wsDisposable.dispose();
       await new Promise<void>((resolve) => this.#ws.close(() => resolve()));

@@ -18,6 +18,7 @@ import type {
   RoomRepository,
   SessionDescription,
   SessionRepository,
+  SignalingLink,
 } from './ports';
 import { QualityRecorder, type QualityRecorderOptions } from './QualityRecorder';
 import type { Page, PageRequest, RoomRecord, SessionRecord } from './records';
@@ -37,8 +38,8 @@ export interface ConferenceOptions {
   maxRooms: number;
   /** An open room nobody is in closes after this long (0: never). */
   emptyRoomTimeoutMs: number;
-  /** How long a participant may go without a `negotiation` subscriber before it counts as gone. */
-  negotiationGraceMs: number;
+  /** How long a participant may be silent (signaling and media) before it counts as gone (0: never). */
+  participantTimeoutMs: number;
   /** Call quality sampling (off when absent). */
   quality?: QualityRecorderOptions;
   /** How background writes retry while the database is away. */
@@ -88,7 +89,7 @@ export class ConferenceService {
         retryPolicy: options.retryPolicy,
         onEventsStored: (roomId, through) => this.observer.notify('eventsStored', roomId, through),
       },
-      options,
+      { ...options, emptyTimeoutMs: options.emptyRoomTimeoutMs },
       (participant) => this.observer.notify('participantJoined', participant.roomId, participant.id),
       (participant, reason) =>
         this.observer.notify('participantLeft', participant.roomId, reason, participant.id),
@@ -114,10 +115,14 @@ export class ConferenceService {
     return this.repositories.quality.listForParticipant(participantId, last);
   }
 
-  /** Sessions left open by a process that died are closed: nobody else will close them. */
+  /**
+   * Sessions left open by a process that died are closed (nobody else will close them), and the
+   * rooms it left open get their empty-room timeout.
+   */
   async recover(at = new Date()): Promise<number> {
     const count = await this.repositories.sessions.endAllLive(at, LeaveReason.SERVER_RESTART);
     if (count > 0) logger.info({ count }, 'closed sessions left open by the previous run');
+    await this.registry.recover();
     return count;
   }
 
@@ -214,7 +219,7 @@ export class ConferenceService {
     room.assertAdmissible(permit);
     room.reserve();
     const participant = new Participant(room.id, name, permit, {
-      negotiationGraceMs: this.options.negotiationGraceMs,
+      participantTimeoutMs: this.options.participantTimeoutMs,
       sessions: this.#sessions,
     });
     let admitted = false;
@@ -318,9 +323,9 @@ export class ConferenceService {
     return participant.close(LeaveReason.LEFT);
   }
 
-  /** Server offers for this participant (see Participant.offers). */
-  negotiation(participant: Participant): AsyncIterableIterator<Offer> {
-    return participant.offers();
+  /** Server offers for this participant, on the connection `link` (see Participant.offers). */
+  negotiation(participant: Participant, link?: SignalingLink): AsyncIterableIterator<Offer> {
+    return participant.offers(link);
   }
 
   /**

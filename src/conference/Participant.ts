@@ -11,7 +11,9 @@ import type {
   PeerLossReason,
   PublishedStream,
   SessionDescription,
+  SignalingLink,
 } from './ports';
+import { Presence, UNWATCHED_LINK } from './Presence';
 import type { SessionLog } from './SessionLog';
 
 export { LeaveReason } from './events';
@@ -28,6 +30,8 @@ export interface ParticipantEvents {
   negotiated: [seconds: number, offeredBy: 'server' | 'client'];
   /** The streams its media peer receives from it changed (after an offer or answer was applied). */
   published: [PublishedStream[]];
+  /** It went silent (true: suspect, it may come back) or was heard from again (false). */
+  reconnecting: [boolean];
   /** It is leaving: once, synchronously, before its media is released (its room forgets it now). */
   left: [LeaveReason];
   /** Its media is released and the end of its stay is on its way to the database. */
@@ -35,8 +39,11 @@ export interface ParticipantEvents {
 }
 
 export interface ParticipantOptions {
-  /** How long it may go without a `negotiation` subscriber before it counts as gone (0: no limit). */
-  negotiationGraceMs: number;
+  /**
+   * How long it may be silent on every signal (signaling pongs, media), or go without signaling,
+   * before it counts as gone (0: no limit). See Presence.
+   */
+  participantTimeoutMs: number;
   /** Where its stay is recorded (null: nowhere, for unit tests). */
   sessions: SessionLog | null;
 }
@@ -44,12 +51,13 @@ export interface ParticipantOptions {
 /** Highest layer id a client may ask for (simulcast encodings or SVC layers; real streams have 2-4). */
 const MAX_LAYER = 15;
 
-const NO_OPTIONS: ParticipantOptions = { negotiationGraceMs: 0, sessions: null };
+const NO_OPTIONS: ParticipantOptions = { participantTimeoutMs: 0, sessions: null };
 
 /**
  * One person in one room: identity and grants, the offer/answer state of its connection, its
- * signaling presence (the `negotiation` subscriptions and the grace timer that ends a participant
- * nobody listens for) and the record of its stay. It owns its media peer and closes it.
+ * presence (its `negotiation` subscriptions' connections and its media activity, which say when it
+ * is reconnecting and when it is gone) and the record of its stay. It owns its media peer and its
+ * Presence and closes them.
  *
  * Negotiation rule (glare): the server's offer wins. While a server offer is pending, a client offer
  * is refused with NEGOTIATION_CONFLICT; the client answers the pending offer (it has it, or gets it
@@ -67,8 +75,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
   #leftReason: LeaveReason | null = null;
   #closing: Promise<void> | undefined;
   #begun = false;
-  #listeners = 0;
-  #graceTimer: NodeJS.Timeout | undefined;
+  readonly #presence: Presence;
   #attributes: Readonly<Record<string, unknown>> = Object.freeze({});
 
   /** The application's user id from its join token (null in open mode). */
@@ -84,6 +91,17 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
     super();
     this.identity = permit.identity;
     this.grants = Object.freeze({ ...permit.grants });
+    this.#presence = new Presence(options.participantTimeoutMs, () => this.#peer?.activity() ?? 0, {
+      onReconnecting: (reconnecting) => {
+        if (this.present) this.emit('reconnecting', reconnecting);
+      },
+      onGone: (reason) => void this.close(reason),
+    });
+  }
+
+  /** Silent for a while: it may come back (PARTICIPANT_RECONNECTING) or be removed at the timeout. */
+  get reconnecting(): boolean {
+    return this.present && this.#presence.reconnecting;
   }
 
   get hasPeer(): boolean {
@@ -242,7 +260,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
     void this.close(reason);
   }
 
-  /** Its stay starts (it is in the room now): recorded, and its signaling presence is watched. */
+  /** Its stay starts (it is in the room now): recorded, and its presence is watched. */
   begin(): void {
     if (this.#begun || !this.present) return;
     this.#begun = true;
@@ -253,23 +271,22 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
       identity: this.identity,
       joinedAt: this.joinedAt,
     });
-    this.#armGraceTimer();
+    this.#presence.start();
   }
 
   /**
-   * Server offers for this participant: the pending one first (made before the client subscribed),
-   * then each new one. Ends when the participant leaves. While none is open, the grace timer runs.
+   * Server offers for this participant: the pending one first (made before the client subscribed,
+   * or while its connection was down), then each new one. Ends when the participant leaves. `link`
+   * is the connection that carries it: its liveness is the participant's signaling presence.
    */
-  offers(): AsyncIterableIterator<Offer> {
-    this.#listeners++;
-    clearTimeout(this.#graceTimer);
+  offers(link: SignalingLink = UNWATCHED_LINK): AsyncIterableIterator<Offer> {
+    const detach = this.present ? this.#presence.attach(link) : () => undefined;
     const offOffer = this.on('offer', (offer) => queue.push(offer));
     const offLeft = this.on('left', () => queue.end());
     const queue = new AsyncEventQueue<Offer>(() => {
       offOffer();
       offLeft();
-      this.#listeners--;
-      this.#armGraceTimer();
+      detach();
     });
     if (this.#pending) queue.push(this.#pending);
     if (!this.present) queue.end();
@@ -284,7 +301,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
     this.#closing ??= (async () => {
       this.#leftReason = reason;
       this.#pending = null;
-      clearTimeout(this.#graceTimer);
+      this.#presence.stop();
       this.emit('left', reason);
       await this.#peer?.close();
       if (this.#begun) this.options.sessions?.ended(this.id, new Date(), reason);
@@ -292,17 +309,6 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
       this.removeAllListeners();
     })();
     return this.#closing;
-  }
-
-  /** A participant nobody listens for offers for cannot follow the room: after the grace period it is gone. */
-  #armGraceTimer(): void {
-    if (!this.present || !this.#begun || this.#listeners > 0 || this.options.negotiationGraceMs <= 0) return;
-    clearTimeout(this.#graceTimer);
-    this.#graceTimer = setTimeout(
-      () => void this.close(LeaveReason.SIGNALING_LOST),
-      this.options.negotiationGraceMs,
-    );
-    this.#graceTimer.unref();
   }
 
   #stale(revision: number): DomainError {

@@ -111,6 +111,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this.#closedAt !== null;
   }
 
+  /** Nobody is in it and nobody is being admitted. */
+  get empty(): boolean {
+    return this.#participants.size === 0 && this.#reserved === 0;
+  }
+
   get participants(): Participant[] {
     return [...this.#participants.values()];
   }
@@ -204,6 +209,14 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.#speakers.follow(joiner.peer);
     });
     joiner.on('left', (reason) => this.#remove(joiner, reason));
+    joiner.on('reconnecting', (reconnecting) => {
+      if (!this.#participants.has(joiner.id)) return;
+      this.#record({
+        type: reconnecting ? RoomEventType.PARTICIPANT_RECONNECTING : RoomEventType.PARTICIPANT_RECONNECTED,
+        participantId: joiner.id,
+        participantName: joiner.name,
+      });
+    });
     this.#router.add(joiner);
     this.#speakers.follow(joiner.peer);
     joiner.begin();

@@ -15,7 +15,12 @@ export interface RoomRegistryOptions {
   defaultMaxParticipants: number;
   /** Open rooms this server keeps at most (TOO_MANY_ROOMS past it). */
   maxRooms: number;
+  /** An open room nobody is in closes after this long (0: never). */
+  emptyTimeoutMs: number;
 }
+
+/** Rooms read per query when the open rooms of a previous run are looked up at start. */
+const RECOVERY_PAGE = 100;
 
 /**
  * The one place that holds rooms: it loads each from the database once, creates them (on demand
@@ -28,6 +33,8 @@ export class RoomRegistry {
   /** Logs of closed rooms whose last events are still on their way to the database. */
   readonly #retiring = new Map<string, Room['log']>();
   readonly #participants = new Map<string, Participant>();
+  /** Closes, after the empty-room timeout, the rooms a previous process left open (see `recover`). */
+  #recoveryTimer: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(
@@ -122,8 +129,58 @@ export class RoomRegistry {
     return this.open(id);
   }
 
+  /**
+   * Rooms a process that died left open have nobody in them and no empty-room timer (nobody loaded
+   * them), so they would stay open for ever and count against ROOMS_MAX. One timer, armed at start,
+   * closes those still empty and unloaded after the empty-room timeout; a room loaded before that
+   * (someone joined) has its own timer. Returns how many rooms it watches.
+   */
+  async recover(): Promise<number> {
+    const timeout = this.options.emptyTimeoutMs;
+    if (timeout <= 0 || this.#stopped) return 0;
+    const ids: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = await this.repository.listOpen({ first: RECOVERY_PAGE, after });
+      ids.push(...page.items.map((room) => room.id));
+      if (!page.hasNextPage || !page.endCursor) break;
+      after = page.endCursor;
+    }
+    if (ids.length === 0 || this.#stopped) return ids.length;
+    clearTimeout(this.#recoveryTimer);
+    this.#recoveryTimer = setTimeout(() => {
+      this.#recoveryTimer = undefined;
+      void this.#closeAbandoned(ids);
+    }, timeout);
+    this.#recoveryTimer.unref();
+    return ids.length;
+  }
+
   async close(id: string): Promise<RoomRecord> {
-    const room = await this.open(id);
+    return this.#close(await this.open(id));
+  }
+
+  /** Closes each room of `ids` nobody has loaded since the start (a live room has its own timer). */
+  async #closeAbandoned(ids: string[]): Promise<void> {
+    let closed = 0;
+    for (const id of ids) {
+      if (this.#stopped) return;
+      if (this.#rooms.has(id) || this.#loading.has(id)) continue;
+      try {
+        const room = await this.#load(id);
+        // Checked in the same turn as the door shuts: a joiner reserves synchronously.
+        if (!room || room === 'closed' || room.closed || !room.empty) continue;
+        await this.#close(room);
+        closed++;
+      } catch (error) {
+        logger.warn({ err: error, roomId: id }, 'could not close a room left open by the previous run');
+      }
+    }
+    if (closed > 0) logger.info({ count: closed }, 'closed empty rooms left open by the previous run');
+  }
+
+  async #close(room: Room): Promise<RoomRecord> {
+    const id = room.id;
     room.beginClosing();
     const at = new Date();
     try {
@@ -157,6 +214,8 @@ export class RoomRegistry {
   /** Every member of every room leaves (SERVER_SHUTDOWN); rooms stay open in the database. */
   async shutdown(): Promise<void> {
     this.#stopped = true;
+    clearTimeout(this.#recoveryTimer);
+    this.#recoveryTimer = undefined;
     await Promise.all([...this.#rooms.values()].map((room) => room.shutdown()));
     await Promise.all([...this.#loading.values()].map((loading) => loading.catch(() => null)));
   }

@@ -2,6 +2,10 @@
 export const RoomEventType = {
   PARTICIPANT_JOINED: 'PARTICIPANT_JOINED',
   PARTICIPANT_LEFT: 'PARTICIPANT_LEFT',
+  /** It went silent (signaling and media): it may come back within PARTICIPANT_TIMEOUT_MS. */
+  PARTICIPANT_RECONNECTING: 'PARTICIPANT_RECONNECTING',
+  /** It was heard from again after PARTICIPANT_RECONNECTING, before the timeout. */
+  PARTICIPANT_RECONNECTED: 'PARTICIPANT_RECONNECTED',
   STREAM_PUBLISHED: 'STREAM_PUBLISHED',
   STREAM_UNPUBLISHED: 'STREAM_UNPUBLISHED',
   ACTIVE_SPEAKER_CHANGED: 'ACTIVE_SPEAKER_CHANGED',
@@ -27,8 +31,10 @@ export const LeaveReason = {
   TIMEOUT: 'TIMEOUT',
   /** Its client sent an offer the media server half-applied and could not answer. */
   NEGOTIATION_FAILED: 'NEGOTIATION_FAILED',
-  /** Nobody listened for its server offers for longer than the grace period. */
+  /** Nobody listened for its server offers for PARTICIPANT_TIMEOUT_MS (its media may still flow). */
   SIGNALING_LOST: 'SIGNALING_LOST',
+  /** Silent on every signal (keep-alive pongs, RTP, ICE checks) for PARTICIPANT_TIMEOUT_MS. */
+  CONNECTION_LOST: 'CONNECTION_LOST',
   ROOM_CLOSED: 'ROOM_CLOSED',
   /** Removed by a moderator (kickParticipant). */
   KICKED: 'KICKED',

@@ -117,7 +117,22 @@ export interface MediaPeer {
    */
   setPreferredLayer(streamId: string, spatial: number | null, temporal: number | null): void;
   stats(): PeerStats;
+  /**
+   * A counter that grows whenever the media server hears from this peer (RTP received, ICE checks);
+   * it stands still while the peer is silent.
+   */
+  activity(): number;
   close(): Promise<void>;
+}
+
+/**
+ * One signaling connection carrying a `negotiation` subscription, as the API sees it: when it last
+ * showed a sign of life (a keep-alive pong or a message) and whether it is still open.
+ */
+export interface SignalingLink {
+  /** performance.now() of its last sign of life. */
+  readonly lastSeen: number;
+  readonly open: boolean;
 }
 
 /** Finds who is speaking among the peers it follows (one per room). */

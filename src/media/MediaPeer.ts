@@ -17,6 +17,7 @@ import {
   guarded,
   KEYFRAME_RETRY_MS,
   leftHalfApplied,
+  restartIceForOffer,
   type SDPManager,
   withoutSimulcastWhereSending,
 } from './medoozeQuirks';
@@ -138,6 +139,16 @@ export class MediaPeer implements MediaPeerPort {
     };
   }
 
+  /** RTP packets received on its publications plus ICE checks received: grows while it is heard. */
+  activity(): number {
+    if (this.#closed || !this.#transport) return 0;
+    let heard = this.#transport.getStats().ice?.requestsReceived ?? 0;
+    for (const publication of this.publications()) {
+      for (const track of publication.stats()) heard += track.packets;
+    }
+    return heard;
+  }
+
   createOffer(): string {
     this.#assertOpen();
     return withoutSimulcastWhereSending(this.#manager.createLocalDescription());
@@ -151,6 +162,11 @@ export class MediaPeer implements MediaPeerPort {
   processOffer(offer: SessionDescriptionPort): string {
     this.#assertOpen();
     const description = SessionDescription.of(offer);
+    // Checked before anything changes: a refused offer must not restart ICE either.
+    description.assertKeeps(this.#mids);
+    if (this.#transport && restartIceForOffer(this.#transport, description.ice)) {
+      logger.info({ peer: this.id }, 'ICE restart asked by the client');
+    }
     try {
       this.#apply(description);
       return withoutSimulcastWhereSending(this.#manager.createLocalDescription());

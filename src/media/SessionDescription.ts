@@ -33,6 +33,8 @@ export class SessionDescription implements SessionDescriptionPort {
     readonly sendsMedia: boolean,
     /** The kind of each media section, by mid, in SDP order. */
     readonly mids: ReadonlyMap<string, TrackKind>,
+    /** Its ICE credentials: new ones in a re-offer ask for an ICE restart. */
+    readonly ice: { readonly ufrag: string; readonly pwd: string },
   ) {}
 
   /** Throws DomainError INVALID_SDP for SDP that cannot be used. */
@@ -74,7 +76,7 @@ export class SessionDescription implements SessionDescriptionPort {
     if (!ice || (ice.getUfrag() ?? '').length < 4 || (ice.getPwd() ?? '').length < 22) {
       throw invalid('it has no valid ICE credentials (ice-ufrag, ice-pwd)');
     }
-    return new SessionDescription(sdp, sendsMedia(info), mids);
+    return new SessionDescription(sdp, sendsMedia(info), mids, { ufrag: ice.getUfrag(), pwd: ice.getPwd() });
   }
 
   /** The value `parse` made (the domain hands it back as is); a TypeError for anything else. */

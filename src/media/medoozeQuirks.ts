@@ -8,6 +8,7 @@ import { logger } from '../shared/logger';
  */
 
 export type SDPManager = ReturnType<MediaServer.Endpoint['createSDPManager']>;
+type Transport = MediaServer.Transport;
 type IncomingStream = MediaServer.IncomingStream;
 type TrackInfo = InstanceType<typeof TrackInfoClass>;
 
@@ -118,4 +119,21 @@ export async function closeInSafeOrder(
   }
   await new Promise((resolve) => setTimeout(resolve, 5));
   steps.stopManager();
+}
+
+/**
+ * medooze 1.156's SDPManagerUnified never looks at the ICE credentials of a re-offer: an ICE restart
+ * offer (what `RTCPeerConnection.restartIce()` makes: new ice-ufrag and ice-pwd) is answered with the
+ * old local ufrag, and the transport keeps expecting the old remote credentials, so the client treats
+ * the answer as no restart and the checks on its new path are refused. So when a client offer
+ * carries new remote credentials, the transport is restarted first (`Transport.restartICE`: the new
+ * remote credentials, freshly generated local ones), before the manager reads the offer: its answer
+ * is built from the transport's local ICE info, so it carries the new local credentials. The DTLS
+ * session, streams and subscriptions stay as they are. Returns whether it restarted.
+ */
+export function restartIceForOffer(transport: Transport, remote: { ufrag: string; pwd: string }): boolean {
+  const current = transport.getRemoteICEInfo();
+  if (current.getUfrag() === remote.ufrag && current.getPwd() === remote.pwd) return false;
+  transport.restartICE({ ufrag: remote.ufrag, pwd: remote.pwd });
+  return true;
 }

@@ -97,6 +97,11 @@ export class FakePeer implements MediaPeer {
   stats(): PeerStats {
     return { inbound: [], outbound: [] };
   }
+  /** What the media server heard from it: tests make it grow (media flowing) or stand still. */
+  heard = 0;
+  activity(): number {
+    return this.heard;
+  }
   /** The transport dies (DTLS failed, ICE silent). */
   lose(reason: 'DISCONNECTED' | 'TIMEOUT'): void {
     this.listener.onLost(reason);

@@ -83,6 +83,14 @@ export class TestParticipant {
     );
   }
 
+  /** Closes its graphql-ws connection, as a network drop would (`subscribe()` again to resume). */
+  async dropSignaling(): Promise<void> {
+    this.#unsubscribe();
+    const ws = this.#ws;
+    this.#ws = undefined;
+    await ws?.dispose();
+  }
+
   /** Drops the negotiation subscription (the socket stays). */
   unsubscribe(): void {
     this.#unsubscribe();

@@ -196,8 +196,8 @@ describe('negotiation edge cases', () => {
     );
   });
 
-  test('a participant whose negotiation subscription is gone past the grace period is removed', async () => {
-    const graceServer = await startTestServer({ env: { NEGOTIATION_GRACE_MS: '300' } });
+  test('a participant whose negotiation subscription is gone past PARTICIPANT_TIMEOUT_MS is removed (SIGNALING_LOST)', async () => {
+    const graceServer = await startTestServer({ env: { PARTICIPANT_TIMEOUT_MS: '1000' } });
     cleanup.push(() => graceServer.dispose());
     const stays = await TestParticipant.join(graceServer, 'grace', 'stays');
     const goes = await TestParticipant.join(graceServer, 'grace', 'goes');

@@ -9,7 +9,7 @@ const options: ConferenceOptions = {
   defaultMaxParticipants: 16,
   maxRooms: 100_000,
   emptyRoomTimeoutMs: 0,
-  negotiationGraceMs: 0,
+  participantTimeoutMs: 0,
   retryPolicy: { initialDelayMs: 50, maxDelayMs: 500, maxPending: 100_000, maxBatch: 100 },
 };
 
@@ -174,7 +174,7 @@ describe('rooms own their members, timers, detector and log', () => {
 
   test('a participant nobody listens for is removed after the grace period; a listener keeps it', async () => {
     jest.useFakeTimers();
-    const { conference, join } = setup({ negotiationGraceMs: 3_000 });
+    const { conference, join } = setup({ participantTimeoutMs: 3_000 });
     const ada = await join('r', 'ada');
     const bob = await join('r', 'bob');
     const offers = conference.negotiation(bob.participant);
@@ -182,7 +182,8 @@ describe('rooms own their members, timers, detector and log', () => {
     expect(ada.participant.leftReason).toBe('SIGNALING_LOST');
     expect(bob.participant.present).toBe(true);
     await offers.return?.();
-    await jest.advanceTimersByTimeAsync(3_100);
+    // Presence is evaluated every 250 ms.
+    await jest.advanceTimersByTimeAsync(3_300);
     expect(bob.participant.leftReason).toBe('SIGNALING_LOST');
     expect(conference.registry.sizes().participants).toBe(0);
     jest.useRealTimers();

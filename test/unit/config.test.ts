@@ -9,6 +9,7 @@ describe('loadConfig', () => {
       database: { kind: 'embedded' },
       media: { announcedIp: '127.0.0.1', portRange: undefined },
       rooms: { autoCreate: true, defaultMaxParticipants: 16 },
+      participantTimeoutMs: 4000,
     });
   });
 
@@ -54,6 +55,9 @@ describe('loadConfig', () => {
     ],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ ROOM_AUTO_CREATE: 'maybe' }, /ROOM_AUTO_CREATE must be true or false/],
+    [{ PARTICIPANT_TIMEOUT_MS: 'soon' }, /PARTICIPANT_TIMEOUT_MS must be a number/],
+    [{ PARTICIPANT_TIMEOUT_MS: '500' }, /PARTICIPANT_TIMEOUT_MS must be 0 \(never\) or at least 1000/],
+    [{ PARTICIPANT_TIMEOUT_MS: '700000' }, /PARTICIPANT_TIMEOUT_MS must be at most 600000/],
   ])('%j is refused with one clear sentence', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
     expect(() => loadConfig(env)).toThrow(/^Invalid configuration: /);

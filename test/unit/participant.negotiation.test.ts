@@ -36,6 +36,9 @@ class FakePeer implements MediaPeer {
   stats() {
     return { inbound: [], outbound: [] };
   }
+  activity(): number {
+    return 0;
+  }
   async close(): Promise<void> {}
 }
 

@@ -37,8 +37,12 @@ export type RoomEventType =
   | 'PARTICIPANT_ATTRIBUTES_CHANGED'
   /** A participant joined; `participantId` names it. */
   | 'PARTICIPANT_JOINED'
-  /** A participant left, was removed or timed out; `reason` says which. */
+  /** A participant left, was removed or timed out; `reason` says which (CONNECTION_LOST: silent past PARTICIPANT_TIMEOUT_MS). */
   | 'PARTICIPANT_LEFT'
+  /** A reconnecting participant was heard from again. */
+  | 'PARTICIPANT_RECONNECTED'
+  /** A participant went silent (no keep-alive answers, no media): it keeps its place until PARTICIPANT_TIMEOUT_MS, then PARTICIPANT_LEFT (CONNECTION_LOST) follows unless PARTICIPANT_RECONNECTED does. */
+  | 'PARTICIPANT_RECONNECTING'
   /** The room closed. It is the last event of the room. */
   | 'ROOM_CLOSED'
   /** A participant started sending a stream; `streamId` names it. */

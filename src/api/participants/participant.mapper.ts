@@ -10,6 +10,7 @@ export function toParticipantType(participant: Participant, streams: PublishedSt
     roomId: participant.roomId,
     joinedAt: participant.joinedAt,
     identity: participant.identity,
+    reconnecting: participant.reconnecting,
     grants: Object.assign(new GrantsType(), participant.grants),
     attributes: { ...participant.attributes },
   });

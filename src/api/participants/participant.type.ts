@@ -66,6 +66,13 @@ export class ParticipantType {
       'What it (or the application) says about itself, e.g. `{ "handRaised": true }`: see setAttributes.',
   })
   attributes!: Record<string, unknown>;
+
+  @Field({
+    description:
+      'Silent for a moment (network blip, frozen client): it keeps its place and streams until PARTICIPANT_TIMEOUT_MS. ' +
+      'A page greys its tile.',
+  })
+  reconnecting!: boolean;
 }
 
 @ObjectType('Stream', {

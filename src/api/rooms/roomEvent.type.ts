@@ -6,7 +6,17 @@ registerEnumType(RoomEventType, {
   name: 'RoomEventType',
   valuesConfig: {
     PARTICIPANT_JOINED: { description: 'A participant joined; `participantId` names it.' },
-    PARTICIPANT_LEFT: { description: 'A participant left, was removed or timed out; `reason` says which.' },
+    PARTICIPANT_LEFT: {
+      description:
+        'A participant left, was removed or timed out; `reason` says which (CONNECTION_LOST: silent past ' +
+        'PARTICIPANT_TIMEOUT_MS).',
+    },
+    PARTICIPANT_RECONNECTING: {
+      description:
+        'A participant went silent (no keep-alive answers, no media): it keeps its place until PARTICIPANT_TIMEOUT_MS, ' +
+        'then PARTICIPANT_LEFT (CONNECTION_LOST) follows unless PARTICIPANT_RECONNECTED does.',
+    },
+    PARTICIPANT_RECONNECTED: { description: 'A reconnecting participant was heard from again.' },
     STREAM_PUBLISHED: { description: 'A participant started sending a stream; `streamId` names it.' },
     STREAM_UNPUBLISHED: { description: 'A stream stopped.' },
     ACTIVE_SPEAKER_CHANGED: { description: 'Someone else is speaking now; `participantId` names them.' },

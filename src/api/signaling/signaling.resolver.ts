@@ -106,10 +106,12 @@ export class SignalingResolver {
   @Subscription(() => OfferType, {
     description:
       'Server-made offers for this participant, starting with the one waiting for an answer, if any. ' +
-      'Keep it open: a participant without it for longer than the grace period counts as gone.',
+      'Keep it open (over graphql-ws, answering pings): a participant silent for PARTICIPANT_TIMEOUT_MS, or ' +
+      'without it that long, counts as gone. After a dropped connection, subscribe again with the same ' +
+      'participant token within that time to resume: the pending offer comes first.',
     subscribe: ({ args, context }) => {
-      const { conference, access } = context as ApiContext;
-      return conference.negotiation(access.participant(String(args.participantId)));
+      const { conference, access, signalingLink } = context as ApiContext;
+      return conference.negotiation(access.participant(String(args.participantId)), signalingLink);
     },
   })
   negotiation(@Root() offer: Offer, @Arg('participantId', () => ID) _participantId: string): OfferType {
