@@ -212,6 +212,8 @@ describe('negotiation edge cases', () => {
       5000,
       'stays dropping the stream of the one who lost signaling',
     );
+    // The end of a stay is written in the background: wait until the database has it.
+    await graceServer.app.conference.flushEvents();
     const session = await graceServer.app.database.prisma.participantSession.findUniqueOrThrow({
       where: { id: goes.id },
     });
