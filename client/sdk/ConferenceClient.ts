@@ -181,6 +181,10 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   #localStream: MediaStream | null = null;
   /** Local tracks sent, by track, with their transceiver. */
   #published = new Map<MediaStreamTrack, RTCRtpTransceiver>();
+  /** The id the room knows a local track by (its first track's, after replaceTrack). */
+  #publishedIds = new Map<MediaStreamTrack, string>();
+  /** Other participants' tracks that are muted now (from the room query and TRACK_MUTED/UNMUTED). */
+  #mutedTracks = new Set<string>();
   #participants = new Map<string, ParticipantInfo>();
   /** Publisher of each stream id, as far as the room told us. */
   #streamOwner = new Map<string, string>();
@@ -263,6 +267,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
       const simulcast = layers === 'simulcast';
       const kinds = new Set<string>();
       for (const track of localStream?.getTracks() ?? []) {
+        this.#publishedIds.set(track, track.id);
         this.#published.set(
           track,
           pc.addTransceiver(track, {
@@ -283,7 +288,9 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
       const peer = new RtcNegotiationPeer(pc, this.#options.iceGatheringTimeoutMs);
       await pc.setLocalDescription(await pc.createOffer());
       const offer = await peer.gatheredLocalSdp();
-      const { join } = await this.#transport.request(JoinDocument, { input: { roomId, name, offer } });
+      const { join } = await this.#transport.request(JoinDocument, {
+        input: { roomId, name: name.trim() ? name : null, offer },
+      });
       this.#transport.token = join.token;
       this.#participantId = join.participant.id;
       this.#grants = join.participant.grants;
@@ -367,6 +374,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
       ...(simulcast ? { sendEncodings: SIMULCAST_ENCODINGS } : {}),
     });
     this.#published.set(track, transceiver);
+    this.#publishedIds.set(track, track.id);
     await this.#negotiator!.renegotiate();
     if (simulcast) await this.#keepSimulcast(transceiver);
     return stream.id;
@@ -381,8 +389,32 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     const participantId = this.#participantId;
     if (!participantId || this.#state === 'closed') return;
     await this.#transport.request(SetTrackMutedDocument, {
-      input: { participantId, trackId: track.id, muted },
+      input: { participantId, trackId: this.#publishedIds.get(track) ?? track.id, muted },
     });
+  }
+
+  /**
+   * Sends `next` instead of `current` (another camera or microphone) without renegotiating: the
+   * room keeps knowing it by the first track's id, and its mute state carries over.
+   */
+  async replaceTrack(current: MediaStreamTrack, next: MediaStreamTrack): Promise<void> {
+    const transceiver = this.#published.get(current);
+    if (!transceiver) throw new Error('replaceTrack: that track is not published');
+    next.enabled = current.enabled;
+    await transceiver.sender.replaceTrack(next);
+    this.#published.delete(current);
+    this.#published.set(next, transceiver);
+    this.#publishedIds.set(next, this.#publishedIds.get(current) ?? current.id);
+    this.#publishedIds.delete(current);
+    if (this.#localStream?.getTracks().includes(current)) {
+      this.#localStream.removeTrack(current);
+      this.#localStream.addTrack(next);
+    }
+  }
+
+  /** Whether another participant's track (a remote MediaStreamTrack id) is muted now. */
+  isTrackMuted(trackId: string): boolean {
+    return this.#mutedTracks.has(trackId);
   }
 
   /**
@@ -423,6 +455,14 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     return room.participants.find((participant) => participant.id === participantId)?.qualityHistory ?? [];
   }
 
+  /** The latest `last` quality samples of everyone in the room (you included), by participant id. */
+  async qualityHistories(last = 1): Promise<Map<string, QualitySample[]>> {
+    const roomId = this.#roomId;
+    if (!roomId) return new Map();
+    const { room } = await this.#transport.request(QualityHistoryDocument, { roomId, last });
+    return new Map(room.participants.map((participant) => [participant.id, participant.qualityHistory]));
+  }
+
   /** Moderation: mutes someone else's track (the server stops forwarding it; they may unmute). */
   async muteTrack(trackId: string): Promise<void> {
     await this.#transport.request(MuteTrackDocument, { trackId, roomId: this.#roomId ?? null });
@@ -434,6 +474,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     const transceiver = this.#published.get(track);
     if (!transceiver) return;
     this.#published.delete(track);
+    this.#publishedIds.delete(track);
     pc.removeTrack(transceiver.sender);
     await this.#negotiator!.renegotiate();
   }
@@ -631,7 +672,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
           event.reason === 'MODERATOR'
         ) {
           // The server no longer forwards it; stop sending too, and let the page show it.
-          const track = [...this.#published.keys()].find((candidate) => candidate.id === event.trackId);
+          const track = [...this.#publishedIds].find(([, id]) => id === event.trackId)?.[0];
           if (track) {
             track.enabled = false;
             this.emit('mutedByModerator', track);
@@ -639,6 +680,10 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
           break;
         }
         const participant = participantId ? this.#participants.get(participantId) : undefined;
+        if (event.trackId && participantId !== this.#participantId) {
+          if (event.type === 'TRACK_MUTED') this.#mutedTracks.add(event.trackId);
+          else this.#mutedTracks.delete(event.trackId);
+        }
         if (participant && streamId && event.trackId) {
           this.emit('trackMuted', {
             participant,
@@ -681,7 +726,22 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     for (const participant of room.participants) {
       if (participant.id === this.#participantId) continue;
       this.#addParticipant(participant.id, participant.name);
-      for (const stream of participant.streams) this.#streamOwner.set(stream.id, participant.id);
+      const info = this.#participants.get(participant.id)!;
+      for (const stream of participant.streams) {
+        this.#streamOwner.set(stream.id, participant.id);
+        // Mutes made before we arrived (or while the socket was down) come with the room.
+        for (const track of stream.tracks) {
+          if (track.muted === this.#mutedTracks.has(track.id)) continue;
+          if (track.muted) this.#mutedTracks.add(track.id);
+          else this.#mutedTracks.delete(track.id);
+          this.emit('trackMuted', {
+            participant: info,
+            streamId: stream.id,
+            trackId: track.id,
+            muted: track.muted,
+          });
+        }
+      }
     }
     for (const streamId of this.#remote.keys()) this.#announce(streamId);
   }

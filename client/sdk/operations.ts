@@ -63,6 +63,7 @@ export const RoomDocument = graphql(`
           tracks {
             id
             kind
+            muted
           }
         }
       }

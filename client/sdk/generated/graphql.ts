@@ -117,7 +117,7 @@ export type RoomQuery = {
     participants: Array<{
       id: string;
       name: string;
-      streams: Array<{ id: string; tracks: Array<{ id: string; kind: TrackKind }> }>;
+      streams: Array<{ id: string; tracks: Array<{ id: string; kind: TrackKind; muted: boolean }> }>;
     }>;
   };
 };
@@ -277,6 +277,7 @@ export const RoomDocument = new TypedDocumentString(`
         tracks {
           id
           kind
+          muted
         }
       }
     }
