@@ -3,6 +3,10 @@ import { TypedEmitter } from '../shared/TypedEmitter';
 export interface ConferenceObserverEvents {
   participantJoined: [roomId: string, participantId: string];
   participantLeft: [roomId: string, reason: string, participantId: string];
+  /** A room became live in this process (created, or loaded for its first join since start). */
+  roomOpened: [roomId: string];
+  /** A live room was closed (closeRoom, or empty for ROOM_EMPTY_TIMEOUT_MS). */
+  roomClosed: [roomId: string];
   /** An offer/answer exchange finished; `seconds` from the offer to the applied answer. */
   negotiationCompleted: [seconds: number, offeredBy: 'server' | 'client'];
 }
