@@ -14,6 +14,6 @@ export {
   type ParticipantInfo,
   type RemoteStream,
 } from './ConferenceClient';
-export { ConferenceError, errorCode, type ErrorCode } from './errors';
+export { API_ERROR_CODES, ConferenceError, errorCode, type ApiErrorCode, type ErrorCode } from './errors';
 export { Negotiator, type NegotiationPeer, type NegotiationSignaling, type ServerOffer } from './Negotiator';
 export { Transport, type TransportOptions } from './transport';
