@@ -131,8 +131,13 @@ test('a moderator mute notice can be closed and goes away on unmute; the status 
   expect(await host.$$eval('#people-list li .person-cam', (els) => els.length)).toBe(2);
   const wrapped = await host.$$eval('#people-list li', (items) =>
     items.some((li) => {
-      const tops = [...li.children].map((c) => Math.round(c.getBoundingClientRect().top));
-      return new Set(tops).size > 1 || li.scrollWidth > li.clientWidth + 1;
+      // One line: no taller than a button row, and every part inside that row.
+      const row = li.getBoundingClientRect();
+      const outside = [...li.children].some((c) => {
+        const r = c.getBoundingClientRect();
+        return r.top < row.top - 1 || r.bottom > row.bottom + 1;
+      });
+      return row.height > 36 || outside || li.scrollWidth > li.clientWidth + 1;
     }),
   );
   expect(wrapped).toBe(false);
