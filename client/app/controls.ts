@@ -49,6 +49,7 @@ export function setControls(s: Session | null = current.session): void {
   devicesButton.innerHTML = icon('settings');
   devicesButton.disabled = !s.local;
   leaveButton.innerHTML = icon('leave');
+  $('end-meeting').hidden = !s.client.grants?.roomAdmin;
   const local = layout.tiles.get('local');
   local?.refresh();
   local?.setMicMuted(!!audio && !micOn);
@@ -121,7 +122,14 @@ async function switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<
     const stream = await navigator.mediaDevices.getUserMedia(
       kind === 'audio'
         ? { audio: { deviceId: { exact: deviceId } } }
-        : { video: { deviceId: { exact: deviceId }, height: { ideal: settings.height ?? 720 } } },
+        : {
+            video: {
+              deviceId: { exact: deviceId },
+              // The same size as before: the encodings (simulcast layers) go on as they were.
+              width: { ideal: settings.width ?? 1280 },
+              height: { ideal: settings.height ?? 720 },
+            },
+          },
     );
     const next = kind === 'audio' ? stream.getAudioTracks()[0]! : stream.getVideoTracks()[0]!;
     await s.client.replaceTrack(old, next);
@@ -194,6 +202,18 @@ export function setupControls(): void {
     }
   });
   leaveButton.addEventListener('click', leaveSession);
+  $('end-meeting').addEventListener('click', () => {
+    const s = current.session;
+    if (!s || !window.confirm('End the meeting for everyone? Everyone is removed and the room is closed.'))
+      return;
+    s.client
+      .closeRoom()
+      .catch((error: unknown) =>
+        showNotice('moderation', `The meeting could not be ended: ${joinErrorMessage(error)}`, {
+          kind: 'error',
+        }),
+      );
+  });
   $('toggle-people').addEventListener('click', togglePeople);
   for (const button of document.querySelectorAll<HTMLButtonElement>('[data-copy-link]')) {
     button.dataset.label = button.textContent ?? 'Copy link';

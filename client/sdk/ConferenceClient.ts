@@ -4,6 +4,7 @@ import { ConferenceError, errorCode } from './errors';
 import { Negotiator } from './Negotiator';
 import {
   AnswerDocument,
+  CloseRoomDocument,
   JoinDocument,
   KickParticipantDocument,
   LeaveDocument,
@@ -307,6 +308,12 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     if (!roomId) return [];
     const { room } = await this.#transport.request(QualityHistoryDocument, { roomId, last });
     return room.participants.find((participant) => participant.id === participantId)?.qualityHistory ?? [];
+  }
+
+  /** Moderation: ends the meeting for everyone (closeRoom; the roomAdmin grant). Everyone gets `left` ROOM_CLOSED. */
+  async closeRoom(): Promise<void> {
+    if (!this.#roomId) throw new Error('not in a room');
+    await this.#transport.request(CloseRoomDocument, { id: this.#roomId });
   }
 
   /** The latest `last` quality samples of everyone in the room (you included), by participant id. */

@@ -153,3 +153,12 @@ export const QualityHistoryDocument = graphql(`
     }
   }
 `);
+
+export const CloseRoomDocument = graphql(`
+  mutation CloseRoom($id: ID!) {
+    closeRoom(id: $id) {
+      id
+      open
+    }
+  }
+`);

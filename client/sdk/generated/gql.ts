@@ -28,6 +28,7 @@ type Documents = {
   '\n  mutation KickParticipant($participantId: ID!, $ban: Boolean!) {\n    kickParticipant(participantId: $participantId, ban: $ban)\n  }\n': typeof types.KickParticipantDocument;
   '\n  mutation MuteTrack($trackId: ID!, $roomId: ID) {\n    muteTrack(trackId: $trackId, roomId: $roomId)\n  }\n': typeof types.MuteTrackDocument;
   '\n  query QualityHistory($roomId: ID!, $last: Int!) {\n    room(id: $roomId) {\n      participants {\n        id\n        qualityHistory(last: $last) {\n          at\n          bitrateIn\n          bitrateOut\n          lossIn\n          rtt\n          jitter\n        }\n      }\n    }\n  }\n': typeof types.QualityHistoryDocument;
+  '\n  mutation CloseRoom($id: ID!) {\n    closeRoom(id: $id) {\n      id\n      open\n    }\n  }\n': typeof types.CloseRoomDocument;
 };
 const documents: Documents = {
   '\n  mutation Join($input: JoinInput!) {\n    join(input: $input) {\n      answer\n      token\n      participant {\n        id\n        name\n        grants {\n          canPublish\n          canSubscribe\n          roomAdmin\n        }\n        streams {\n          id\n        }\n      }\n    }\n  }\n':
@@ -56,6 +57,8 @@ const documents: Documents = {
     types.MuteTrackDocument,
   '\n  query QualityHistory($roomId: ID!, $last: Int!) {\n    room(id: $roomId) {\n      participants {\n        id\n        qualityHistory(last: $last) {\n          at\n          bitrateIn\n          bitrateOut\n          lossIn\n          rtt\n          jitter\n        }\n      }\n    }\n  }\n':
     types.QualityHistoryDocument,
+  '\n  mutation CloseRoom($id: ID!) {\n    closeRoom(id: $id) {\n      id\n      open\n    }\n  }\n':
+    types.CloseRoomDocument,
 };
 
 /**
@@ -142,6 +145,12 @@ export function graphql(
 export function graphql(
   source: '\n  query QualityHistory($roomId: ID!, $last: Int!) {\n    room(id: $roomId) {\n      participants {\n        id\n        qualityHistory(last: $last) {\n          at\n          bitrateIn\n          bitrateOut\n          lossIn\n          rtt\n          jitter\n        }\n      }\n    }\n  }\n',
 ): typeof import('./graphql').QualityHistoryDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: '\n  mutation CloseRoom($id: ID!) {\n    closeRoom(id: $id) {\n      id\n      open\n    }\n  }\n',
+): typeof import('./graphql').CloseRoomDocument;
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

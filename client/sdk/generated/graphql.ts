@@ -204,6 +204,12 @@ export type QualityHistoryQuery = {
   };
 };
 
+export type CloseRoomMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+export type CloseRoomMutation = { closeRoom: { id: string; open: boolean } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -358,3 +364,11 @@ export const QualityHistoryDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<QualityHistoryQuery, QualityHistoryQueryVariables>;
+export const CloseRoomDocument = new TypedDocumentString(`
+    mutation CloseRoom($id: ID!) {
+  closeRoom(id: $id) {
+    id
+    open
+  }
+}
+    `) as unknown as TypedDocumentString<CloseRoomMutation, CloseRoomMutationVariables>;
