@@ -206,13 +206,11 @@ export function setupControls(): void {
     const s = current.session;
     if (!s || !window.confirm('End the meeting for everyone? Everyone is removed and the room is closed.'))
       return;
-    s.client
-      .closeRoom()
-      .catch((error: unknown) =>
-        showNotice('moderation', `The meeting could not be ended: ${joinErrorMessage(error)}`, {
-          kind: 'error',
-        }),
-      );
+    s.client.closeRoom().catch((error: unknown) =>
+      showNotice('moderation', `The meeting could not be ended: ${joinErrorMessage(error)}`, {
+        kind: 'error',
+      }),
+    );
   });
   $('toggle-people').addEventListener('click', togglePeople);
   for (const button of document.querySelectorAll<HTMLButtonElement>('[data-copy-link]')) {
