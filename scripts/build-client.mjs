@@ -4,6 +4,7 @@
  *
  *   node scripts/build-client.mjs           # rebuild only bundles whose inputs changed
  *   node scripts/build-client.mjs --force   # always rebuild
+ *   node scripts/build-client.mjs --test-hooks  # the page with `window.sfu` (the browser tests' build)
  *
  * Outputs and the URLs the HTTP server must serve them at (all asset URLs are absolute, and
  * nothing is loaded from outside our own origin):
@@ -22,12 +23,14 @@
  * package-lock.json (cheap mtime check), so a second `npm start` does not rebuild.
  */
 import { build } from 'esbuild';
-import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const force = process.argv.includes('--force');
+/** Test builds bundle the page's test hooks (`window.sfu`, client/app/testHooks.ts); others leave them out. */
+const pageVariant = process.argv.includes('--test-hooks') ? 'test' : 'production';
 
 /** name: folder under client/ and dist/client/; entry: source file; publicPath: URL prefix the folder is served at. */
 const bundles = [
@@ -83,7 +86,11 @@ async function buildBundle({ name, entry, publicPath }, newestInput) {
   const outputs = ['index.html', 'main.js', 'main.css'].map((f) => path.join(outDir, f));
   const rel = path.relative(root, outDir);
 
-  if (!force && (await oldestMtime(outputs)) > newestInput) {
+  // Only the page has test hooks; the explorer is the same in both.
+  const variant = name === 'app' ? pageVariant : 'production';
+  const variantFile = path.join(outDir, '.variant');
+  const builtVariant = await readFile(variantFile, 'utf8').catch(() => null);
+  if (!force && builtVariant === variant && (await oldestMtime(outputs)) > newestInput) {
     console.log(`client: ${name} up to date (${rel})`);
     return;
   }
@@ -102,7 +109,7 @@ async function buildBundle({ name, entry, publicPath }, newestInput) {
     platform: 'browser',
     target: 'es2020',
     jsx: 'automatic',
-    define: { 'process.env.NODE_ENV': '"production"' },
+    define: { 'process.env.NODE_ENV': '"production"', __TEST_HOOKS__: String(variant === 'test') },
     legalComments: 'none',
     publicPath,
     assetNames: 'assets/[name]-[hash]',
@@ -122,11 +129,13 @@ async function buildBundle({ name, entry, publicPath }, newestInput) {
     logLevel: 'warning',
   });
   await copyFile(path.join(srcDir, 'index.html'), path.join(outDir, 'index.html'));
+  await writeFile(variantFile, variant);
 
   const sizes = Object.entries(result.metafile.outputs)
     .map(([file, { bytes }]) => `${path.basename(file)} ${kB(bytes)}`)
     .join(', ');
-  console.log(`client: ${name} -> ${rel} (${sizes}) in ${Date.now() - started} ms`);
+  const tag = variant === 'test' ? ' [test hooks]' : '';
+  console.log(`client: ${name} -> ${rel} (${sizes})${tag} in ${Date.now() - started} ms`);
 }
 
 async function main() {

@@ -2,7 +2,8 @@
 /**
  * Generates the typed GraphQL operations of the browser SDK (client/sdk/generated/) from
  * schema/schema.graphql and the `graphql(...)` documents in client/sdk/*.ts, with
- * @graphql-codegen/client-preset, formatted with the project's prettier config.
+ * @graphql-codegen/client-preset, and the SDK's error codes (generated/errorCodes.ts) from the
+ * server's registry in src/shared/errors.ts; formatted with the project's prettier config.
  *
  *   node scripts/codegen.mjs           # (re)write client/sdk/generated/   (npm run codegen)
  *   node scripts/codegen.mjs --check   # exit 1 if the committed files are not what codegen makes
@@ -57,6 +58,24 @@ for (const file of files) {
     filepath: absolute,
   });
   wanted.set(absolute, content);
+}
+
+// The SDK's error codes come from the server's registry (src/shared/errors.ts), comments included.
+{
+  const source = await readFile(path.join(root, 'src/shared/errors.ts'), 'utf8');
+  const registry = /export const ErrorCode = \{([\s\S]*?)\} as const;/.exec(source)?.[1];
+  if (!registry)
+    throw new Error('codegen: no `export const ErrorCode = { ... } as const` in src/shared/errors.ts');
+  const entries = [...registry.matchAll(/((?:\s*\/\*\*[\s\S]*?\*\/)?)\s*([A-Z_]+): '([A-Z_]+)',/g)].map(
+    ([, doc, , code]) => `${doc.trim() ? `  ${doc.trim()}\n` : ''}  '${code}',`,
+  );
+  const absolute = path.join(root, outDir, 'errorCodes.ts');
+  const body =
+    `${HEADER.replace('schema/schema.graphql', 'src/shared/errors.ts')}\n` +
+    "/** Every code the API puts in `extensions.code`, as the server's registry lists them. */\n" +
+    `export const API_ERROR_CODES = [\n${entries.join('\n')}\n] as const;\n\n` +
+    'export type ApiErrorCode = (typeof API_ERROR_CODES)[number];\n';
+  wanted.set(absolute, await prettier.format(body, { ...prettierConfig, filepath: absolute }));
 }
 
 const dir = path.join(root, outDir);

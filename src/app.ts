@@ -61,6 +61,7 @@ export async function startApp(
         quality: { intervalMs: config.quality.sampleIntervalMs, retentionMs: config.quality.retentionMs },
       },
     );
+    logConference(conference);
     await conference.recover();
     const webhookStore = new PrismaWebhookStore(database.prisma);
     webhooks = config.webhooks ? new WebhookDispatcher(events, webhookStore, config.webhooks) : null;
@@ -122,7 +123,31 @@ export async function startApp(
     webhooks?.stop();
     media.stop();
     await database.close().catch(() => undefined);
-    logger.error({ err: error }, 'start-up failed');
+    // A port in use is main.ts's to say in one sentence; anything else is logged with its stack.
+    if ((error as { code?: string }).code !== 'EADDRINUSE') logger.error({ err: error }, 'start-up failed');
     throw error;
   }
+}
+
+/**
+ * What an operator wants to follow at `info`: who joins and leaves (with the reason), rooms opening
+ * and closing. Structured lines (`event`, `roomId`, `participantId`, `reason`); no names or tokens.
+ */
+function logConference(conference: ConferenceService): void {
+  const { observer, registry } = conference;
+  const size = (roomId: string) => registry.live(roomId)?.participants.length;
+  observer.on('participantJoined', (roomId, participantId) =>
+    logger.info(
+      { event: 'participant.joined', roomId, participantId, present: size(roomId) },
+      'participant joined',
+    ),
+  );
+  observer.on('participantLeft', (roomId, reason, participantId) =>
+    logger.info(
+      { event: 'participant.left', roomId, participantId, reason, present: size(roomId) },
+      `participant left (${reason})`,
+    ),
+  );
+  observer.on('roomOpened', (roomId) => logger.info({ event: 'room.opened', roomId }, 'room opened'));
+  observer.on('roomClosed', (roomId) => logger.info({ event: 'room.closed', roomId }, 'room closed'));
 }

@@ -27,6 +27,13 @@ const schema = z
         'DATABASE_URL must be a postgresql:// URL (leave it unset for the embedded database)',
       )
       .optional(),
+    /** How long a start waits for DATABASE_URL's server to answer (it may be starting too). */
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce
+      .number({ error: 'DATABASE_CONNECT_TIMEOUT_MS must be a number' })
+      .int()
+      .min(0, 'DATABASE_CONNECT_TIMEOUT_MS must be between 0 and 600000')
+      .max(600_000, 'DATABASE_CONNECT_TIMEOUT_MS must be between 0 and 600000')
+      .default(10_000),
     DATA_DIR: z.string().min(1).default('data'),
     LOG_LEVEL: z
       .enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
@@ -39,6 +46,7 @@ const schema = z
       )
       .default('127.0.0.1'),
     MEDIA_PORT_MIN: port('MEDIA_PORT_MIN').optional(),
+    MEDIA_LOG: boolean('MEDIA_LOG').default(false),
     MEDIA_PORT_MAX: port('MEDIA_PORT_MAX').optional(),
     ROOM_AUTO_CREATE: boolean('ROOM_AUTO_CREATE').default(true),
     ROOM_DEFAULT_MAX_PARTICIPANTS: z.coerce
@@ -142,9 +150,11 @@ const schema = z
 export interface Config {
   host: string;
   port: number;
-  database: { kind: 'postgresql'; url: string } | { kind: 'embedded'; dataDir: string };
+  database:
+    { kind: 'postgresql'; url: string; connectTimeoutMs?: number } | { kind: 'embedded'; dataDir: string };
   logLevel: (typeof LOG_LEVELS)[number];
-  media: { announcedIp: string; portRange?: { min: number; max: number } };
+  /** `log`: medooze's own lines on stdout (MEDIA_LOG). */
+  media: { announcedIp: string; portRange?: { min: number; max: number }; log: boolean };
   rooms: { autoCreate: boolean; defaultMaxParticipants: number; emptyTimeoutMs: number; max: number };
   /** Joins one client address may make per second (0: no limit). */
   joinsPerSecondPerAddress: number;
@@ -187,11 +197,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     port: e.PORT,
     database: e.DATABASE_URL
-      ? { kind: 'postgresql', url: e.DATABASE_URL }
+      ? { kind: 'postgresql', url: e.DATABASE_URL, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS }
       : { kind: 'embedded', dataDir: path.resolve(e.DATA_DIR) },
     logLevel: e.LOG_LEVEL,
     media: {
       announcedIp: e.MEDIA_ANNOUNCED_IP,
+      log: e.MEDIA_LOG,
       portRange:
         e.MEDIA_PORT_MIN !== undefined && e.MEDIA_PORT_MAX !== undefined
           ? { min: e.MEDIA_PORT_MIN, max: e.MEDIA_PORT_MAX }

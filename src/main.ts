@@ -1,8 +1,28 @@
 import 'reflect-metadata';
+import { createServer } from 'node:net';
 import { startApp } from './app';
 import { ConfigError, loadConfig } from './config';
-import { DataDirInUseError } from './persistence';
+import { DatabaseUnreachableError, DataDirInUseError } from './persistence';
 import { configureLogger, logger } from './shared/logger';
+
+const portInUse = (port: number, host: string) =>
+  `port ${port} is in use on ${host} (another server, or an earlier one still running); set PORT to a free port, or stop it.`;
+
+/** Whether host:port can be listened on, checked before anything else is opened (the database). */
+function portFree(host: string, port: number): Promise<boolean> {
+  if (port === 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code !== 'EADDRINUSE'));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** A start-up failure the operator can fix: one sentence on stderr, a distinct exit code, no stack. */
+function fail(message: string, code: number): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
 
 async function main(): Promise<void> {
   let config;
@@ -16,15 +36,16 @@ async function main(): Promise<void> {
     throw error;
   }
   configureLogger(config.logLevel);
+  if (!(await portFree(config.host, config.port))) fail(portInUse(config.port, config.host), 4);
   let app;
   try {
     app = await startApp(config, { terminateMediaOnClose: true });
   } catch (error) {
     // Another server has this DATA_DIR: say so plainly and leave it (and its data) alone.
-    if (error instanceof DataDirInUseError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(3);
-    }
+    if (error instanceof DataDirInUseError) fail(error.message, 3);
+    if (error instanceof DatabaseUnreachableError) fail(error.message, 5);
+    // Taken between the check and the listen.
+    if ((error as { code?: string }).code === 'EADDRINUSE') fail(portInUse(config.port, config.host), 4);
     throw error;
   }
   logger.info(

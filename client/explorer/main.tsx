@@ -16,6 +16,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { Kind, type DocumentNode } from 'graphql';
 import 'graphiql/style.css';
 import './explorer.css';
+import { EXAMPLE_TABS } from './examples';
 
 const HTTP_URL = '/graphql';
 const WS_URL = `${window.location.protocol === 'https:' ? 'wss:' : 'ws:'}//${window.location.host}/graphql`;
@@ -36,6 +37,9 @@ query {
     }
   }
 }
+
+# The other tabs hold ready-made operations: rooms, a subscription
+# that keeps every event, the join flow, moderation. The page: /
 
 # Subscriptions use graphql-ws on the same /graphql URL:
 #
@@ -98,12 +102,36 @@ const fetcher: Fetcher = (params, opts) => {
       void previous.dispose();
     }
   }
-  return connection.fetcher(params, opts);
+  const result = connection.fetcher(params, opts);
+  return isSubscription(params, opts?.documentAST) ? keepAll(result) : result;
 };
+
+type FetcherResult = ReturnType<Fetcher>;
+
+/** A subscription's results as one growing list (newest first), not only the last one. */
+function keepAll(result: FetcherResult): FetcherResult {
+  return (async function* () {
+    const source = await result;
+    if (!source || typeof source !== 'object' || !(Symbol.asyncIterator in source)) {
+      yield source as never;
+      return;
+    }
+    const received: unknown[] = [];
+    for await (const value of source as AsyncIterable<unknown>) {
+      received.unshift(value);
+      yield { received: received.length, 'events (newest first)': received } as never;
+    }
+  })();
+}
 
 const container = document.getElementById('graphiql');
 if (!container) throw new Error('GraphQL SFU explorer: #graphiql element missing');
 
 createRoot(container).render(
-  <GraphiQL fetcher={fetcher} defaultQuery={DEFAULT_QUERY} isHeadersEditorEnabled />,
+  <GraphiQL
+    fetcher={fetcher}
+    defaultQuery={DEFAULT_QUERY}
+    defaultTabs={[{ query: DEFAULT_QUERY }, ...EXAMPLE_TABS]}
+    isHeadersEditorEnabled
+  />,
 );

@@ -1,15 +1,10 @@
 import type { Client } from 'graphql-ws';
 import { Emitter } from './emitter';
 import { ConferenceError, errorCode } from './errors';
-import type {
-  JoinMutation,
-  QualityHistoryQuery,
-  RoomEventsSubscription,
-  RoomQuery,
-} from './generated/graphql';
-import { Negotiator, type NegotiationPeer } from './Negotiator';
+import { Negotiator } from './Negotiator';
 import {
   AnswerDocument,
+  CloseRoomDocument,
   JoinDocument,
   KickParticipantDocument,
   LeaveDocument,
@@ -24,137 +19,32 @@ import {
   SetPreferredLayerDocument,
   SetTrackMutedDocument,
 } from './operations';
-import { Transport, type TransportOptions } from './transport';
+import { type CameraLayers, Publisher } from './Publisher';
+import { type RoomEvent, type RoomSnapshot, RoomState } from './RoomState';
+import { RtcNegotiationPeer } from './RtcNegotiationPeer';
+import { Transport } from './transport';
+import type {
+  ConferenceClientOptions,
+  ConferenceEvents,
+  ConnectionState,
+  Grants,
+  JoinOptions,
+  ParticipantInfo,
+  QualitySample,
+  RemoteStream,
+} from './types';
 
-/** One sampling interval of a participant's call quality (bits per second, loss 0-1, ms). */
-export type QualitySample = QualityHistoryQuery['room']['participants'][number]['qualityHistory'][number];
-
-/** What you may do in the room (from your join token; everything on an open server). */
-export type Grants = JoinMutation['join']['participant']['grants'];
-
-/** Someone in the room (never yourself). */
-export interface ParticipantInfo {
-  readonly id: string;
-  readonly name: string;
-}
-
-/** A MediaStream received from another participant; `id` is the publisher's stream id (`Stream.id`). */
-export interface RemoteStream {
-  readonly id: string;
-  readonly stream: MediaStream;
-  readonly participant: ParticipantInfo;
-}
-
-/**
- * - `idle`: not joined yet; `joining`: join sent, media not connected yet;
- * - `connected`: signalling socket and media up; `reconnecting`: one of them dropped, retrying;
- * - `failed`: the media connection failed; `closed`: out of the room (see the `left` event).
- */
-export type ConnectionState = 'idle' | 'joining' | 'connected' | 'reconnecting' | 'failed' | 'closed';
-
-export interface ConferenceEvents {
-  participantJoined: [participant: ParticipantInfo];
-  participantLeft: [participant: ParticipantInfo, reason: string | null];
-  streamAdded: [stream: RemoteStream];
-  streamRemoved: [stream: RemoteStream];
-  /** Someone else is speaking now (`null` id: it is you). */
-  activeSpeaker: [participant: ParticipantInfo | null];
-  /** Another participant muted or unmuted one of its tracks (`streamId` is its `RemoteStream.id`). */
-  trackMuted: [change: { participant: ParticipantInfo; streamId: string; trackId: string; muted: boolean }];
-  /** A moderator muted one of your tracks: it is disabled; `setTrackMuted(track, false)` unmutes it. */
-  mutedByModerator: [track: MediaStreamTrack];
-  connectionState: [state: ConnectionState, previous: ConnectionState];
-  /** Something failed that the client could not handle by itself. */
-  error: [error: ConferenceError];
-  /** You are out of the room: `LEFT` (leave()), `ROOM_CLOSED`, or the server's reason (e.g. `TIMEOUT`, `SIGNALING_LOST`). */
-  left: [reason: string];
-}
-
-export interface ConferenceClientOptions extends TransportOptions {
-  /** RTCPeerConnection configuration (default: max-bundle, no ICE servers: the SFU is ICE-lite). */
-  rtcConfiguration?: RTCConfiguration;
-  /** Longest wait for ICE gathering before an SDP is sent anyway (ms, default 3000). */
-  iceGatheringTimeoutMs?: number;
-}
-
-/**
- * The camera's encodings with simulcast: quarter, half and full resolution. The server forwards to
- * each subscriber the one that fits its bandwidth, or the one it asked for (setPreferredLayer).
- */
-const SIMULCAST_ENCODINGS: RTCRtpEncodingParameters[] = [
-  { rid: 'q', scaleResolutionDownBy: 4 },
-  { rid: 'h', scaleResolutionDownBy: 2 },
-  { rid: 'f', scaleResolutionDownBy: 1 },
-];
-
-/**
- * VP9 rooms get the same choice from one encoding: three spatial layers (1/4, 1/2, full resolution)
- * with three temporal layers each, of which the server forwards the ones that fit.
- */
-const SVC_ENCODINGS: Array<RTCRtpEncodingParameters & { scalabilityMode?: string }> = [
-  { scalabilityMode: 'L3T3_KEY' },
-];
-
-export interface JoinOptions {
-  /** On a secured server, the join token the application minted for this person. */
-  token?: string;
-  /**
-   * Whether the camera (the first video track of the local stream) is sent as simulcast: three
-   * encodings (rids q, h, f at 1/4, 1/2 and full resolution). `'auto'` (default): when the room
-   * allows it (`Room.simulcast` and VP8; an unknown room is created with the server's defaults,
-   * which allow it). If the server's answer turns simulcast down, one full-resolution encoding is sent.
-   * In VP9 rooms that allow simulcast, `'auto'` sends SVC layers instead (scalabilityMode L3T3_KEY),
-   * which the server chooses from in the same way.
-   */
-  simulcast?: boolean | 'auto';
-}
-
-type RoomEvent = RoomEventsSubscription['roomEvents'];
-type RoomSnapshot = RoomQuery['room'];
-
-/** RTCPeerConnection behind the Negotiator's interface. */
-export class RtcNegotiationPeer implements NegotiationPeer {
-  constructor(
-    readonly pc: RTCPeerConnection,
-    private readonly gatheringTimeoutMs = 3000,
-  ) {}
-
-  get signalingState(): RTCSignalingState {
-    return this.pc.signalingState;
-  }
-  createOffer(): Promise<RTCSessionDescriptionInit> {
-    return this.pc.createOffer();
-  }
-  createAnswer(): Promise<RTCSessionDescriptionInit> {
-    return this.pc.createAnswer();
-  }
-  setLocalDescription(description: RTCSessionDescriptionInit): Promise<void> {
-    return this.pc.setLocalDescription(description);
-  }
-  setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
-    return this.pc.setRemoteDescription(description);
-  }
-  async gatheredLocalSdp(): Promise<string> {
-    const pc = this.pc;
-    if (pc.iceGatheringState !== 'complete') {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.gatheringTimeoutMs);
-        function done() {
-          clearTimeout(timer);
-          pc.removeEventListener('icegatheringstatechange', check);
-          resolve();
-        }
-        function check() {
-          if (pc.iceGatheringState === 'complete') done();
-        }
-        pc.addEventListener('icegatheringstatechange', check);
-      });
-    }
-    const sdp = pc.localDescription?.sdp;
-    if (!sdp) throw new ConferenceError('INVALID_SDP', 'No local description.');
-    return sdp;
-  }
-}
+export type {
+  ConferenceClientOptions,
+  ConferenceEvents,
+  ConnectionState,
+  Grants,
+  JoinOptions,
+  ParticipantInfo,
+  QualitySample,
+  RemoteStream,
+} from './types';
+export { RtcNegotiationPeer } from './RtcNegotiationPeer';
 
 /**
  * A participant of a GraphQL SFU room, in the browser.
@@ -180,13 +70,13 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   #participantId: string | undefined;
   #roomId: string | undefined;
   #localStream: MediaStream | null = null;
-  /** Local tracks sent, by track, with their transceiver. */
-  #published = new Map<MediaStreamTrack, RTCRtpTransceiver>();
-  #participants = new Map<string, ParticipantInfo>();
-  /** Publisher of each stream id, as far as the room told us. */
-  #streamOwner = new Map<string, string>();
-  /** Received MediaStreams by id, and whether `streamAdded` was emitted for it. */
-  #remote = new Map<string, { stream: MediaStream; announced: RemoteStream | null }>();
+  /** Your tracks as sent. */
+  readonly #publisher = new Publisher();
+  /** Everyone else and their streams. */
+  readonly #room = new RoomState(
+    <K extends keyof ConferenceEvents>(event: K, ...args: ConferenceEvents[K]) => this.emit(event, ...args),
+    () => this.#scheduleRefresh(200),
+  );
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
   #grants: Grants | undefined;
   #name: string | undefined;
@@ -226,11 +116,11 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   }
   /** Everyone else in the room. */
   get participants(): ParticipantInfo[] {
-    return [...this.#participants.values()];
+    return this.#room.participants;
   }
   /** The remote streams currently shown (`streamAdded` emitted, `streamRemoved` not yet). */
   get remoteStreams(): RemoteStream[] {
-    return [...this.#remote.values()].flatMap((r) => (r.announced ? [r.announced] : []));
+    return this.#room.remoteStreams;
   }
 
   /** Checks that the server answers GraphQL; rejects with ConferenceError NETWORK_ERROR if not. */
@@ -262,23 +152,8 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
       const camera = localStream?.getVideoTracks()[0];
       const layers = camera ? await this.#layersWanted(roomId, options.simulcast ?? 'auto') : 'none';
       const simulcast = layers === 'simulcast';
-      const kinds = new Set<string>();
-      for (const track of localStream?.getTracks() ?? []) {
-        this.#published.set(
-          track,
-          pc.addTransceiver(track, {
-            direction: 'sendonly',
-            streams: [localStream!],
-            ...(track === camera && layers !== 'none'
-              ? { sendEncodings: simulcast ? SIMULCAST_ENCODINGS : SVC_ENCODINGS }
-              : {}),
-          }),
-        );
-        kinds.add(track.kind);
-      }
-      for (const kind of ['audio', 'video'])
-        if (!kinds.has(kind)) pc.addTransceiver(kind, { direction: 'recvonly' });
-      pc.addEventListener('track', (event) => this.#onTrack(event));
+      this.#publisher.addLocalStream(pc, localStream, camera, layers);
+      pc.addEventListener('track', (event) => this.#room.onTrack(event));
       pc.addEventListener('connectionstatechange', () => this.#updateState());
       // The media path broke (network change, NAT rebinding): restart ICE on the same connection.
       pc.addEventListener('iceconnectionstatechange', () => {
@@ -289,13 +164,17 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
       const peer = new RtcNegotiationPeer(pc, this.#options.iceGatheringTimeoutMs);
       await pc.setLocalDescription(await pc.createOffer());
       const offer = await peer.gatheredLocalSdp();
-      const { join } = await this.#transport.request(JoinDocument, { input: { roomId, name, offer } });
+      const { join } = await this.#transport.request(JoinDocument, {
+        input: { roomId, name: name.trim() ? name : null, offer },
+      });
       this.#transport.token = join.token;
       this.#participantId = join.participant.id;
+      this.#room.selfId = join.participant.id;
       this.#grants = join.participant.grants;
       this.#name = join.participant.name;
       await pc.setRemoteDescription({ type: 'answer', sdp: join.answer });
-      if (simulcast && camera) this.#simulcast = await this.#keepSimulcast(this.#published.get(camera)!);
+      if (simulcast && camera)
+        this.#simulcast = await Publisher.keepSimulcast(this.#publisher.transceiver(camera)!);
 
       const participantId = join.participant.id;
       this.#negotiator = new Negotiator(
@@ -365,16 +244,11 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     options: { simulcast?: boolean } = {},
   ): Promise<string> {
     const pc = this.#requirePc();
-    if (this.#published.has(track)) return stream.id;
+    if (this.#publisher.has(track)) return stream.id;
     const simulcast = !!options.simulcast && track.kind === 'video';
-    const transceiver = pc.addTransceiver(track, {
-      direction: 'sendonly',
-      streams: [stream],
-      ...(simulcast ? { sendEncodings: SIMULCAST_ENCODINGS } : {}),
-    });
-    this.#published.set(track, transceiver);
+    const transceiver = this.#publisher.add(pc, track, stream, simulcast);
     await this.#negotiator!.renegotiate();
-    if (simulcast) await this.#keepSimulcast(transceiver);
+    if (simulcast) await Publisher.keepSimulcast(transceiver);
     return stream.id;
   }
 
@@ -387,8 +261,21 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     const participantId = this.#participantId;
     if (!participantId || this.#state === 'closed') return;
     await this.#transport.request(SetTrackMutedDocument, {
-      input: { participantId, trackId: track.id, muted },
+      input: { participantId, trackId: this.#publisher.idOf(track), muted },
     });
+  }
+
+  /**
+   * Sends `next` instead of `current` (another camera or microphone) without renegotiating: the
+   * room keeps knowing it by the first track's id, and its mute state carries over.
+   */
+  async replaceTrack(current: MediaStreamTrack, next: MediaStreamTrack): Promise<void> {
+    await this.#publisher.replace(current, next, this.#localStream);
+  }
+
+  /** Whether another participant's track (a remote MediaStreamTrack id) is muted now. */
+  isTrackMuted(trackId: string): boolean {
+    return this.#room.isTrackMuted(trackId);
   }
 
   /**
@@ -429,6 +316,20 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     return room.participants.find((participant) => participant.id === participantId)?.qualityHistory ?? [];
   }
 
+  /** Moderation: ends the meeting for everyone (closeRoom; the roomAdmin grant). Everyone gets `left` ROOM_CLOSED. */
+  async closeRoom(): Promise<void> {
+    if (!this.#roomId) throw new Error('not in a room');
+    await this.#transport.request(CloseRoomDocument, { id: this.#roomId });
+  }
+
+  /** The latest `last` quality samples of everyone in the room (you included), by participant id. */
+  async qualityHistories(last = 1): Promise<Map<string, QualitySample[]>> {
+    const roomId = this.#roomId;
+    if (!roomId) return new Map();
+    const { room } = await this.#transport.request(QualityHistoryDocument, { roomId, last });
+    return new Map(room.participants.map((participant) => [participant.id, participant.qualityHistory]));
+  }
+
   /** Moderation: mutes someone else's track (the server stops forwarding it; they may unmute). */
   async muteTrack(trackId: string): Promise<void> {
     await this.#transport.request(MuteTrackDocument, { trackId, roomId: this.#roomId ?? null });
@@ -437,10 +338,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   /** Stops sending a track published at join or with publishTrack (the track itself is not stopped). */
   async unpublishTrack(track: MediaStreamTrack): Promise<void> {
     const pc = this.#requirePc();
-    const transceiver = this.#published.get(track);
-    if (!transceiver) return;
-    this.#published.delete(track);
-    pc.removeTrack(transceiver.sender);
+    if (!this.#publisher.remove(pc, track)) return;
     await this.#negotiator!.renegotiate();
   }
 
@@ -484,7 +382,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
    * How the camera is sent. `'auto'`: simulcast in VP8 rooms that allow it, SVC in VP9 ones, else one
    * plain encoding; an unknown room gets the server's defaults (VP8, simulcast).
    */
-  async #layersWanted(roomId: string, wanted: boolean | 'auto'): Promise<'simulcast' | 'svc' | 'none'> {
+  async #layersWanted(roomId: string, wanted: boolean | 'auto'): Promise<CameraLayers> {
     if (wanted !== 'auto') return wanted ? 'simulcast' : 'none';
     try {
       const { room } = await this.#transport.request(RoomSettingsDocument, { id: roomId });
@@ -494,21 +392,6 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
       // Joining creates it with the server's defaults; the answer has the last word anyway.
       return errorCode(error) === 'ROOM_NOT_FOUND' ? 'simulcast' : 'none';
     }
-  }
-
-  /**
-   * After the answer: whether the server took the simulcast offer. If it turned it down, the browser
-   * keeps only the first encoding (quarter resolution): send that one at full resolution instead.
-   */
-  async #keepSimulcast(transceiver: RTCRtpTransceiver): Promise<boolean> {
-    const parameters = transceiver.sender.getParameters();
-    if (parameters.encodings.length > 1) return true;
-    const [encoding] = parameters.encodings;
-    if (encoding && (encoding.scaleResolutionDownBy ?? 1) !== 1) {
-      encoding.scaleResolutionDownBy = 1;
-      await transceiver.sender.setParameters(parameters).catch(() => undefined);
-    }
-    return false;
   }
 
   #requirePc(): RTCPeerConnection {
@@ -555,125 +438,26 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     this.#negotiator?.close();
     void this.#socket?.dispose();
     this.#pc?.close();
-    for (const remote of this.#remote.values())
-      if (remote.announced) this.emit('streamRemoved', remote.announced);
-    this.#remote.clear();
+    this.#room.clear();
     this.#setState('closed');
     if (reason) this.emit('left', reason);
   }
 
-  #onTrack(event: RTCTrackEvent): void {
-    const stream = event.streams[0] ?? new MediaStream([event.track]);
-    let remote = this.#remote.get(stream.id);
-    if (!remote || remote.stream !== stream) {
-      remote = { stream, announced: null };
-      this.#remote.set(stream.id, remote);
-      stream.addEventListener('removetrack', () => {
-        if (stream.getTracks().length === 0) this.#removeStream(stream.id);
-      });
-    }
-    this.#announce(stream.id);
-  }
-
-  #announce(streamId: string): void {
-    const remote = this.#remote.get(streamId);
-    if (!remote || remote.announced) return;
-    const owner = this.#participants.get(this.#streamOwner.get(streamId) ?? '');
-    if (!owner) {
-      this.#scheduleRefresh(200); // the room will tell us whose stream it is
+  /** Events about you and the room itself are handled here; the rest changes the room state. */
+  #onRoomEvent(event: RoomEvent): void {
+    const self = !!event.participantId && event.participantId === this.#participantId;
+    if (event.type === 'ROOM_CLOSED') return this.#close('ROOM_CLOSED');
+    if (event.type === 'PARTICIPANT_LEFT' && self) return this.#close(event.reason ?? 'REMOVED');
+    if (event.type === 'TRACK_MUTED' && self && event.reason === 'MODERATOR') {
+      // The server no longer forwards it; stop sending too, and let the page show it.
+      const track = event.trackId ? this.#publisher.trackWithId(event.trackId) : undefined;
+      if (track) {
+        track.enabled = false;
+        this.emit('mutedByModerator', track);
+      }
       return;
     }
-    remote.announced = { id: streamId, stream: remote.stream, participant: owner };
-    this.emit('streamAdded', remote.announced);
-  }
-
-  #removeStream(streamId: string): void {
-    const remote = this.#remote.get(streamId);
-    if (!remote) return;
-    this.#remote.delete(streamId);
-    if (remote.announced) this.emit('streamRemoved', remote.announced);
-  }
-
-  #addParticipant(id: string, name: string): void {
-    if (id === this.#participantId || this.#participants.has(id)) return;
-    const participant = { id, name };
-    this.#participants.set(id, participant);
-    this.emit('participantJoined', participant);
-  }
-
-  #removeParticipant(id: string, reason: string | null): void {
-    const participant = this.#participants.get(id);
-    if (!participant) return;
-    for (const [streamId, owner] of this.#streamOwner) {
-      if (owner !== id) continue;
-      this.#streamOwner.delete(streamId);
-      this.#removeStream(streamId);
-    }
-    this.#participants.delete(id);
-    this.emit('participantLeft', participant, reason);
-  }
-
-  #onRoomEvent(event: RoomEvent): void {
-    const { participantId, streamId } = event;
-    switch (event.type) {
-      case 'PARTICIPANT_JOINED':
-        if (participantId) this.#addParticipant(participantId, event.participantName ?? participantId);
-        break;
-      case 'PARTICIPANT_LEFT':
-        if (participantId === this.#participantId) this.#close(event.reason ?? 'REMOVED');
-        else if (participantId) this.#removeParticipant(participantId, event.reason ?? null);
-        break;
-      case 'STREAM_PUBLISHED':
-        if (participantId && streamId && participantId !== this.#participantId) {
-          if (!this.#participants.has(participantId)) {
-            this.#addParticipant(participantId, event.participantName ?? participantId);
-          }
-          this.#streamOwner.set(streamId, participantId);
-          this.#announce(streamId);
-        }
-        break;
-      case 'STREAM_UNPUBLISHED':
-        if (streamId) {
-          this.#streamOwner.delete(streamId);
-          this.#removeStream(streamId);
-        }
-        break;
-      case 'ACTIVE_SPEAKER_CHANGED':
-        if (participantId === this.#participantId) this.emit('activeSpeaker', null);
-        else if (participantId && this.#participants.has(participantId)) {
-          this.emit('activeSpeaker', this.#participants.get(participantId)!);
-        }
-        break;
-      case 'TRACK_MUTED':
-      case 'TRACK_UNMUTED': {
-        if (
-          participantId === this.#participantId &&
-          event.type === 'TRACK_MUTED' &&
-          event.reason === 'MODERATOR'
-        ) {
-          // The server no longer forwards it; stop sending too, and let the page show it.
-          const track = [...this.#published.keys()].find((candidate) => candidate.id === event.trackId);
-          if (track) {
-            track.enabled = false;
-            this.emit('mutedByModerator', track);
-          }
-          break;
-        }
-        const participant = participantId ? this.#participants.get(participantId) : undefined;
-        if (participant && streamId && event.trackId) {
-          this.emit('trackMuted', {
-            participant,
-            streamId,
-            trackId: event.trackId,
-            muted: event.type === 'TRACK_MUTED',
-          });
-        }
-        break;
-      }
-      case 'ROOM_CLOSED':
-        this.#close('ROOM_CLOSED');
-        break;
-    }
+    this.#room.apply(event);
   }
 
   #scheduleRefresh(delayMs: number): void {
@@ -697,14 +481,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
       this.#close('ROOM_CLOSED');
       return;
     }
-    const present = new Set(room.participants.map((p) => p.id));
-    for (const id of [...this.#participants.keys()]) if (!present.has(id)) this.#removeParticipant(id, null);
-    for (const participant of room.participants) {
-      if (participant.id === this.#participantId) continue;
-      this.#addParticipant(participant.id, participant.name);
-      for (const stream of participant.streams) this.#streamOwner.set(stream.id, participant.id);
-    }
-    for (const streamId of this.#remote.keys()) this.#announce(streamId);
+    this.#room.applySnapshot(room);
   }
 
   /** The local stream given to join(). */

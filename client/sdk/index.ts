@@ -1,19 +1,25 @@
 /**
  * Browser SDK of the GraphQL SFU: join a room, publish and receive media, follow the room.
  * See client/README.md.
+ *
+ * - ConferenceClient: the connection (join, signalling socket, negotiation, state) and the API;
+ * - RoomState: who else is there, whose streams, which tracks are muted;
+ * - Publisher: your tracks as sent (transceivers, simulcast / SVC encodings, replaceTrack).
  */
-export {
-  ConferenceClient,
-  RtcNegotiationPeer,
-  type ConferenceClientOptions,
-  type ConferenceEvents,
-  type ConnectionState,
-  type Grants,
-  type QualitySample,
-  type JoinOptions,
-  type ParticipantInfo,
-  type RemoteStream,
-} from './ConferenceClient';
-export { ConferenceError, errorCode, type ErrorCode } from './errors';
+export { ConferenceClient } from './ConferenceClient';
+export { RtcNegotiationPeer } from './RtcNegotiationPeer';
+export { RoomState } from './RoomState';
+export { Publisher } from './Publisher';
+export type {
+  ConferenceClientOptions,
+  ConferenceEvents,
+  ConnectionState,
+  Grants,
+  QualitySample,
+  JoinOptions,
+  ParticipantInfo,
+  RemoteStream,
+} from './types';
+export { API_ERROR_CODES, ConferenceError, errorCode, type ApiErrorCode, type ErrorCode } from './errors';
 export { Negotiator, type NegotiationPeer, type NegotiationSignaling, type ServerOffer } from './Negotiator';
 export { Transport, type TransportOptions } from './transport';

@@ -63,6 +63,7 @@ export const RoomDocument = graphql(`
           tracks {
             id
             kind
+            muted
           }
         }
       }
@@ -149,6 +150,15 @@ export const QualityHistoryDocument = graphql(`
           jitter
         }
       }
+    }
+  }
+`);
+
+export const CloseRoomDocument = graphql(`
+  mutation CloseRoom($id: ID!) {
+    closeRoom(id: $id) {
+      id
+      open
     }
   }
 `);

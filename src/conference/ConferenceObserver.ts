@@ -5,6 +5,10 @@ export interface ConferenceObserverEvents {
   participantLeft: [roomId: string, reason: string, participantId: string];
   /** A room's events up to `through` are stored (webhooks deliver from the database). */
   eventsStored: [roomId: string, through: number];
+  /** A room became live in this process (created, or loaded for its first join since start). */
+  roomOpened: [roomId: string];
+  /** A live room was closed (closeRoom, or empty for ROOM_EMPTY_TIMEOUT_MS). */
+  roomClosed: [roomId: string];
   /** An offer/answer exchange finished; `seconds` from the offer to the applied answer. */
   negotiationCompleted: [seconds: number, offeredBy: 'server' | 'client'];
 }

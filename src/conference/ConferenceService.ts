@@ -93,6 +93,7 @@ export class ConferenceService {
       (participant) => this.observer.notify('participantJoined', participant.roomId, participant.id),
       (participant, reason) =>
         this.observer.notify('participantLeft', participant.roomId, reason, participant.id),
+      (change, roomId) => this.observer.notify(change === 'opened' ? 'roomOpened' : 'roomClosed', roomId),
     );
     this.#moderation = new Moderation(this.registry, repositories.rooms);
     this.#chat = new Chat(this.registry, repositories.events);

@@ -44,6 +44,7 @@ export class RoomRegistry {
     private readonly options: RoomRegistryOptions,
     private readonly onParticipantJoined: (participant: Participant) => void = () => undefined,
     private readonly onParticipantLeft: (participant: Participant, reason: string) => void = () => undefined,
+    private readonly onRoom: (change: 'opened' | 'closed', roomId: string) => void = () => undefined,
   ) {}
 
   /** Live rooms (metrics, sampling). */
@@ -245,6 +246,7 @@ export class RoomRegistry {
 
   #adopt(room: Room): Room {
     this.#rooms.set(room.id, room);
+    this.onRoom('opened', room.id);
     room.on('participantJoined', (participant) => {
       this.#participants.set(participant.id, participant);
       this.onParticipantJoined(participant);
@@ -260,6 +262,7 @@ export class RoomRegistry {
     });
     room.on('closed', () => {
       this.#rooms.delete(room.id);
+      this.onRoom('closed', room.id);
       if (room.log.pendingWrites() === 0) {
         void room.log.retire();
         return;

@@ -18,6 +18,8 @@ export interface MediaEngineOptions {
   /** The IPv4 address announced in ICE candidates (what peers send media to). */
   announcedIp: string;
   portRange?: { min: number; max: number };
+  /** Let medooze print its own log and warning lines on stdout (MEDIA_LOG); off by default. */
+  log?: boolean;
 }
 
 export interface MediaStatus {
@@ -42,8 +44,8 @@ export class MediaEngine implements MediaPeerFactory, PublicationDirectory {
   start(): void {
     if (this.#endpoint) return;
     // medooze's C++ traces go straight to stdout; ours go through the logger.
-    MediaServer.enableLog(logger.isLevelEnabled('debug'));
-    MediaServer.enableWarning(logger.isLevelEnabled('warn'));
+    MediaServer.enableLog(!!this.options.log);
+    MediaServer.enableWarning(!!this.options.log);
     if (this.#terminated)
       throw new Error('the media engine was terminated and cannot restart in this process');
     if (this.options.portRange) {

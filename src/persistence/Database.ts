@@ -10,7 +10,55 @@ import { logger } from '../shared/logger';
 import { DataDirLock } from './DataDirLock';
 import { applyMigrations } from './migrator';
 
-export type DatabaseOptions = { kind: 'postgresql'; url: string } | { kind: 'embedded'; dataDir: string };
+export type DatabaseOptions =
+  | {
+      kind: 'postgresql';
+      url: string;
+      /** Retry the first connection this long (default 10 s). */ connectTimeoutMs?: number;
+    }
+  | { kind: 'embedded'; dataDir: string };
+
+/** The PostgreSQL server of DATABASE_URL did not answer at start: one sentence, no stack. */
+export class DatabaseUnreachableError extends Error {
+  override readonly name = 'DatabaseUnreachableError';
+}
+
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: 'the connection was refused (is PostgreSQL running there?)',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name does not resolve',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  '28P01': 'the password was refused',
+  '28000': 'the user was refused',
+  '3D000': 'the database does not exist',
+};
+
+/** Connects once, retrying what may pass (a server still starting) until `timeoutMs`. */
+async function firstConnection(pool: pg.Pool, url: URL, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const where = `${url.hostname || 'localhost'}:${url.port || '5432'}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      (await pool.connect()).release();
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      const lasting = code.startsWith('28') || code === '3D000' || code === 'ENOTFOUND';
+      if (lasting || Date.now() + 500 > deadline) {
+        await pool.end().catch(() => undefined);
+        const reason = REASONS[code] ?? (error as Error).message;
+        const waited = lasting ? '' : ` (tried for ${Math.round(timeoutMs / 1000)} s)`;
+        throw new DatabaseUnreachableError(
+          `Could not connect to the PostgreSQL server at ${where}: ${reason}${waited}; check DATABASE_URL.`,
+        );
+      }
+      if (attempt === 1) logger.warn({ database: where, code }, 'database not reachable yet; retrying');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 2000)));
+    }
+  }
+}
 
 /**
  * One open database: a pg pool (used for migrations and health), the Prisma client on top of
@@ -38,6 +86,7 @@ export class Database {
         max: 10,
         options: `-c search_path="${schema}"`,
       });
+      await firstConnection(pool, url, options.connectTimeoutMs ?? 10_000);
       if (schema !== 'public')
         await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replaceAll('"', '""')}"`);
       return Database.#finishOpen('postgresql', pool, schema, async () => undefined);

@@ -85,20 +85,20 @@ test('without an invitation the page says so; invited people are named by their 
   await host.click('#people-list li[data-participant-id] button[data-action="quality"]');
   await host.waitForFunction(
     () =>
-      (document.querySelector('#quality-chart polyline.bitrate')?.getAttribute('points') ?? '').split(' ')
+      (document.querySelector('#quality-chart polyline.bitrate-in')?.getAttribute('points') ?? '').split(' ')
         .length >= 3,
     undefined,
     { timeout: 20_000 },
   );
   expect(await host.textContent('#quality-title')).toBe('Call quality: Guest');
   const figures = (await host.textContent('#quality-figures')) ?? '';
-  const received = Number(/^in (\d+) kbit\/s/.exec(figures)?.[1]);
+  const received = Number(/Guest sends (\d+) kbit\/s/.exec(figures)?.[1]);
   expect(received).toBeGreaterThan(50);
 
   // Mute: the guest's microphone goes off on the guest's page, the host sees the muted icon.
   await host.click('#people-list button[data-action="mute"]');
   await guest.waitForFunction(() =>
-    document.getElementById('banner')?.textContent?.includes('muted your microphone'),
+    document.getElementById('notices')?.textContent?.includes('muted your microphone'),
   );
   expect(await guest.getAttribute('#mic-button', 'aria-pressed')).toBe('true');
   await host.waitForSelector('.tile.mic-muted');

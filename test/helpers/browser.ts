@@ -16,10 +16,15 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-/** Builds the page if missing or stale (the script skips up-to-date bundles), then starts Chromium. */
-export function launchChromium(): Promise<Browser> {
-  execFileSync(process.execPath, [path.join(__dirname, '../../scripts/build-client.mjs')], { stdio: 'pipe' });
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+/**
+ * Builds the page with its test hooks (`window.sfu`) if missing or stale (the script skips
+ * up-to-date bundles), then starts Chromium.
+ */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  execFileSync(process.execPath, [path.join(__dirname, '../../scripts/build-client.mjs'), '--test-hooks'], {
+    stdio: 'pipe',
+  });
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /** Polls `probe` every 250 ms until `ok` holds; throws with the last value after `timeoutMs`. */

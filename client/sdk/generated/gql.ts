@@ -18,7 +18,7 @@ type Documents = {
   '\n  mutation Answer($input: AnswerInput!) {\n    answer(input: $input)\n  }\n': typeof types.AnswerDocument;
   '\n  mutation Renegotiate($input: RenegotiateInput!) {\n    renegotiate(input: $input) {\n      answer\n      revision\n    }\n  }\n': typeof types.RenegotiateDocument;
   '\n  mutation Leave($participantId: ID!) {\n    leave(participantId: $participantId)\n  }\n': typeof types.LeaveDocument;
-  '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      participants {\n        id\n        name\n        streams {\n          id\n          tracks {\n            id\n            kind\n          }\n        }\n      }\n    }\n  }\n': typeof types.RoomDocument;
+  '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      participants {\n        id\n        name\n        streams {\n          id\n          tracks {\n            id\n            kind\n            muted\n          }\n        }\n      }\n    }\n  }\n': typeof types.RoomDocument;
   '\n  subscription Negotiation($participantId: ID!) {\n    negotiation(participantId: $participantId) {\n      revision\n      sdp\n    }\n  }\n': typeof types.NegotiationDocument;
   '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      trackId\n      reason\n    }\n  }\n': typeof types.RoomEventsDocument;
   '\n  mutation SetTrackMuted($input: SetTrackMutedInput!) {\n    setTrackMuted(input: $input)\n  }\n': typeof types.SetTrackMutedDocument;
@@ -28,6 +28,7 @@ type Documents = {
   '\n  mutation KickParticipant($participantId: ID!, $ban: Boolean!) {\n    kickParticipant(participantId: $participantId, ban: $ban)\n  }\n': typeof types.KickParticipantDocument;
   '\n  mutation MuteTrack($trackId: ID!, $roomId: ID) {\n    muteTrack(trackId: $trackId, roomId: $roomId)\n  }\n': typeof types.MuteTrackDocument;
   '\n  query QualityHistory($roomId: ID!, $last: Int!) {\n    room(id: $roomId) {\n      participants {\n        id\n        qualityHistory(last: $last) {\n          at\n          bitrateIn\n          bitrateOut\n          lossIn\n          rtt\n          jitter\n        }\n      }\n    }\n  }\n': typeof types.QualityHistoryDocument;
+  '\n  mutation CloseRoom($id: ID!) {\n    closeRoom(id: $id) {\n      id\n      open\n    }\n  }\n': typeof types.CloseRoomDocument;
 };
 const documents: Documents = {
   '\n  mutation Join($input: JoinInput!) {\n    join(input: $input) {\n      answer\n      token\n      participant {\n        id\n        name\n        grants {\n          canPublish\n          canSubscribe\n          roomAdmin\n        }\n        streams {\n          id\n        }\n      }\n    }\n  }\n':
@@ -37,7 +38,7 @@ const documents: Documents = {
     types.RenegotiateDocument,
   '\n  mutation Leave($participantId: ID!) {\n    leave(participantId: $participantId)\n  }\n':
     types.LeaveDocument,
-  '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      participants {\n        id\n        name\n        streams {\n          id\n          tracks {\n            id\n            kind\n          }\n        }\n      }\n    }\n  }\n':
+  '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      participants {\n        id\n        name\n        streams {\n          id\n          tracks {\n            id\n            kind\n            muted\n          }\n        }\n      }\n    }\n  }\n':
     types.RoomDocument,
   '\n  subscription Negotiation($participantId: ID!) {\n    negotiation(participantId: $participantId) {\n      revision\n      sdp\n    }\n  }\n':
     types.NegotiationDocument,
@@ -56,6 +57,8 @@ const documents: Documents = {
     types.MuteTrackDocument,
   '\n  query QualityHistory($roomId: ID!, $last: Int!) {\n    room(id: $roomId) {\n      participants {\n        id\n        qualityHistory(last: $last) {\n          at\n          bitrateIn\n          bitrateOut\n          lossIn\n          rtt\n          jitter\n        }\n      }\n    }\n  }\n':
     types.QualityHistoryDocument,
+  '\n  mutation CloseRoom($id: ID!) {\n    closeRoom(id: $id) {\n      id\n      open\n    }\n  }\n':
+    types.CloseRoomDocument,
 };
 
 /**
@@ -86,7 +89,7 @@ export function graphql(
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(
-  source: '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      participants {\n        id\n        name\n        streams {\n          id\n          tracks {\n            id\n            kind\n          }\n        }\n      }\n    }\n  }\n',
+  source: '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      participants {\n        id\n        name\n        streams {\n          id\n          tracks {\n            id\n            kind\n            muted\n          }\n        }\n      }\n    }\n  }\n',
 ): typeof import('./graphql').RoomDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -142,6 +145,12 @@ export function graphql(
 export function graphql(
   source: '\n  query QualityHistory($roomId: ID!, $last: Int!) {\n    room(id: $roomId) {\n      participants {\n        id\n        qualityHistory(last: $last) {\n          at\n          bitrateIn\n          bitrateOut\n          lossIn\n          rtt\n          jitter\n        }\n      }\n    }\n  }\n',
 ): typeof import('./graphql').QualityHistoryDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: '\n  mutation CloseRoom($id: ID!) {\n    closeRoom(id: $id) {\n      id\n      open\n    }\n  }\n',
+): typeof import('./graphql').CloseRoomDocument;
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -125,7 +125,7 @@ export type RoomQuery = {
     participants: Array<{
       id: string;
       name: string;
-      streams: Array<{ id: string; tracks: Array<{ id: string; kind: TrackKind }> }>;
+      streams: Array<{ id: string; tracks: Array<{ id: string; kind: TrackKind; muted: boolean }> }>;
     }>;
   };
 };
@@ -212,6 +212,12 @@ export type QualityHistoryQuery = {
   };
 };
 
+export type CloseRoomMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+export type CloseRoomMutation = { closeRoom: { id: string; open: boolean } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -285,6 +291,7 @@ export const RoomDocument = new TypedDocumentString(`
         tracks {
           id
           kind
+          muted
         }
       }
     }
@@ -365,3 +372,11 @@ export const QualityHistoryDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<QualityHistoryQuery, QualityHistoryQueryVariables>;
+export const CloseRoomDocument = new TypedDocumentString(`
+    mutation CloseRoom($id: ID!) {
+  closeRoom(id: $id) {
+    id
+    open
+  }
+}
+    `) as unknown as TypedDocumentString<CloseRoomMutation, CloseRoomMutationVariables>;

@@ -1,0 +1,183 @@
+/**
+ * What the client knows of the room: who else is in it, whose each received stream is, which of
+ * their tracks are muted. Fed by room events, `room` query snapshots and the peer connection's
+ * `track` events; says what changed through `emit` (the ConferenceClient's events). It knows
+ * nothing of sockets or negotiation.
+ */
+import type { RoomEventsSubscription, RoomQuery } from './generated/graphql';
+import type { ConferenceEvents, ParticipantInfo, RemoteStream } from './types';
+
+export type RoomEvent = RoomEventsSubscription['roomEvents'];
+export type RoomSnapshot = RoomQuery['room'];
+
+/** Tells the client's listeners (RoomState says participantJoined/Left, streamAdded/Removed, activeSpeaker, trackMuted). */
+export type Emit = <K extends keyof ConferenceEvents>(event: K, ...args: ConferenceEvents[K]) => void;
+
+export class RoomState {
+  /** Your own participant id (events about you are not someone else's). */
+  selfId: string | undefined;
+  readonly #participants = new Map<string, ParticipantInfo>();
+  /** Publisher of each stream id, as far as the room told us. */
+  readonly #streamOwner = new Map<string, string>();
+  /** Received MediaStreams by id, and whether `streamAdded` was emitted for it. */
+  readonly #remote = new Map<string, { stream: MediaStream; announced: RemoteStream | null }>();
+  /** Other participants' tracks that are muted now. */
+  readonly #mutedTracks = new Set<string>();
+
+  /**
+   * `emit`: tells the client's listeners; `askRoom`: a stream arrived whose owner is not known
+   * yet, the room should be read again soon.
+   */
+  constructor(
+    private readonly emit: Emit,
+    private readonly askRoom: () => void,
+  ) {}
+
+  get participants(): ParticipantInfo[] {
+    return [...this.#participants.values()];
+  }
+
+  participant(id: string): ParticipantInfo | undefined {
+    return this.#participants.get(id);
+  }
+
+  /** The remote streams currently shown (`streamAdded` emitted, `streamRemoved` not yet). */
+  get remoteStreams(): RemoteStream[] {
+    return [...this.#remote.values()].flatMap((r) => (r.announced ? [r.announced] : []));
+  }
+
+  isTrackMuted(trackId: string): boolean {
+    return this.#mutedTracks.has(trackId);
+  }
+
+  /** A track arrived on the peer connection. */
+  onTrack(event: RTCTrackEvent): void {
+    const stream = event.streams[0] ?? new MediaStream([event.track]);
+    let remote = this.#remote.get(stream.id);
+    if (!remote || remote.stream !== stream) {
+      remote = { stream, announced: null };
+      this.#remote.set(stream.id, remote);
+      stream.addEventListener('removetrack', () => {
+        if (stream.getTracks().length === 0) this.#removeStream(stream.id);
+      });
+    }
+    this.#announce(stream.id);
+  }
+
+  /** Someone else's event (the client handles those about you and the room itself). */
+  apply(event: RoomEvent): void {
+    const { participantId, streamId } = event;
+    switch (event.type) {
+      case 'PARTICIPANT_JOINED':
+        if (participantId) this.#addParticipant(participantId, event.participantName ?? participantId);
+        break;
+      case 'PARTICIPANT_LEFT':
+        if (participantId) this.#removeParticipant(participantId, event.reason ?? null);
+        break;
+      case 'STREAM_PUBLISHED':
+        if (participantId && streamId && participantId !== this.selfId) {
+          if (!this.#participants.has(participantId)) {
+            this.#addParticipant(participantId, event.participantName ?? participantId);
+          }
+          this.#streamOwner.set(streamId, participantId);
+          this.#announce(streamId);
+        }
+        break;
+      case 'STREAM_UNPUBLISHED':
+        if (streamId) {
+          this.#streamOwner.delete(streamId);
+          this.#removeStream(streamId);
+        }
+        break;
+      case 'ACTIVE_SPEAKER_CHANGED':
+        if (participantId === this.selfId) this.emit('activeSpeaker', null);
+        else if (participantId && this.#participants.has(participantId)) {
+          this.emit('activeSpeaker', this.#participants.get(participantId)!);
+        }
+        break;
+      case 'TRACK_MUTED':
+      case 'TRACK_UNMUTED': {
+        if (!event.trackId || participantId === this.selfId) break;
+        const muted = event.type === 'TRACK_MUTED';
+        if (muted) this.#mutedTracks.add(event.trackId);
+        else this.#mutedTracks.delete(event.trackId);
+        const participant = participantId ? this.#participants.get(participantId) : undefined;
+        if (participant && streamId)
+          this.emit('trackMuted', { participant, streamId, trackId: event.trackId, muted });
+        break;
+      }
+    }
+  }
+
+  /** Reconciles with `room(id)`: who is there, whose streams, which tracks are muted. */
+  applySnapshot(room: RoomSnapshot): void {
+    const present = new Set(room.participants.map((p) => p.id));
+    for (const id of [...this.#participants.keys()]) if (!present.has(id)) this.#removeParticipant(id, null);
+    for (const participant of room.participants) {
+      if (participant.id === this.selfId) continue;
+      this.#addParticipant(participant.id, participant.name);
+      const info = this.#participants.get(participant.id)!;
+      for (const stream of participant.streams) {
+        this.#streamOwner.set(stream.id, participant.id);
+        // Mutes made before we arrived (or while the socket was down) come with the room.
+        for (const track of stream.tracks) {
+          if (track.muted === this.#mutedTracks.has(track.id)) continue;
+          if (track.muted) this.#mutedTracks.add(track.id);
+          else this.#mutedTracks.delete(track.id);
+          this.emit('trackMuted', {
+            participant: info,
+            streamId: stream.id,
+            trackId: track.id,
+            muted: track.muted,
+          });
+        }
+      }
+    }
+    for (const streamId of this.#remote.keys()) this.#announce(streamId);
+  }
+
+  /** Out of the room: every shown stream is removed. */
+  clear(): void {
+    for (const remote of this.#remote.values())
+      if (remote.announced) this.emit('streamRemoved', remote.announced);
+    this.#remote.clear();
+  }
+
+  #announce(streamId: string): void {
+    const remote = this.#remote.get(streamId);
+    if (!remote || remote.announced) return;
+    const owner = this.#participants.get(this.#streamOwner.get(streamId) ?? '');
+    if (!owner) {
+      this.askRoom(); // the room will tell us whose stream it is
+      return;
+    }
+    remote.announced = { id: streamId, stream: remote.stream, participant: owner };
+    this.emit('streamAdded', remote.announced);
+  }
+
+  #removeStream(streamId: string): void {
+    const remote = this.#remote.get(streamId);
+    if (!remote) return;
+    this.#remote.delete(streamId);
+    if (remote.announced) this.emit('streamRemoved', remote.announced);
+  }
+
+  #addParticipant(id: string, name: string): void {
+    if (id === this.selfId || this.#participants.has(id)) return;
+    const participant = { id, name };
+    this.#participants.set(id, participant);
+    this.emit('participantJoined', participant);
+  }
+
+  #removeParticipant(id: string, reason: string | null): void {
+    const participant = this.#participants.get(id);
+    if (!participant) return;
+    for (const [streamId, owner] of this.#streamOwner) {
+      if (owner !== id) continue;
+      this.#streamOwner.delete(streamId);
+      this.#removeStream(streamId);
+    }
+    this.#participants.delete(id);
+    this.emit('participantLeft', participant, reason);
+  }
+}
