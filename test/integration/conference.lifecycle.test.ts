@@ -95,16 +95,14 @@ describe('room lifecycle', () => {
     cleanup.push(() => stays.close());
     await stays.waitForMediaFrom([vanishes]);
     const seen: Event['roomEvents'][] = [];
-    const stop = server
-      .ws()
-      .subscribe<Event>(
-        { query: EVENTS, variables: { room: 'vanish' } },
-        {
-          next: (value) => value.data && seen.push(value.data.roomEvents),
-          error: () => undefined,
-          complete: () => undefined,
-        },
-      );
+    const stop = server.ws().subscribe<Event>(
+      { query: EVENTS, variables: { room: 'vanish' } },
+      {
+        next: (value) => value.data && seen.push(value.data.roomEvents),
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     const started = Date.now();
     await vanishes.close();
