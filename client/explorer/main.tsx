@@ -13,7 +13,7 @@ import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher, type Fetcher, type FetcherOpts, type FetcherParams } from '@graphiql/toolkit';
 import { createClient, type Client } from 'graphql-ws';
-import { Kind, type DocumentNode } from 'graphql';
+import { Kind, parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import 'graphiql/style.css';
 import './explorer.css';
 import { EXAMPLE_TABS } from './examples';
@@ -61,17 +61,22 @@ function authorizationOf(headers: FetcherOpts['headers']): string | undefined {
   return undefined;
 }
 
-/** Same rule @graphiql/toolkit uses to route an operation to the websocket fetcher. */
-function isSubscription(params: FetcherParams, documentAST: DocumentNode | undefined): boolean {
-  const name = params.operationName || undefined;
-  return (
-    documentAST?.definitions.some(
-      (def) =>
-        def.kind === Kind.OPERATION_DEFINITION &&
-        def.operation === 'subscription' &&
-        def.name?.value === name,
-    ) ?? false
+/**
+ * Whether the operation GraphiQL runs is a subscription (it then goes over the websocket). Read from
+ * the query text itself: GraphiQL's `documentAST` can still be the previous tab's right after a switch,
+ * which sent a subscription over HTTP (where it cannot run).
+ */
+function isSubscription(params: FetcherParams, document: DocumentNode | undefined): boolean {
+  const operations = (document?.definitions ?? []).filter(
+    (def): def is OperationDefinitionNode => def.kind === Kind.OPERATION_DEFINITION,
   );
+  const name = params.operationName || undefined;
+  const operation = name
+    ? operations.find((def) => def.name?.value === name)
+    : operations.length === 1
+      ? operations[0]
+      : undefined;
+  return operation?.operation === 'subscription';
 }
 
 interface Connection {
@@ -91,7 +96,17 @@ function connect(authorization: string | undefined): Connection {
   return { authorization, client, fetcher: createGraphiQLFetcher({ url: HTTP_URL, wsClient: client }) };
 }
 
-const fetcher: Fetcher = (params, opts) => {
+/** The document of the query text itself (GraphiQL's own may still be the previous tab's). */
+function documentOf(params: FetcherParams, fallback: DocumentNode | undefined): DocumentNode | undefined {
+  try {
+    return parse(params.query);
+  } catch {
+    return fallback; // Not parseable: the server will say why.
+  }
+}
+
+const fetcher: Fetcher = (params, given) => {
+  const opts = given && { ...given, documentAST: documentOf(params, given.documentAST) };
   if (!connection) {
     connection = connect(authorizationOf(opts?.headers));
   } else if (isSubscription(params, opts?.documentAST)) {

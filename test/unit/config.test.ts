@@ -17,6 +17,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'postgresql://127.0.0.1:5432/test' }).database).toEqual({
       kind: 'postgresql',
       url: 'postgresql://127.0.0.1:5432/test',
+      connectTimeoutMs: 10_000,
     });
   });
 
