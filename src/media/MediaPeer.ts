@@ -15,7 +15,6 @@ import {
   closeInSafeOrder,
   fixCreateTrack,
   guarded,
-  KEYFRAME_RETRY_MS,
   leftHalfApplied,
   type SDPManager,
   withoutSimulcastWhereSending,
@@ -64,7 +63,6 @@ export class MediaPeer implements MediaPeerPort {
   readonly #publications = new Map<string, Publication>();
   /** What is forwarded to it, by stream id. */
   readonly #subscriptions = new Map<string, Subscription>();
-  readonly #timers = new Set<NodeJS.Timeout>();
   /** Media sections (mid -> kind) of the last applied remote description: later ones keep them all. */
   #mids: ReadonlyMap<string, TrackKind> = new Map();
   #published: PublishedStream[] = [];
@@ -140,12 +138,16 @@ export class MediaPeer implements MediaPeerPort {
 
   createOffer(): string {
     this.#assertOpen();
-    return withoutSimulcastWhereSending(this.#manager.createLocalDescription());
+    const offer = withoutSimulcastWhereSending(this.#manager.createLocalDescription());
+    for (const subscription of this.#subscriptions.values()) subscription.offered(offer);
+    return offer;
   }
 
   processAnswer(answer: SessionDescriptionPort): void {
     this.#assertOpen();
     this.#apply(SessionDescription.of(answer));
+    // The client has applied the offer: the video it carried can be forwarded (once connected).
+    for (const subscription of this.#subscriptions.values()) subscription.answered();
   }
 
   processOffer(offer: SessionDescriptionPort): string {
@@ -153,7 +155,9 @@ export class MediaPeer implements MediaPeerPort {
     const description = SessionDescription.of(offer);
     try {
       this.#apply(description);
-      return withoutSimulcastWhereSending(this.#manager.createLocalDescription());
+      const answer = withoutSimulcastWhereSending(this.#manager.createLocalDescription());
+      for (const subscription of this.#subscriptions.values()) subscription.negotiatedIn(answer);
+      return answer;
     } catch (error) {
       if (leftHalfApplied(this.#manager)) {
         logger.warn('a client offer left the SDP manager half-applied; the participant is removed');
@@ -181,6 +185,7 @@ export class MediaPeer implements MediaPeerPort {
       this.#transport.createOutgoingStream({ id: streamId }),
       this.#preferences.get(streamId),
       (ended) => this.#forget(ended),
+      () => this.#connected && !this.#closed,
     );
     this.#subscriptions.set(streamId, subscription);
     publication.attach(subscription);
@@ -222,8 +227,6 @@ export class MediaPeer implements MediaPeerPort {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
-      for (const timer of this.#timers) clearTimeout(timer);
-      this.#timers.clear();
       this.#stopLayerSelection();
       for (const publication of this.#publications.values()) publication.end();
       await closeInSafeOrder(this.#manager, {
@@ -271,10 +274,10 @@ export class MediaPeer implements MediaPeerPort {
         if (this.#closed) return;
         if (state === 'connected' && !this.#connected) {
           this.#connected = true;
-          // The keyframe asked for at subscription time went out before this transport could
-          // receive it; ask again now, and once more past medooze's PLI rate limit.
-          this.#requestKeyframes();
-          this.#later(KEYFRAME_RETRY_MS, () => this.#requestKeyframes());
+          // Video waited for this transport (see Subscription): forwarded from now, each from a
+          // keyframe asked for now. And keyframes others asked of this peer before it was up.
+          for (const subscription of this.#subscriptions.values()) subscription.activate();
+          for (const publication of this.#publications.values()) publication.publisherReady();
         } else if (state === 'failed' || state === 'closed') {
           this.#listener.onLost('DISCONNECTED');
         }
@@ -310,7 +313,10 @@ export class MediaPeer implements MediaPeerPort {
     }
     for (const stream of incoming) {
       if (!this.#publications.has(stream.getId())) {
-        this.#publications.set(stream.getId(), new Publication(this.id, stream, muted));
+        this.#publications.set(
+          stream.getId(),
+          new Publication(this.id, stream, muted, () => this.#connected && !this.#closed),
+        );
       }
     }
     const streams = [...this.#publications.values()]
@@ -319,21 +325,6 @@ export class MediaPeer implements MediaPeerPort {
     const changed = JSON.stringify(streams) !== JSON.stringify(this.#published);
     this.#published = streams;
     if (notify && changed) this.#listener.onPublishedChanged(streams);
-  }
-
-  #requestKeyframes(): void {
-    for (const subscription of this.#subscriptions.values()) subscription.publication.requestKeyframes();
-  }
-
-  #later(ms: number, action: () => void): void {
-    const timer = setTimeout(
-      guarded('timer', () => {
-        this.#timers.delete(timer);
-        if (!this.#closed) action();
-      }),
-      ms,
-    );
-    this.#timers.add(timer);
   }
 
   #stopLayerSelection(): void {
