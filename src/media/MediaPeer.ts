@@ -186,6 +186,7 @@ export class MediaPeer implements MediaPeerPort {
       this.#preferences.get(streamId),
       (ended) => this.#forget(ended),
       () => this.#connected && !this.#closed,
+      () => this.#layers?.adapt(),
     );
     this.#subscriptions.set(streamId, subscription);
     publication.attach(subscription);

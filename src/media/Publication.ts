@@ -2,6 +2,13 @@ import type * as MediaServer from 'medooze-media-server';
 import type { PublishedStream, TrackKind, TrackStats } from '../conference/ports';
 import { logger } from '../shared/logger';
 import { guarded, PLI_WINDOW_MS } from './medoozeQuirks';
+
+/**
+ * A keyframe asked for this recently has not reached the server yet (the publisher encodes it at
+ * its next frame, then a network hop): whoever asks now gets that one, no second request needed.
+ * Kept short: a subscriber that starts after the keyframe went by needs its own.
+ */
+const IN_FLIGHT_MS = 10;
 import type { Subscription } from './Subscription';
 
 type IncomingStream = MediaServer.IncomingStream;
@@ -116,7 +123,9 @@ export class Publication {
       this.#keyframeWanted = true;
       return;
     }
-    const wait = this.#lastKeyframeRequest + PLI_WINDOW_MS - performance.now();
+    const since = performance.now() - this.#lastKeyframeRequest;
+    if (since < IN_FLIGHT_MS) return;
+    const wait = PLI_WINDOW_MS - since;
     if (wait <= 0) {
       this.#sendKeyframeRequest();
       return;

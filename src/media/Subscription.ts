@@ -50,6 +50,11 @@ export class Subscription {
     private readonly onEnded: (subscription: Subscription) => void,
     /** Whether the subscriber's transport is up (DTLS connected). */
     private readonly canReceive: () => boolean = () => true,
+    /**
+     * Runs after video was attached, before its keyframe is asked for: the subscriber's layer
+     * choice, so that a simulcast subscriber is on the encoding it keeps when the keyframe comes.
+     */
+    private readonly onAttached: () => void = () => undefined,
   ) {}
 
   /** Same as the publisher's msid stream id, so receivers map the stream to its participant. */
@@ -137,7 +142,9 @@ export class Subscription {
       clearTimeout(this.#fallback);
       this.#fallback = undefined;
     }
-    if (attached) this.publication.requestKeyframe();
+    if (!attached) return;
+    this.onAttached();
+    this.publication.requestKeyframe();
   }
 
   /** Video tracks made for the subscriber but not forwarded yet (waiting until it can receive them). */
