@@ -79,13 +79,30 @@ async function main(): Promise<void> {
   await ensureBuilt({ skipBuild: true });
   await ensureBuilt({ skipBuild: true, root: before });
   const runs: Run[] = [];
+  const dir = path.join(projectRoot(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `ab-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
+  // Written after every run, so a run that dies keeps what was measured.
+  const write = (all: Run[]): string => {
+    const table = report(all, options, kinds);
+    writeFileSync(file, `${JSON.stringify({ before, options, runs: all, table }, null, 2)}\n`);
+    return file;
+  };
   for (let pass = 1; pass <= passes; pass++) {
     // Alternate which goes first, so neither always gets the fresher machine.
     const order: Array<'before' | 'after'> = pass % 2 ? ['before', 'after'] : ['after', 'before'];
     for (const kind of kinds) {
       for (const version of order) {
         const root = version === 'before' ? before : undefined;
-        const server = await startServer(kind, { oursRoot: root, baselineRoot: root });
+        let server: Awaited<ReturnType<typeof startServer>>;
+        try {
+          server = await startServer(kind, { oursRoot: root, baselineRoot: root });
+        } catch (error) {
+          // A loaded machine can fail a start: recorded, and the run goes on.
+          runs.push({ pass, kind, version, result: null, error: String(error).slice(0, 300) });
+          log(`pass ${pass}: ${kind} ${version} did not start`);
+          continue;
+        }
         log(`pass ${pass}: ${kind} ${version} (pid ${server.pid})`);
         const target = targetFor(server);
         try {
@@ -96,17 +113,13 @@ async function main(): Promise<void> {
         } finally {
           await target.closeAll();
           await server.stop();
+          write(runs);
         }
       }
     }
   }
-  const lines = report(runs, options, kinds);
-  process.stdout.write(`\n${lines.join('\n')}\n`);
-  const dir = path.join(projectRoot(), 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `ab-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ before, options, runs, table: lines }, null, 2)}\n`);
-  process.stdout.write(`wrote ${file}\n`);
+  write(runs);
+  process.stdout.write(`\n${report(runs, options, kinds).join('\n')}\nwrote ${file}\n`);
   process.exit(0);
 }
 
