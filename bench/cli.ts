@@ -10,6 +10,8 @@
  *   --steps 1x1,1x10,4x4                   forwarding steps (PxS; NxN = everyone publishes)
  *   --window 5                             forwarding: measuring window, seconds
  *   --api-seconds 3 --api-clients 4 --subscribers 50 --event-cycles 20
+ *   --ff-room-size 4 --ff-rounds 3        firstframe: Chromium participants per room, rooms per mode
+ *   --ff-modes single,simulcast --ff-burst 20   firstframe: publishing modes; joins in the keyframe burst
  *   --out DIR                              results directory (default bench/results)
  *   --skip-build                           do not recompile our server when dist exists
  *   --ours-root DIR                        run our server from another checkout (built there)
@@ -71,6 +73,20 @@ function parse(argv: string[]): Partial<SuiteOptions> {
         break;
       case '--event-cycles':
         options.api.eventCycles = Number(value());
+        break;
+      case '--ff-room-size':
+        options.firstframe.roomSize = Number(value());
+        break;
+      case '--ff-rounds':
+        options.firstframe.rounds = Number(value());
+        break;
+      case '--ff-modes':
+        options.firstframe.modes = value()
+          .split(',')
+          .map((mode) => mode.trim()) as SuiteOptions['firstframe']['modes'];
+        break;
+      case '--ff-burst':
+        options.firstframe.burstJoins = Number(value());
         break;
       case '--out':
         options.outDir = value();

@@ -4,6 +4,8 @@
  */
 import { TestPeer } from '../test/helpers/weriftPeer';
 import { type BenchParticipant, type Target, sentSequence } from './lib/clients';
+import type { Browser } from 'playwright-core';
+import { BenchPage, launchBenchChromium, type PageMarks } from './lib/browser';
 import { CpuWindow, rssMb, sleep, summarize, type Summary, until } from './lib/measure';
 
 export type Log = (line: string) => void;
@@ -71,7 +73,10 @@ export interface JoinModeResult {
   concurrency: number;
   joinMs: Summary;
   firstMediaMs: Summary;
+  /** Until the first video keyframe from each other member: when its video can first be decoded. */
+  firstKeyframeMs: Summary;
   missingMedia: number;
+  missingKeyframes: number;
   /** Joins that failed. */
   errors: number;
   /** Server offers that could not be applied or answered. */
@@ -102,7 +107,9 @@ async function joinMode(
   const started = performance.now();
   const joinMs: number[] = [];
   const firstMediaMs: number[] = [];
+  const firstKeyframeMs: number[] = [];
   let missing = 0;
+  let missingKeyframes = 0;
   let errors = 0;
   let negotiationErrors = 0;
   let leaveErrors = 0;
@@ -112,15 +119,19 @@ async function joinMode(
   const flush = async (members: BenchParticipant[]): Promise<void> => {
     // First packet from every other member, counted from when both were in the room.
     await until(
-      () => members.every((m) => members.every((o) => o === m || m.probe.firstPacketAt(o.streamId) > 0)),
+      () => members.every((m) => members.every((o) => o === m || m.probe.firstKeyframeAt(o.streamId) > 0)),
       10_000,
     );
     for (const m of members) {
       for (const o of members) {
         if (o === m) continue;
+        const since = Math.max(m.joinSentAt, o.answerAt);
         const first = m.probe.firstPacketAt(o.streamId);
         if (first === 0) missing++;
-        else firstMediaMs.push(first - Math.max(m.joinSentAt, o.answerAt));
+        else firstMediaMs.push(first - since);
+        const keyframe = m.probe.firstKeyframeAt(o.streamId);
+        if (keyframe === 0) missingKeyframes++;
+        else firstKeyframeMs.push(keyframe - since);
       }
     }
     negotiationErrors += errorCount(members);
@@ -165,7 +176,9 @@ async function joinMode(
     concurrency,
     joinMs: summarize(joinMs),
     firstMediaMs: summarize(firstMediaMs),
+    firstKeyframeMs: summarize(firstKeyframeMs),
     missingMedia: missing,
+    missingKeyframes,
     errors,
     negotiationErrors,
     leaveErrors,
@@ -186,8 +199,11 @@ export interface FanoutSizeResult {
   samples: number;
   offerMs: Summary;
   firstPacketMs: Summary;
+  /** Join -> the newcomer's first video keyframe at each existing participant (decodable). */
+  firstKeyframeMs: Summary;
   missingOffers: number;
   missingMedia: number;
+  missingKeyframes: number;
   /** Server offers that could not be applied or answered. */
   errors: number;
   leaveErrors: number;
@@ -206,8 +222,10 @@ export async function fanoutScenario(
     await settle(existing);
     const offerMs: number[] = [];
     const firstPacketMs: number[] = [];
+    const firstKeyframeMs: number[] = [];
     let missingOffers = 0;
     let missingMedia = 0;
+    let missingKeyframes = 0;
     let leaveErrors = 0;
     for (let rep = 0; rep < options.repetitions; rep++) {
       const offersBefore = existing.map((p) => p.offersAt.length);
@@ -216,7 +234,7 @@ export async function fanoutScenario(
       await until(
         () =>
           existing.every(
-            (p, i) => p.offersAt.length > offersBefore[i] && p.probe.firstPacketAt(newcomer.streamId) > 0,
+            (p, i) => p.offersAt.length > offersBefore[i] && p.probe.firstKeyframeAt(newcomer.streamId) > 0,
           ),
         15_000,
       );
@@ -227,6 +245,9 @@ export async function fanoutScenario(
         const first = p.probe.firstPacketAt(newcomer.streamId);
         if (first === 0) missingMedia++;
         else firstPacketMs.push(first - t0);
+        const keyframe = p.probe.firstKeyframeAt(newcomer.streamId);
+        if (keyframe === 0) missingKeyframes++;
+        else firstKeyframeMs.push(keyframe - t0);
       });
       await settle([...existing, newcomer]);
       leaveErrors += await leaveAll([newcomer]);
@@ -240,8 +261,10 @@ export async function fanoutScenario(
       samples: offerMs.length,
       offerMs: summarize(offerMs),
       firstPacketMs: summarize(firstPacketMs),
+      firstKeyframeMs: summarize(firstKeyframeMs),
       missingOffers,
       missingMedia,
+      missingKeyframes,
       errors,
       leaveErrors,
     });
@@ -468,4 +491,249 @@ export async function apiScenario(target: Target, options: ApiOptions, log: Log)
 function round(value: number, digits: number): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
+}
+
+// -----------------------------------------------------------------------------------------------
+// 5. First frame in a real browser
+
+export interface FirstFrameOptions {
+  /** Participants per room; every one after the first is measured as a joiner. */
+  roomSize: number;
+  /** Rooms per mode (samples). */
+  rounds: number;
+  /** Which publishing modes: single-encoding VP8 and/or three-encoding simulcast (the page's default). */
+  modes: Array<'single' | 'simulcast'>;
+  /** Receive-only werift joiners in the keyframe-burst part (0: skip it). */
+  burstJoins: number;
+}
+
+/** Times from the joiner pressing join (before getUserMedia), in ms. */
+export interface FirstFrameModeResult {
+  mode: 'single' | 'simulcast';
+  samples: number;
+  /** The joiner's own steps. */
+  answerMs: Summary;
+  iceConnectedMs: Summary;
+  /** The joiner receiving each earlier participant's video. */
+  joinerFirstRtpMs: Summary;
+  joinerFirstDecodedMs: Summary;
+  /** Per-stream gap between the first RTP packet and the first decoded frame (the keyframe wait). */
+  joinerRtpToDecodedMs: Summary;
+  /** p50 of joinerFirstDecodedMs by joiner number (2 = second in the room). */
+  joinerFirstDecodedByJoiner: Record<string, Summary>;
+  /** Earlier participants receiving the joiner's video. */
+  othersFirstRtpMs: Summary;
+  othersFirstDecodedMs: Summary;
+  /** Streams never decoded within the timeout. */
+  missing: number;
+  errors: string[];
+}
+
+export interface KeyframeBurstResult {
+  joins: number;
+  /** Keyframes the (Chromium) publisher encoded while the joins happened, and in a quiet window as long. */
+  publisherKeyframes: number;
+  publisherKeyframesQuiet: number;
+  publisherPlis: number;
+  seconds: number;
+  /** Each joiner (werift): join sent -> first video keyframe of the publisher. */
+  firstKeyframeMs: Summary;
+  missingKeyframes: number;
+}
+
+export interface FirstFrameResult {
+  modes: FirstFrameModeResult[];
+  burst: KeyframeBurstResult | null;
+}
+
+const FIRST_FRAME_TIMEOUT_MS = 10_000;
+
+export async function firstFrameScenario(
+  target: Target,
+  options: FirstFrameOptions,
+  log: Log,
+): Promise<FirstFrameResult> {
+  const browser = await launchBenchChromium();
+  try {
+    const modes: FirstFrameModeResult[] = [];
+    for (const mode of options.modes) {
+      modes.push(await firstFrameMode(target, options, mode, browser, log));
+    }
+    const burst =
+      options.burstJoins > 0 ? await keyframeBurst(target, options.burstJoins, browser, log) : null;
+    return { modes, burst };
+  } finally {
+    await browser.close().catch(() => undefined);
+  }
+}
+
+async function firstFrameMode(
+  target: Target,
+  options: FirstFrameOptions,
+  mode: 'single' | 'simulcast',
+  browser: Browser,
+  log: Log,
+): Promise<FirstFrameModeResult> {
+  const answerMs: number[] = [];
+  const iceMs: number[] = [];
+  const joinerRtp: number[] = [];
+  const joinerDecoded: number[] = [];
+  const gap: number[] = [];
+  const byJoiner: Record<string, number[]> = {};
+  const othersRtp: number[] = [];
+  const othersDecoded: number[] = [];
+  const errors: string[] = [];
+  let missing = 0;
+  for (let round = 0; round < options.rounds; round++) {
+    const roomId = `firstframe-${mode}-${round}`;
+    const pages: Array<{ page: BenchPage; streamId: string }> = [];
+    try {
+      for (let n = 0; n < options.roomSize; n++) {
+        const page = await BenchPage.open(browser, target.kind, target.server.url);
+        await page.join({
+          kind: target.kind,
+          url: target.server.url,
+          roomId,
+          name: `ff${n}`,
+          simulcast: mode === 'simulcast',
+        });
+        const earlier = pages.map((entry) => entry.streamId);
+        // Until the joiner decodes everyone earlier and everyone earlier decodes the joiner.
+        const deadline = performance.now() + FIRST_FRAME_TIMEOUT_MS;
+        let mine: PageMarks = await page.marks();
+        let theirs: PageMarks[] = [];
+        for (;;) {
+          mine = await page.marks();
+          theirs = await Promise.all(pages.map((entry) => entry.page.marks()));
+          const done =
+            mine.streamId !== '' &&
+            earlier.every((id) => (mine.remote[id]?.firstDecodedAt ?? 0) > 0) &&
+            theirs.every((marks) => (marks.remote[mine.streamId]?.firstDecodedAt ?? 0) > 0);
+          if (done || performance.now() > deadline || mine.errors.length > 0) break;
+          await sleep(50);
+        }
+        errors.push(...mine.errors.map((error) => `${roomId}/ff${n}: ${error}`));
+        pages.push({ page, streamId: mine.streamId });
+        if (n === 0) continue;
+        const t0 = mine.pressedAt;
+        if (mine.answeredAt) answerMs.push(mine.answeredAt - t0);
+        if (mine.iceConnectedAt) iceMs.push(mine.iceConnectedAt - t0);
+        for (const id of earlier) {
+          const remote = mine.remote[id];
+          if (!remote?.firstDecodedAt) {
+            missing++;
+            continue;
+          }
+          joinerDecoded.push(remote.firstDecodedAt - t0);
+          (byJoiner[String(n + 1)] ??= []).push(remote.firstDecodedAt - t0);
+          if (remote.firstRtpAt) {
+            joinerRtp.push(remote.firstRtpAt - t0);
+            gap.push(remote.firstDecodedAt - remote.firstRtpAt);
+          }
+        }
+        for (const marks of theirs) {
+          const remote = marks.remote[mine.streamId];
+          if (!remote?.firstDecodedAt) {
+            missing++;
+            continue;
+          }
+          othersDecoded.push(remote.firstDecodedAt - t0);
+          if (remote.firstRtpAt) othersRtp.push(remote.firstRtpAt - t0);
+        }
+        // Joins a while apart, as people join: each measures a join, not medooze's PLI window.
+        await sleep(800);
+      }
+    } finally {
+      await Promise.all(pages.map((entry) => entry.page.leave()));
+    }
+    log(`  ${target.kind} firstframe ${mode}: room ${round + 1}/${options.rounds}`);
+    await sleep(300);
+  }
+  return {
+    mode,
+    samples: joinerDecoded.length,
+    answerMs: summarize(answerMs),
+    iceConnectedMs: summarize(iceMs),
+    joinerFirstRtpMs: summarize(joinerRtp),
+    joinerFirstDecodedMs: summarize(joinerDecoded),
+    joinerRtpToDecodedMs: summarize(gap),
+    joinerFirstDecodedByJoiner: Object.fromEntries(
+      Object.entries(byJoiner).map(([joiner, samples]) => [joiner, summarize(samples)]),
+    ),
+    othersFirstRtpMs: summarize(othersRtp),
+    othersFirstDecodedMs: summarize(othersDecoded),
+    missing,
+    errors: errors.slice(0, 20),
+  };
+}
+
+/** One Chromium publisher; `joins` receive-only werift joiners, 5 at a time: how many keyframes? */
+async function keyframeBurst(
+  target: Target,
+  joins: number,
+  browser: Browser,
+  log: Log,
+): Promise<KeyframeBurstResult> {
+  const roomId = 'firstframe-burst';
+  const publisher = await BenchPage.open(browser, target.kind, target.server.url);
+  const joiners: BenchParticipant[] = [];
+  try {
+    await publisher.join({
+      kind: target.kind,
+      url: target.server.url,
+      roomId,
+      name: 'publisher',
+      simulcast: false,
+    });
+    let marks = await publisher.marks();
+    for (let waited = 0; !marks.iceConnectedAt && waited < 10_000; waited += 100) {
+      await sleep(100);
+      marks = await publisher.marks();
+    }
+    await sleep(1500);
+    const quietStart = await publisher.marks();
+    const started = performance.now();
+    for (let i = 0; i < joins; i += 5) {
+      joiners.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(5, joins - i) }, (_, k) =>
+            target.join(roomId, `burst${i + k}`, RECEIVE_ONLY),
+          ),
+        )),
+      );
+    }
+    const streamId = quietStart.streamId;
+    await until(() => joiners.every((j) => j.probe.firstKeyframeAt(streamId) > 0), FIRST_FRAME_TIMEOUT_MS);
+    const seconds = (performance.now() - started) / 1000;
+    // Keyframes still answering the last joins' requests arrive within a round trip or two.
+    await sleep(300);
+    const afterBurst = await publisher.marks();
+    const firstKeyframeMs: number[] = [];
+    let missingKeyframes = 0;
+    for (const joiner of joiners) {
+      const at = joiner.probe.firstKeyframeAt(streamId);
+      if (at > 0) firstKeyframeMs.push(at - joiner.joinSentAt);
+      else missingKeyframes++;
+    }
+    // The same time with nobody joining: what the encoder does by itself.
+    const quietFrom = await publisher.marks();
+    await sleep(seconds * 1000 + 300);
+    const quietTo = await publisher.marks();
+    log(
+      `  ${target.kind} firstframe burst: ${joins} joins in ${seconds.toFixed(1)} s, ` +
+        `${afterBurst.keyFramesEncoded - quietStart.keyFramesEncoded} publisher keyframes`,
+    );
+    return {
+      joins,
+      publisherKeyframes: afterBurst.keyFramesEncoded - quietStart.keyFramesEncoded,
+      publisherKeyframesQuiet: quietTo.keyFramesEncoded - quietFrom.keyFramesEncoded,
+      publisherPlis: afterBurst.pliCount - quietStart.pliCount,
+      seconds: round(seconds, 2),
+      firstKeyframeMs: summarize(firstKeyframeMs),
+      missingKeyframes,
+    };
+  } finally {
+    await leaveAll(joiners);
+    await publisher.leave();
+  }
 }

@@ -12,6 +12,9 @@ import {
   apiScenario,
   capacityScenario,
   fanoutScenario,
+  firstFrameScenario,
+  type FirstFrameOptions,
+  type FirstFrameResult,
   joinScenario,
   type ApiOptions,
   type ApiResult,
@@ -24,7 +27,7 @@ import {
   type Log,
 } from './scenarios';
 
-export const SCENARIOS = ['join', 'fanout', 'capacity', 'api'] as const;
+export const SCENARIOS = ['join', 'fanout', 'capacity', 'api', 'firstframe'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface SuiteOptions {
@@ -33,6 +36,7 @@ export interface SuiteOptions {
   fanout: FanoutOptions;
   capacity: CapacityOptions;
   api: ApiOptions;
+  firstframe: FirstFrameOptions;
   /** Where to write results (default bench/results); null writes nothing. */
   outDir: string | null;
   /** Skip compiling our server when dist/src/main.js exists. */
@@ -52,6 +56,7 @@ export const DEFAULT_OPTIONS: SuiteOptions = {
     maxLoss: 0.01,
   },
   api: { seconds: 3, clients: 4, rooms: 20, subscribers: 50, eventCycles: 20 },
+  firstframe: { roomSize: 4, rounds: 3, modes: ['single', 'simulcast'], burstJoins: 20 },
   outDir: null,
   skipBuild: false,
   command: 'npm run bench',
@@ -90,6 +95,7 @@ export interface SuiteResult {
     fanout?: ScenarioRun<FanoutSizeResult[]>;
     capacity?: ScenarioRun<CapacityStepResult[]>;
     api?: ScenarioRun<ApiResult>;
+    firstframe?: ScenarioRun<FirstFrameResult>;
   };
   files?: { json: string; markdown: string };
 }
@@ -156,6 +162,7 @@ export async function runSuite(
       fanout: options.fanout,
       capacity: options.capacity,
       api: options.api,
+      firstframe: options.firstframe,
     },
     comparisons: [],
     scenarios: {},
@@ -173,6 +180,10 @@ export async function runSuite(
       );
     if (scenario === 'api')
       result.scenarios.api = await both(scenario, log, (t) => apiScenario(t, options.api, log));
+    if (scenario === 'firstframe')
+      result.scenarios.firstframe = await both(scenario, log, (t) =>
+        firstFrameScenario(t, options.firstframe, log),
+      );
     log(`scenario ${scenario} done in ${((performance.now() - scenarioStarted) / 1000).toFixed(1)} s`);
   }
   result.comparisons = compare(result);
@@ -220,7 +231,7 @@ function compare(result: SuiteResult): Comparison[] {
     for (const key of keys)
       add(scenario, `${name} ${key}`, 'ms', 'lower', value(ours, key), value(baseline, key));
   };
-  const { join, fanout, capacity, api } = result.scenarios;
+  const { join, fanout, capacity, api, firstframe } = result.scenarios;
   if (join) {
     for (const mode of ['sequential', 'concurrent'] as const) {
       const o = join.ours?.[mode];
@@ -233,6 +244,13 @@ function compare(result: SuiteResult): Comparison[] {
         'p95',
         'p99',
       ]);
+      latency(
+        'join',
+        `${label}: join -> first video keyframe from each other`,
+        o?.firstKeyframeMs,
+        b?.firstKeyframeMs,
+        ['p50', 'p95', 'p99'],
+      );
       add('join', `${label}: failed joins`, 'count', 'lower', o?.errors, b?.errors);
       add('join', `${label}: failed or timed-out leaves`, 'count', 'lower', o?.leaveErrors, b?.leaveErrors);
     }
@@ -251,6 +269,13 @@ function compare(result: SuiteResult): Comparison[] {
         `fan-out ${size}: join -> newcomer's first packet`,
         o?.firstPacketMs,
         b?.firstPacketMs,
+        ['p50', 'p95', 'max'],
+      );
+      latency(
+        'fanout',
+        `fan-out ${size}: join -> newcomer's first video keyframe`,
+        o?.firstKeyframeMs,
+        b?.firstKeyframeMs,
         ['p50', 'p95', 'max'],
       );
     }
@@ -327,6 +352,47 @@ function compare(result: SuiteResult): Comparison[] {
       api.ours?.eventDeliveriesPerSecond,
       api.baseline?.eventDeliveriesPerSecond,
     );
+  }
+  if (firstframe) {
+    for (const mode of result.options.firstframe.modes) {
+      const o = firstframe.ours?.modes.find((entry) => entry.mode === mode);
+      const b = firstframe.baseline?.modes.find((entry) => entry.mode === mode);
+      const label = `Chromium ${mode === 'simulcast' ? 'simulcast' : 'VP8'}, rooms of ${result.options.firstframe.roomSize}`;
+      const steps: Array<[string, keyof FirstFrameResult['modes'][number], Array<keyof Summary>]> = [
+        ['join pressed -> joiner decodes each earlier participant', 'joinerFirstDecodedMs', ['p50', 'p95']],
+        ['join pressed -> earlier participants decode the joiner', 'othersFirstDecodedMs', ['p50', 'p95']],
+        ['join pressed -> join answered', 'answerMs', ['p50']],
+        ['join pressed -> ICE connected', 'iceConnectedMs', ['p50']],
+        ['join pressed -> joiner gets first video RTP', 'joinerFirstRtpMs', ['p50']],
+        ['joiner: first video RTP -> first decoded frame', 'joinerRtpToDecodedMs', ['p50', 'p95']],
+      ];
+      for (const [name, key, keys] of steps)
+        latency('firstframe', `${label}: ${name}`, o?.[key] as Summary, b?.[key] as Summary, keys);
+      add('firstframe', `${label}: streams never decoded`, 'count', 'lower', o?.missing, b?.missing);
+    }
+    const o = firstframe.ours?.burst;
+    const b = firstframe.baseline?.burst;
+    const joins = result.options.firstframe.burstJoins;
+    add(
+      'firstframe',
+      `${joins} joins: publisher keyframes encoded`,
+      'count',
+      'lower',
+      o?.publisherKeyframes,
+      b?.publisherKeyframes,
+    );
+    add(
+      'firstframe',
+      `${joins} joins: publisher PLIs received`,
+      'count',
+      'lower',
+      o?.publisherPlis,
+      b?.publisherPlis,
+    );
+    latency('firstframe', `${joins} joins: join -> first keyframe`, o?.firstKeyframeMs, b?.firstKeyframeMs, [
+      'p50',
+      'p95',
+    ]);
   }
   return rows;
 }

@@ -5,7 +5,7 @@
  */
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { TestPeer, type TestPeerOptions } from '../../test/helpers/weriftPeer';
+import { packetStartsKeyframe, TestPeer, type TestPeerOptions } from '../../test/helpers/weriftPeer';
 import type { ServerProcess, TargetKind } from './servers';
 
 const JOIN = `mutation ($input: JoinInput!) { join(input: $input) { answer token participant { id } } }`;
@@ -25,6 +25,8 @@ interface TrackRecord {
   packets: number;
   bytes: number;
   firstAt: number;
+  /** performance.now() of the first packet that starts a video keyframe (video only), or 0. */
+  firstKeyframeAt: number;
 }
 
 /** What a peer receives, per remote stream id: first packet time, packets and bytes per kind. */
@@ -43,10 +45,19 @@ export class Probe {
         packets: 0,
         bytes: 0,
         firstAt: 0,
+        firstKeyframeAt: 0,
       };
       this.#tracks.set(event.transceiver, record);
       event.track.onReceiveRtp.subscribe((packet) => {
         if (record.packets === 0) record.firstAt = performance.now();
+        // What a decoder can start from: the first keyframe, not the first (delta) packet.
+        if (
+          record.kind === 'video' &&
+          record.firstKeyframeAt === 0 &&
+          packetStartsKeyframe(event.transceiver as never, packet as never)
+        ) {
+          record.firstKeyframeAt = performance.now();
+        }
         record.packets++;
         record.bytes += packet.payload.length + packet.header.serializeSize;
       });
@@ -59,6 +70,17 @@ export class Probe {
     for (const record of this.#tracks.values()) {
       if (record.streamId === streamId && record.firstAt > 0 && (first === 0 || record.firstAt < first)) {
         first = record.firstAt;
+      }
+    }
+    return first;
+  }
+
+  /** performance.now() of the first video keyframe from `streamId` (a decodable start), or 0. */
+  firstKeyframeAt(streamId: string): number {
+    let first = 0;
+    for (const record of this.#tracks.values()) {
+      if (record.streamId === streamId && record.firstKeyframeAt > 0) {
+        if (first === 0 || record.firstKeyframeAt < first) first = record.firstKeyframeAt;
       }
     }
     return first;

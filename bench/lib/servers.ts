@@ -32,8 +32,8 @@ const BASELINE_ENTRY = ['dist', 'bench', 'baseline', 'server.js'];
  * Makes sure both servers can be spawned: compiles ours (tsc, incremental: a no-op when current)
  * unless `skipBuild`, and bundles the baseline with esbuild (fast; node_modules stay external).
  */
-export async function ensureBuilt(options: { skipBuild?: boolean } = {}): Promise<void> {
-  const root = projectRoot();
+export async function ensureBuilt(options: { skipBuild?: boolean; root?: string } = {}): Promise<void> {
+  const root = options.root ? path.resolve(options.root) : projectRoot();
   if (!options.skipBuild || !existsSync(path.join(root, ...OURS_ENTRY))) {
     execFileSync(
       process.execPath,
@@ -60,11 +60,12 @@ export async function ensureBuilt(options: { skipBuild?: boolean } = {}): Promis
 /** Starts one server in its own process on 127.0.0.1 and an ephemeral port. */
 export async function startServer(
   kind: TargetKind,
-  options: { oursRoot?: string; timeoutMs?: number } = {},
+  options: { oursRoot?: string; baselineRoot?: string; timeoutMs?: number } = {},
 ): Promise<ServerProcess> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  // Ours may come from another checkout (e.g. a worktree of a commit), built there.
-  const root = kind === 'ours' && options.oursRoot ? path.resolve(options.oursRoot) : projectRoot();
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  // Either may come from another checkout (e.g. an export of a commit), built there.
+  const other = kind === 'ours' ? options.oursRoot : options.baselineRoot;
+  const root = other ? path.resolve(other) : projectRoot();
   const dataDir = mkdtempSync(path.join(tmpdir(), `sfu-bench-${kind}-`));
   const entry = path.join(root, ...(kind === 'ours' ? OURS_ENTRY : BASELINE_ENTRY));
   const child: ChildProcess = spawn(process.execPath, [entry], {
@@ -84,10 +85,12 @@ export async function startServer(
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${kind} server did not start in ${timeoutMs} ms:\n${output.slice(-2000)}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // Not left running on its own: it may still come up later.
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+      reject(new Error(`${kind} server did not start in ${timeoutMs} ms:\n${output.slice(-2000)}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       const match = /(?:page|baseline listening) (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);

@@ -49,7 +49,9 @@ export class LayerSelection {
     const forwarded: ForwardedVideo[] = [];
     const others: OutgoingStreamTrack[] = [];
     const preferences = new Map<string, LayerPreference>();
+    const subscriptions = new Map<string, Subscription>();
     for (const subscription of this.subscriptions()) {
+      subscriptions.set(subscription.streamId, subscription);
       const { layered, single } = subscription.layering(this.svc);
       forwarded.push(...layered);
       others.push(...single);
@@ -58,7 +60,19 @@ export class LayerSelection {
     if (forwarded.length === 0) return;
     try {
       const otherBitrate = others.reduce((sum, track) => sum + track.getStats().bitrate, 0);
+      const before = forwarded.map(({ track }) => selectedLayer(track));
       this.#selector.allocate(forwarded, preferences, otherBitrate);
+      forwarded.forEach(({ streamId, track }, i) => {
+        const now = selectedLayer(track);
+        // A new encoding or a higher spatial layer starts at its next keyframe: ask for it now
+        // (medooze PLIs a new encoding itself, but not a higher SVC layer until a second passes;
+        // the publication keeps to one request per PLI window for all its subscribers).
+        const previous = before[i];
+        if (!previous || !now) return;
+        if (now.encoding !== previous.encoding || now.spatial > previous.spatial) {
+          subscriptions.get(streamId)?.publication.requestKeyframe();
+        }
+      });
     } catch (error) {
       // An encoding or track can vanish between reading the layers and selecting one.
       logger.debug({ err: error }, 'layer selection skipped');
@@ -69,4 +83,13 @@ export class LayerSelection {
     this.#stopped = true;
     clearInterval(this.#timer);
   }
+}
+
+/** What the transponder of a forwarded video sends now (undefined before it is attached). */
+function selectedLayer(track: OutgoingStreamTrack): { encoding: string; spatial: number } | undefined {
+  const transponder = track.getTransponder();
+  if (!transponder) return undefined;
+  const encoding = transponder.getSelectedEncoding();
+  const spatial = transponder.getSelectedSpatialLayerId();
+  return { encoding: String(encoding ?? ''), spatial: typeof spatial === 'number' ? spatial : -1 };
 }

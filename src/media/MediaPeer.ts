@@ -15,7 +15,6 @@ import {
   closeInSafeOrder,
   fixCreateTrack,
   guarded,
-  KEYFRAME_RETRY_MS,
   leftHalfApplied,
   restartIceForOffer,
   type SDPManager,
@@ -65,7 +64,6 @@ export class MediaPeer implements MediaPeerPort {
   readonly #publications = new Map<string, Publication>();
   /** What is forwarded to it, by stream id. */
   readonly #subscriptions = new Map<string, Subscription>();
-  readonly #timers = new Set<NodeJS.Timeout>();
   /** Media sections (mid -> kind) of the last applied remote description: later ones keep them all. */
   #mids: ReadonlyMap<string, TrackKind> = new Map();
   #published: PublishedStream[] = [];
@@ -151,12 +149,16 @@ export class MediaPeer implements MediaPeerPort {
 
   createOffer(): string {
     this.#assertOpen();
-    return withoutSimulcastWhereSending(this.#manager.createLocalDescription());
+    const offer = withoutSimulcastWhereSending(this.#manager.createLocalDescription());
+    for (const subscription of this.#subscriptions.values()) subscription.offered(offer);
+    return offer;
   }
 
   processAnswer(answer: SessionDescriptionPort): void {
     this.#assertOpen();
     this.#apply(SessionDescription.of(answer));
+    // The client has applied the offer: the video it carried can be forwarded (once connected).
+    for (const subscription of this.#subscriptions.values()) subscription.answered();
   }
 
   processOffer(offer: SessionDescriptionPort): string {
@@ -169,7 +171,9 @@ export class MediaPeer implements MediaPeerPort {
     }
     try {
       this.#apply(description);
-      return withoutSimulcastWhereSending(this.#manager.createLocalDescription());
+      const answer = withoutSimulcastWhereSending(this.#manager.createLocalDescription());
+      for (const subscription of this.#subscriptions.values()) subscription.negotiatedIn(answer);
+      return answer;
     } catch (error) {
       if (leftHalfApplied(this.#manager)) {
         logger.warn('a client offer left the SDP manager half-applied; the participant is removed');
@@ -197,6 +201,8 @@ export class MediaPeer implements MediaPeerPort {
       this.#transport.createOutgoingStream({ id: streamId }),
       this.#preferences.get(streamId),
       (ended) => this.#forget(ended),
+      () => this.#connected && !this.#closed,
+      () => this.#layers?.adapt(),
     );
     this.#subscriptions.set(streamId, subscription);
     publication.attach(subscription);
@@ -243,8 +249,6 @@ export class MediaPeer implements MediaPeerPort {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
-      for (const timer of this.#timers) clearTimeout(timer);
-      this.#timers.clear();
       this.#stopLayerSelection();
       for (const publication of this.#publications.values()) publication.end();
       await closeInSafeOrder(this.#manager, {
@@ -292,10 +296,10 @@ export class MediaPeer implements MediaPeerPort {
         if (this.#closed) return;
         if (state === 'connected' && !this.#connected) {
           this.#connected = true;
-          // The keyframe asked for at subscription time went out before this transport could
-          // receive it; ask again now, and once more past medooze's PLI rate limit.
-          this.#requestKeyframes();
-          this.#later(KEYFRAME_RETRY_MS, () => this.#requestKeyframes());
+          // Video waited for this transport (see Subscription): forwarded from now, each from a
+          // keyframe asked for now. And keyframes others asked of this peer before it was up.
+          for (const subscription of this.#subscriptions.values()) subscription.activate();
+          for (const publication of this.#publications.values()) publication.publisherReady();
         } else if (state === 'failed' || state === 'closed') {
           this.#listener.onLost('DISCONNECTED');
         }
@@ -331,7 +335,10 @@ export class MediaPeer implements MediaPeerPort {
     }
     for (const stream of incoming) {
       if (!this.#publications.has(stream.getId())) {
-        this.#publications.set(stream.getId(), new Publication(this.id, stream, muted));
+        this.#publications.set(
+          stream.getId(),
+          new Publication(this.id, stream, muted, () => this.#connected && !this.#closed),
+        );
       }
     }
     const streams = [...this.#publications.values()]
@@ -340,21 +347,6 @@ export class MediaPeer implements MediaPeerPort {
     const changed = JSON.stringify(streams) !== JSON.stringify(this.#published);
     this.#published = streams;
     if (notify && changed) this.#listener.onPublishedChanged(streams);
-  }
-
-  #requestKeyframes(): void {
-    for (const subscription of this.#subscriptions.values()) subscription.publication.requestKeyframes();
-  }
-
-  #later(ms: number, action: () => void): void {
-    const timer = setTimeout(
-      guarded('timer', () => {
-        this.#timers.delete(timer);
-        if (!this.#closed) action();
-      }),
-      ms,
-    );
-    this.#timers.add(timer);
   }
 
   #stopLayerSelection(): void {

@@ -1,7 +1,14 @@
 import type * as MediaServer from 'medooze-media-server';
 import type { PublishedStream, TrackKind, TrackStats } from '../conference/ports';
 import { logger } from '../shared/logger';
-import { guarded } from './medoozeQuirks';
+import { guarded, PLI_WINDOW_MS } from './medoozeQuirks';
+
+/**
+ * A keyframe asked for this recently has not reached the server yet (the publisher encodes it at
+ * its next frame, then a network hop): whoever asks now gets that one, no second request needed.
+ * Kept short: a subscriber that starts after the keyframe went by needs its own.
+ */
+const IN_FLIGHT_MS = 10;
 import type { Subscription } from './Subscription';
 
 type IncomingStream = MediaServer.IncomingStream;
@@ -27,12 +34,22 @@ export class Publication {
   /** Track ids forwarded to nobody. Kept across re-offers that remove and add a track again. */
   readonly #muted: Set<string>;
   #ended = false;
+  /** When the last keyframe request went to the publisher (performance.now()), or never. */
+  #lastKeyframeRequest = -Infinity;
+  /** The one request waiting for medooze's PLI window to pass: it serves everyone who asked meanwhile. */
+  #pendingKeyframe: NodeJS.Timeout | undefined;
+  /** A keyframe was asked for while the publisher's own transport was not up yet. */
+  #keyframeWanted = false;
+  /** Keyframe requests sent to the publisher (PLIs on each of its video tracks). */
+  #keyframeRequests = 0;
 
   constructor(
     /** The publishing peer's id. */
     readonly publisherId: string,
     stream: IncomingStream,
     muted: Iterable<string> = [],
+    /** Whether the publisher's transport is up (a PLI sent before goes nowhere yet still counts). */
+    private readonly publisherConnected: () => boolean = () => true,
   ) {
     this.#stream = stream;
     this.#muted = new Set(muted);
@@ -89,12 +106,55 @@ export class Publication {
     if (!muted) {
       // Receivers resume mid-stream: they need a keyframe to decode anything.
       const track = this.liveTracks().find((candidate) => candidate.getId() === trackId);
-      if (track?.getMedia() === 'video') track.refresh();
+      if (track?.getMedia() === 'video') this.requestKeyframe();
     }
   }
 
-  /** Asks the publisher for a keyframe of each of its video tracks (PLI). */
-  requestKeyframes(): void {
+  /**
+   * Asks the publisher for a keyframe of each of its video tracks (PLI), at most once per medooze
+   * PLI window: a request within the window of the last one is not sent (medooze would drop it)
+   * but made once when the window ends, for every subscriber that asked in between. Before the
+   * publisher's transport is up the request waits for it (a PLI would be lost and still close
+   * the window).
+   */
+  requestKeyframe(): void {
+    if (this.#ended || this.#pendingKeyframe) return;
+    if (!this.publisherConnected()) {
+      this.#keyframeWanted = true;
+      return;
+    }
+    const since = performance.now() - this.#lastKeyframeRequest;
+    if (since < IN_FLIGHT_MS) return;
+    const wait = PLI_WINDOW_MS - since;
+    if (wait <= 0) {
+      this.#sendKeyframeRequest();
+      return;
+    }
+    this.#pendingKeyframe = setTimeout(
+      guarded('keyframe timer', () => {
+        this.#pendingKeyframe = undefined;
+        if (!this.#ended) this.#sendKeyframeRequest();
+      }),
+      wait,
+    );
+    this.#pendingKeyframe.unref();
+  }
+
+  /** The publisher's transport came up: a keyframe asked for before is asked for now. */
+  publisherReady(): void {
+    if (!this.#keyframeWanted) return;
+    this.#keyframeWanted = false;
+    this.requestKeyframe();
+  }
+
+  /** Keyframe requests (PLI rounds) actually sent to the publisher so far. */
+  get keyframeRequests(): number {
+    return this.#keyframeRequests;
+  }
+
+  #sendKeyframeRequest(): void {
+    this.#lastKeyframeRequest = performance.now();
+    this.#keyframeRequests++;
     for (const track of this.liveTracks()) {
       if (track.getMedia() !== 'video') continue;
       try {
@@ -156,6 +216,8 @@ export class Publication {
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
+    clearTimeout(this.#pendingKeyframe);
+    this.#pendingKeyframe = undefined;
     for (const subscription of [...this.#subscriptions]) subscription.end();
     this.#subscriptions.clear();
   }

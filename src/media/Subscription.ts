@@ -1,21 +1,44 @@
 import type * as MediaServer from 'medooze-media-server';
 import type { TrackKind, TrackStats } from '../conference/ports';
 import type { ForwardedVideo, LayerPreference } from './LayerSelector';
-import { stopQuietly } from './medoozeQuirks';
+import { guarded, stopQuietly } from './medoozeQuirks';
 import type { Publication } from './Publication';
 
 type OutgoingStream = MediaServer.OutgoingStream;
 type OutgoingStreamTrack = MediaServer.OutgoingStreamTrack;
+type IncomingStreamTrack = MediaServer.IncomingStreamTrack;
+
+/**
+ * A video track not negotiated after this long (an offer that never came back, a description we
+ * did not recognise it in) is forwarded anyway once the subscriber's transport is up.
+ */
+const NEGOTIATION_FALLBACK_MS = 2000;
 
 /**
  * One publication forwarded to one subscriber: the medooze OutgoingStream on the subscriber's
  * transport, one outgoing track per publisher track, and the subscriber's layer wish for it. Owned
  * by the subscriber's peer (which made it and stops it), attached to the publication (which keeps
  * it in step with the publisher's tracks, mutes and ends it).
+ *
+ * A video track is forwarded (attached to the publisher's track) only once the subscriber can
+ * receive it: its transport is up and the description carrying the track was answered (or
+ * offered by the subscriber). Attaching is when medooze asks the publisher for a keyframe, and
+ * every keyframe sent before that moment is lost to this subscriber (nothing goes out before DTLS
+ * is up, and a client drops media of a transceiver it does not know yet), while the PLI that
+ * asked for it still closes medooze's 500 ms PLI window for everyone. So the keyframe is asked for
+ * at the first moment it can be used, and the subscriber decodes a frame interval plus a round
+ * trip later.
  */
 export class Subscription {
   /** Outgoing track per publisher track id. */
   readonly #tracks = new Map<string, OutgoingStreamTrack>();
+  /** Video tracks made but not attached yet, with the publisher's track each will forward. */
+  readonly #waiting = new Map<string, IncomingStreamTrack>();
+  /** Waiting track ids in a description offered to the subscriber, not answered yet. */
+  readonly #offered = new Set<string>();
+  /** Waiting track ids the subscriber has in its description. */
+  readonly #negotiated = new Set<string>();
+  #fallback: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(
@@ -25,6 +48,13 @@ export class Subscription {
     public preference: LayerPreference | undefined,
     /** Tells the owner the publication ended this subscription (not called for `stop()`). */
     private readonly onEnded: (subscription: Subscription) => void,
+    /** Whether the subscriber's transport is up (DTLS connected). */
+    private readonly canReceive: () => boolean = () => true,
+    /**
+     * Runs after video was attached, before its keyframe is asked for: the subscriber's layer
+     * choice, so that a simulcast subscriber is on the encoding it keeps when the keyframe comes.
+     */
+    private readonly onAttached: () => void = () => undefined,
   ) {}
 
   /** Same as the publisher's msid stream id, so receivers map the stream to its participant. */
@@ -36,7 +66,7 @@ export class Subscription {
     return this.#stopped;
   }
 
-  /** Matches the outgoing tracks to the publication's live tracks (a keyframe for each new video). */
+  /** Matches the outgoing tracks to the publication's live tracks (video waits, see the class). */
   sync(): void {
     if (this.#stopped) return;
     const live = this.publication.liveTracks();
@@ -44,6 +74,7 @@ export class Subscription {
     for (const [trackId, outgoingTrack] of this.#tracks) {
       if (!liveIds.has(trackId)) {
         this.#tracks.delete(trackId);
+        this.#forgetWaiting(trackId);
         stopQuietly(outgoingTrack);
       }
     }
@@ -53,12 +84,78 @@ export class Subscription {
         id: track.getId(),
         media: track.getMedia(),
       });
-      outgoingTrack.attachTo(track);
       // A muted track stays muted for subscribers that come later.
       if (this.publication.isMuted(track.getId())) outgoingTrack.mute(true);
       this.#tracks.set(track.getId(), outgoingTrack);
-      if (track.getMedia() === 'video') track.refresh();
+      if (track.getMedia() === 'video') this.#waiting.set(track.getId(), track);
+      else outgoingTrack.attachTo(track);
     }
+    if (this.#waiting.size > 0 && !this.#fallback) {
+      this.#fallback = setTimeout(
+        guarded('negotiation fallback timer', () => {
+          this.#fallback = undefined;
+          if (this.#stopped) return;
+          for (const trackId of this.#waiting.keys()) this.#negotiated.add(trackId);
+          this.activate();
+        }),
+        NEGOTIATION_FALLBACK_MS,
+      );
+      this.#fallback.unref();
+    }
+    this.activate();
+  }
+
+  /** A description was offered to the subscriber: the waiting tracks it carries are on their way. */
+  offered(sdp: string): void {
+    for (const trackId of this.#waiting.keys()) if (sdp.includes(trackId)) this.#offered.add(trackId);
+  }
+
+  /** The subscriber answered the last offer: what it carried is negotiated. */
+  answered(): void {
+    for (const trackId of this.#offered) this.#negotiated.add(trackId);
+    this.#offered.clear();
+    this.activate();
+  }
+
+  /** The subscriber offered, and was answered with `sdp`: the waiting tracks it carries are negotiated. */
+  negotiatedIn(sdp: string): void {
+    for (const trackId of this.#waiting.keys()) if (sdp.includes(trackId)) this.#negotiated.add(trackId);
+    this.activate();
+  }
+
+  /**
+   * Forwards every waiting video track the subscriber can receive now, and asks the publisher for
+   * the keyframe it starts from (the publication rate-limits the requests of all its subscribers).
+   */
+  activate(): void {
+    if (this.#stopped || this.#waiting.size === 0 || !this.canReceive()) return;
+    let attached = false;
+    for (const [trackId, track] of [...this.#waiting]) {
+      if (!this.#negotiated.has(trackId)) continue;
+      const outgoingTrack = this.#tracks.get(trackId);
+      this.#forgetWaiting(trackId);
+      if (!outgoingTrack || track.stopped) continue;
+      outgoingTrack.attachTo(track);
+      attached = true;
+    }
+    if (this.#waiting.size === 0) {
+      clearTimeout(this.#fallback);
+      this.#fallback = undefined;
+    }
+    if (!attached) return;
+    this.onAttached();
+    this.publication.requestKeyframe();
+  }
+
+  /** Video tracks made for the subscriber but not forwarded yet (waiting until it can receive them). */
+  get waitingTracks(): number {
+    return this.#waiting.size;
+  }
+
+  #forgetWaiting(trackId: string): void {
+    this.#waiting.delete(trackId);
+    this.#offered.delete(trackId);
+    this.#negotiated.delete(trackId);
   }
 
   mute(trackId: string, muted: boolean): void {
@@ -104,6 +201,9 @@ export class Subscription {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    clearTimeout(this.#fallback);
+    this.#fallback = undefined;
+    this.#waiting.clear();
     this.#tracks.clear();
     stopQuietly(this.outgoing);
     this.publication.detach(this);

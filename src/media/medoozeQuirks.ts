@@ -12,8 +12,13 @@ type Transport = MediaServer.Transport;
 type IncomingStream = MediaServer.IncomingStream;
 type TrackInfo = InstanceType<typeof TrackInfoClass>;
 
-/** medooze's answer to a second PLI within 500 ms is silence; ask again after that window. */
-export const KEYFRAME_RETRY_MS = 600;
+/**
+ * medooze sends at most one PLI per incoming source per 500 ms (DTLSICETransport::SendPLI: a second
+ * one within that window is dropped without a word, whoever asks: us through `refresh()`, a
+ * transponder when an outgoing track is attached, or a subscriber's own PLI). A keyframe request
+ * is only worth making when it will not be dropped: at least this long after the last one.
+ */
+export const PLI_WINDOW_MS = 520;
 
 /**
  * medooze re-throws whatever a listener throws from setImmediate, where nothing can catch it and the

@@ -543,6 +543,11 @@ function isReceiving(transceiver: RTCRtpTransceiver): boolean {
   return !transceiver.stopped && (direction === 'recvonly' || direction === 'sendrecv');
 }
 
+/** Whether `packet`, received on `transceiver`, starts a video keyframe (VP8 P=0 / VP9 P=0,B=1). */
+export function packetStartsKeyframe(transceiver: RTCRtpTransceiver, packet: RtpPacket): boolean {
+  return startsKeyframe(videoCodecOf(transceiver, packet), packet.payload);
+}
+
 function videoCodecOf(transceiver: RTCRtpTransceiver, packet: RtpPacket): VideoCodecName | undefined {
   const codec = transceiver.codecs.find((c) => c.payloadType === packet.header.payloadType);
   const mime = codec?.mimeType.toLowerCase();

@@ -1,0 +1,287 @@
+/**
+ * Real browsers for the benchmark: Debian's Chromium (playwright-core) with fake camera and
+ * microphone, one browser context per participant. Each page joins with the raw signalling
+ * contract of the target (our GraphQL mutations + graphql-ws, or the baseline's WebSocket JSON) and
+ * records, on the machine-wide clock (performance.timeOrigin + performance.now()), when each step of
+ * the way to the first decoded frame happened.
+ */
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../../test/helpers/browser';
+import type { TargetKind } from './servers';
+
+export interface PageJoinOptions {
+  kind: TargetKind;
+  /** http://127.0.0.1:PORT of the server. */
+  url: string;
+  roomId: string;
+  name: string;
+  /** Three VP8 encodings of the camera (the page's default in simulcast rooms). */
+  simulcast: boolean;
+}
+
+/** What a page recorded; every time in ms on the machine-wide clock, 0 when not yet. */
+export interface PageMarks {
+  /** Pressing join: before getUserMedia. */
+  pressedAt: number;
+  /** Its own camera stream id (the msid others receive it under). */
+  streamId: string;
+  answeredAt: number;
+  iceConnectedAt: number;
+  /** Server offers answered (the time of each answer sent). */
+  offersAnsweredAt: number[];
+  /** Per remote stream id: first video RTP packet received and first frame decoded. */
+  remote: Record<string, { firstRtpAt: number; firstDecodedAt: number }>;
+  /** Its camera's outbound video: keyframes encoded and PLIs received, summed over encodings. */
+  keyFramesEncoded: number;
+  pliCount: number;
+  errors: string[];
+}
+
+/**
+ * A small document really served by the server: its origin (http://127.0.0.1, a secure context for
+ * getUserMedia) and a loopback address. A page fulfilled by playwright's router instead counts as
+ * public for Chromium's Local Network Access checks, which then block its WebSocket to the server.
+ */
+const BLANK_PATH: Record<TargetKind, string> = { ours: '/healthz', baseline: '/rooms' };
+
+export async function launchBenchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+export class BenchPage {
+  private constructor(
+    readonly context: BrowserContext,
+    readonly page: Page,
+  ) {}
+
+  static async open(browser: Browser, kind: TargetKind, url: string): Promise<BenchPage> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${url}${BLANK_PATH[kind]}`);
+    return new BenchPage(context, page);
+  }
+
+  /** Starts the join in the page (returns at once); marks() reads the progress. */
+  async join(options: PageJoinOptions): Promise<void> {
+    await this.page.evaluate(pageJoin, options);
+  }
+
+  async marks(): Promise<PageMarks> {
+    return this.page.evaluate(() => (window as unknown as { bench: { marks(): PageMarks } }).bench.marks());
+  }
+
+  async leave(): Promise<void> {
+    await this.page
+      .evaluate(() => (window as unknown as { bench: { leave(): Promise<void> } }).bench.leave())
+      .catch(() => undefined);
+    await this.context.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Runs in the page (serialised by playwright: self-contained, no imports). Joins, answers every
+ * server offer, and polls getStats every 10 ms until every remote video decoded, then every 250 ms.
+ */
+function pageJoin(options: PageJoinOptions): void {
+  const now = (): number => performance.timeOrigin + performance.now();
+  const marks: PageMarks = {
+    pressedAt: now(),
+    streamId: '',
+    answeredAt: 0,
+    iceConnectedAt: 0,
+    offersAnsweredAt: [],
+    remote: {},
+    keyFramesEncoded: 0,
+    pliCount: 0,
+    errors: [],
+  };
+  const trackStreams = new Map<string, string>();
+  let pc: RTCPeerConnection | undefined;
+  let socket: WebSocket | undefined;
+  let leave: () => Promise<void> = async () => undefined;
+  let stopped = false;
+  (window as unknown as { bench: unknown }).bench = {
+    marks: () => marks,
+    leave: async () => {
+      stopped = true;
+      await leave().catch(() => undefined);
+      socket?.close();
+      pc?.close();
+    },
+  };
+  const fail = (error: unknown): void => {
+    marks.errors.push(error instanceof Error ? error.message : String(error));
+  };
+  const allDecoded = (): boolean => {
+    const remote = Object.values(marks.remote);
+    return remote.length > 0 && remote.every((r) => r.firstDecodedAt > 0);
+  };
+  const poll = async (): Promise<void> => {
+    if (stopped || !pc) return;
+    try {
+      const stats = await pc.getStats();
+      const at = now();
+      let keyFrames = 0;
+      let plis = 0;
+      stats.forEach((report: Record<string, unknown>) => {
+        if (report.type === 'outbound-rtp' && report.kind === 'video') {
+          keyFrames += Number(report.keyFramesEncoded ?? 0);
+          plis += Number(report.pliCount ?? 0);
+        }
+        if (report.type !== 'inbound-rtp' || report.kind !== 'video') return;
+        const streamId = trackStreams.get(String(report.trackIdentifier));
+        if (!streamId) return;
+        const remote = (marks.remote[streamId] ??= { firstRtpAt: 0, firstDecodedAt: 0 });
+        if (!remote.firstRtpAt && Number(report.packetsReceived ?? 0) > 0) remote.firstRtpAt = at;
+        if (!remote.firstDecodedAt && Number(report.framesDecoded ?? 0) > 0) remote.firstDecodedAt = at;
+      });
+      marks.keyFramesEncoded = keyFrames;
+      marks.pliCount = plis;
+    } catch (error) {
+      fail(error);
+    }
+    setTimeout(() => void poll(), allDecoded() ? 250 : 10);
+  };
+
+  const run = async (): Promise<void> => {
+    const local = await navigator.mediaDevices.getUserMedia({
+      audio: true,
+      video: { width: 320, height: 240 },
+    });
+    marks.streamId = local.id;
+    pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+    const peer = pc;
+    for (const track of local.getTracks()) {
+      peer.addTransceiver(track, {
+        direction: 'sendonly',
+        streams: [local],
+        ...(track.kind === 'video' && options.simulcast
+          ? {
+              sendEncodings: [
+                { rid: 'q', scaleResolutionDownBy: 4 },
+                { rid: 'h', scaleResolutionDownBy: 2 },
+                { rid: 'f', scaleResolutionDownBy: 1 },
+              ],
+            }
+          : {}),
+      });
+    }
+    peer.addEventListener('track', (event) => {
+      const streamId = event.streams[0]?.id;
+      if (!streamId || event.track.kind !== 'video') return;
+      trackStreams.set(event.track.id, streamId);
+      marks.remote[streamId] ??= { firstRtpAt: 0, firstDecodedAt: 0 };
+    });
+    peer.addEventListener('iceconnectionstatechange', () => {
+      if (!marks.iceConnectedAt && ['connected', 'completed'].includes(peer.iceConnectionState))
+        marks.iceConnectedAt = now();
+    });
+    await peer.setLocalDescription(await peer.createOffer());
+    const offer = peer.localDescription!.sdp;
+    void poll();
+
+    const answerOffer = async (sdp: string): Promise<string> => {
+      await peer.setRemoteDescription({ type: 'offer', sdp });
+      await peer.setLocalDescription(await peer.createAnswer());
+      return peer.localDescription!.sdp;
+    };
+    let chain = Promise.resolve();
+    const wsUrl = options.url.replace('http', 'ws');
+
+    if (options.kind === 'baseline') {
+      const ws = new WebSocket(`${wsUrl}/`);
+      socket = ws;
+      await new Promise((resolve, reject) => {
+        ws.onopen = resolve;
+        ws.onerror = reject;
+      });
+      let answered: () => void = () => undefined;
+      const answerApplied = new Promise<void>((resolve) => (answered = resolve));
+      ws.onmessage = (event) => {
+        const message = JSON.parse(String(event.data)) as { type: string; sdp?: string; message?: string };
+        if (message.type === 'answer' && message.sdp && !marks.answeredAt) {
+          marks.answeredAt = now();
+          void peer.setRemoteDescription({ type: 'answer', sdp: message.sdp }).then(answered).catch(fail);
+        } else if (message.type === 'offer' && message.sdp) {
+          const sdp = message.sdp;
+          chain = chain
+            .then(() => answerApplied)
+            .then(async () => {
+              ws.send(JSON.stringify({ type: 'answer', sdp: await answerOffer(sdp) }));
+              marks.offersAnsweredAt.push(now());
+            })
+            .catch(fail);
+        } else if (message.type === 'error') fail(message.message);
+      };
+      ws.send(JSON.stringify({ type: 'join', roomId: options.roomId, name: options.name, sdp: offer }));
+      leave = async () => ws.send(JSON.stringify({ type: 'leave' }));
+      return;
+    }
+
+    const gql = async <T>(query: string, variables: unknown, token?: string): Promise<T> => {
+      const response = await fetch(`${options.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as { data?: T; errors?: unknown[] };
+      if (!body.data || body.errors?.length) throw new Error(JSON.stringify(body.errors));
+      return body.data;
+    };
+    const { join } = await gql<{ join: { answer: string; token: string; participant: { id: string } } }>(
+      'mutation ($input: JoinInput!) { join(input: $input) { answer token participant { id } } }',
+      { input: { roomId: options.roomId, name: options.name, offer } },
+    );
+    marks.answeredAt = now();
+    await peer.setRemoteDescription({ type: 'answer', sdp: join.answer });
+    const id = join.participant.id;
+    leave = async () => {
+      await gql('mutation ($id: ID!) { leave(participantId: $id) }', { id }, join.token);
+    };
+    // graphql-ws (graphql-transport-ws protocol), spoken by hand.
+    const ws = new WebSocket(`${wsUrl}/graphql`, 'graphql-transport-ws');
+    socket = ws;
+    ws.onopen = () =>
+      ws.send(
+        JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${join.token}` } }),
+      );
+    ws.onmessage = (event) => {
+      const message = JSON.parse(String(event.data)) as {
+        type: string;
+        payload?: { data?: { negotiation?: { revision: number; sdp: string } } };
+      };
+      if (message.type === 'connection_ack') {
+        ws.send(
+          JSON.stringify({
+            id: '1',
+            type: 'subscribe',
+            payload: {
+              query: 'subscription ($id: ID!) { negotiation(participantId: $id) { revision sdp } }',
+              variables: { id },
+            },
+          }),
+        );
+      } else if (message.type === 'ping') {
+        ws.send(JSON.stringify({ type: 'pong' }));
+      } else if (message.type === 'next') {
+        const negotiation = message.payload?.data?.negotiation;
+        if (!negotiation) return fail(JSON.stringify(message.payload));
+        chain = chain
+          .then(async () => {
+            const sdp = await answerOffer(negotiation.sdp);
+            await gql(
+              'mutation ($input: AnswerInput!) { answer(input: $input) }',
+              { input: { participantId: id, revision: negotiation.revision, sdp } },
+              join.token,
+            );
+            marks.offersAnsweredAt.push(now());
+          })
+          .catch(fail);
+      } else if (message.type === 'error') fail(JSON.stringify(message.payload));
+    };
+  };
+  run().catch(fail);
+}

@@ -1,0 +1,150 @@
+import type * as MediaServer from 'medooze-media-server';
+import { PLI_WINDOW_MS } from '../../src/media/medoozeQuirks';
+import { Publication } from '../../src/media/Publication';
+import { Subscription } from '../../src/media/Subscription';
+
+/**
+ * When keyframes are asked for, against stand-ins for medooze's streams and tracks: a subscriber's
+ * video is attached (medooze's own PLI) and a keyframe requested only once it can receive it, and
+ * a publisher is asked at most once per medooze PLI window however many subscribers want one.
+ */
+function fakeIncomingStream(id = 'stream-1') {
+  const video = { id: 'video-1', media: 'video', refreshes: 0 };
+  const audio = { id: 'audio-1', media: 'audio', refreshes: 0 };
+  const tracks = [video, audio].map((track) => ({
+    stopped: false,
+    getId: () => track.id,
+    getMedia: () => track.media,
+    refresh: () => void track.refreshes++,
+  }));
+  const stream = {
+    getId: () => id,
+    getTracks: () => tracks,
+    once: () => undefined,
+  } as unknown as MediaServer.IncomingStream;
+  return { stream, video };
+}
+
+function fakeOutgoingStream() {
+  const attached: string[] = [];
+  const outgoing = {
+    createTrack: (media: string, params: { id: string }) => ({
+      getMedia: () => media,
+      attachTo: () => void attached.push(params.id),
+      mute: () => undefined,
+      stop: () => undefined,
+    }),
+    stop: () => undefined,
+  } as unknown as MediaServer.OutgoingStream;
+  return { outgoing, attached };
+}
+
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => jest.useRealTimers());
+
+describe('Publication.requestKeyframe', () => {
+  it('asks once per PLI window, and once more at its end for everyone who asked meanwhile', () => {
+    const { stream, video } = fakeIncomingStream();
+    const publication = new Publication('publisher', stream);
+    publication.requestKeyframe();
+    expect(video.refreshes).toBe(1);
+    // Twenty joiners within the window: one more request, when the window ends.
+    for (let i = 0; i < 20; i++) {
+      jest.advanceTimersByTime(10);
+      publication.requestKeyframe();
+    }
+    expect(video.refreshes).toBe(1);
+    jest.advanceTimersByTime(PLI_WINDOW_MS);
+    expect(video.refreshes).toBe(2);
+    expect(publication.keyframeRequests).toBe(2);
+    // Past the window, a request goes out at once.
+    jest.advanceTimersByTime(PLI_WINDOW_MS);
+    publication.requestKeyframe();
+    expect(video.refreshes).toBe(3);
+  });
+
+  it('waits for the publisher to be connected (a PLI before would be lost)', () => {
+    const { stream, video } = fakeIncomingStream();
+    let connected = false;
+    const publication = new Publication('publisher', stream, [], () => connected);
+    publication.requestKeyframe();
+    expect(video.refreshes).toBe(0);
+    connected = true;
+    publication.publisherReady();
+    expect(video.refreshes).toBe(1);
+    publication.publisherReady();
+    expect(video.refreshes).toBe(1);
+  });
+
+  it('sends nothing pending once the publication ended', () => {
+    const { stream, video } = fakeIncomingStream();
+    const publication = new Publication('publisher', stream);
+    publication.requestKeyframe();
+    publication.requestKeyframe();
+    publication.end();
+    jest.advanceTimersByTime(PLI_WINDOW_MS * 2);
+    expect(video.refreshes).toBe(1);
+  });
+});
+
+describe('Subscription: video is forwarded once the subscriber can receive it', () => {
+  function setup() {
+    const { stream, video } = fakeIncomingStream();
+    const publication = new Publication('publisher', stream);
+    const { outgoing, attached } = fakeOutgoingStream();
+    let connected = false;
+    const subscription = new Subscription(
+      publication,
+      outgoing,
+      undefined,
+      () => undefined,
+      () => connected,
+    );
+    publication.attach(subscription);
+    return { subscription, video, attached, connect: () => (connected = true) };
+  }
+
+  it('attaches audio at once, video when connected and the offer carrying it is answered', () => {
+    const { subscription, video, attached, connect } = setup();
+    expect(attached).toEqual(['audio-1']);
+    expect(subscription.waitingTracks).toBe(1);
+    subscription.offered('v=0 ... a=msid:stream-1 video-1 ...');
+    connect();
+    subscription.activate();
+    expect(attached).toEqual(['audio-1']);
+    expect(video.refreshes).toBe(0);
+    subscription.answered();
+    expect(attached).toEqual(['audio-1', 'video-1']);
+    expect(video.refreshes).toBe(1);
+    expect(subscription.waitingTracks).toBe(0);
+  });
+
+  it('answered first, connected later: attaches and asks at the connection', () => {
+    const { subscription, video, attached, connect } = setup();
+    subscription.offered('a=msid:stream-1 video-1');
+    subscription.answered();
+    expect(attached).toEqual(['audio-1']);
+    connect();
+    subscription.activate();
+    expect(attached).toEqual(['audio-1', 'video-1']);
+    expect(video.refreshes).toBe(1);
+  });
+
+  it('a description that never carried the track: forwarded anyway after the fallback delay', () => {
+    const { subscription, attached, connect } = setup();
+    subscription.offered('no such track here');
+    subscription.answered();
+    connect();
+    subscription.activate();
+    expect(attached).toEqual(['audio-1']);
+    jest.advanceTimersByTime(2000);
+    expect(attached).toEqual(['audio-1', 'video-1']);
+  });
+
+  it('a subscriber offer answered with the track negotiates it', () => {
+    const { subscription, attached, connect } = setup();
+    connect();
+    subscription.negotiatedIn('a=msid:stream-1 video-1');
+    expect(attached).toEqual(['audio-1', 'video-1']);
+  });
+});
