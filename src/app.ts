@@ -41,9 +41,9 @@ export async function startApp(
     const conference = new ConferenceService(
       {
         rooms: new PrismaRoomRepository(database.prisma),
-        sessions: new PrismaSessionRepository(database.prisma),
-        events: new PrismaRoomEventRepository(database.prisma),
-        quality: new PrismaQualitySampleRepository(database.prisma),
+        sessions: new PrismaSessionRepository(database.prisma, database.provider, database.writer),
+        events: new PrismaRoomEventRepository(database.prisma, database.provider, database.writer),
+        quality: new PrismaQualitySampleRepository(database.prisma, database.provider, database.writer),
       },
       media,
       {

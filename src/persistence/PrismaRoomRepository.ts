@@ -1,8 +1,9 @@
-import { Prisma, type PrismaClient, type Room } from '@prisma/client';
+import type { Prisma, PrismaClient, Room } from '@prisma/client';
 import type { RoomBan, RoomRepository } from '../conference/ports';
 import type { Page, PageRequest, RoomRecord } from '../conference/records';
 import { isVideoCodec } from '../conference/codecs';
 import { DomainError, ErrorCode } from '../shared/errors';
+import { isUniqueViolation } from './prismaErrors';
 
 const toRecord = (row: Room): RoomRecord => ({
   id: row.id,
@@ -35,14 +36,15 @@ export class PrismaRoomRepository implements RoomRepository {
   async create(room: Omit<RoomRecord, 'closedAt'>): Promise<RoomRecord> {
     try {
       const row = await this.prisma.room.create({
+        // No metadata: the column's NULL (left out rather than Prisma.DbNull, which is per generated client).
         data: {
           ...room,
-          metadata: room.metadata === null ? Prisma.DbNull : (room.metadata as Prisma.InputJsonObject),
+          metadata: room.metadata === null ? undefined : (room.metadata as Prisma.InputJsonObject),
         },
       });
       return toRecord(row);
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      if (isUniqueViolation(error)) {
         throw new DomainError(ErrorCode.ROOM_EXISTS, `A room with id "${room.id}" already exists.`);
       }
       throw error;
