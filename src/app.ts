@@ -51,6 +51,8 @@ export async function startApp(
         defaultMaxParticipants: config.rooms.defaultMaxParticipants,
         emptyRoomTimeoutMs: config.rooms.emptyTimeoutMs,
         maxRooms: config.rooms.max,
+        // The embedded database belongs to this process alone (DATA_DIR lock): open rooms are listed from memory.
+        soleWriter: database.kind === 'embedded',
         negotiationGraceMs: config.negotiationGraceMs,
         quality: { intervalMs: config.quality.sampleIntervalMs, retentionMs: config.quality.retentionMs },
       },

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
@@ -100,6 +101,12 @@ export class Database {
     let prisma: SqlitePrismaClient | undefined;
     try {
       await mkdir(dataDir, { recursive: true });
+      if (!existsSync(file) && existsSync(path.join(dataDir, 'pglite')))
+        logger.warn(
+          { dataDir, file },
+          'DATA_DIR holds a database of an earlier version (PGlite, in DATA_DIR/pglite): it is left as it was, ' +
+            'and this server starts a new embedded database (see README, Persistence)',
+        );
       const migrating = new BetterSqlite3(file);
       try {
         // WAL: readers never wait for a writer, and a commit appends to the log instead of

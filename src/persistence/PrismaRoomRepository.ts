@@ -2,6 +2,7 @@ import type { Prisma, PrismaClient, Room } from '@prisma/client';
 import type { RoomBan, RoomRepository } from '../conference/ports';
 import type { Page, PageRequest, RoomRecord } from '../conference/records';
 import { isVideoCodec } from '../conference/codecs';
+import { decodeRoomCursor as decodeCursor, encodeRoomCursor as encodeCursor } from '../conference/roomPages';
 import { DomainError, ErrorCode } from '../shared/errors';
 import { isUniqueViolation } from './prismaErrors';
 
@@ -15,20 +16,6 @@ const toRecord = (row: Room): RoomRecord => ({
   simulcast: row.simulcast,
   metadata: (row.metadata as Record<string, unknown> | null) ?? null,
 });
-
-/** Cursor = base64url of "<createdAt ms>:<id>", the keyset the listing is ordered by. */
-const encodeCursor = (row: RoomRecord) =>
-  Buffer.from(`${row.createdAt.getTime()}:${row.id}`).toString('base64url');
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const colon = text.indexOf(':');
-  const ms = Number(text.slice(0, colon));
-  if (colon < 1 || !Number.isSafeInteger(ms)) {
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'The cursor is not one this server issued.');
-  }
-  return { createdAt: new Date(ms), id: text.slice(colon + 1) };
-}
 
 export class PrismaRoomRepository implements RoomRepository {
   constructor(private readonly prisma: PrismaClient) {}
