@@ -42,7 +42,7 @@ export function renderMarkdown(result: SuiteResult): string {
   return [
     '# GraphQL SFU benchmark',
     '',
-    `Ours (GraphQL over HTTP + graphql-ws, embedded PGlite) against the baseline (bench/baseline: WebSocket + JSON, no database, the same medooze media code), each in its own process on 127.0.0.1, load from werift peers in the benchmark process.`,
+    `Ours (GraphQL over HTTP + graphql-ws, ${process.env.DATABASE_URL ? 'PostgreSQL from DATABASE_URL' : 'the embedded SQLite database'}) against the baseline (bench/baseline: WebSocket + JSON, no database, the same medooze media code), each in its own process on 127.0.0.1, load from werift peers in the benchmark process.`,
     '',
     `- command: \`${result.command}\``,
     `- started: ${result.startedAt}, took ${result.durationSeconds} s`,

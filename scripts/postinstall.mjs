@@ -45,16 +45,19 @@ function restoreMedoozeTypings() {
 }
 
 function generatePrismaClient() {
-  execFileSync(
-    process.execPath,
-    [path.join(root, 'node_modules', 'prisma', 'build', 'index.js'), 'generate'],
-    {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
-    },
-  );
-  console.log('postinstall: generated the Prisma client');
+  // PostgreSQL (node_modules/.prisma/client) and the embedded default, SQLite (node_modules/.prisma/sqlite-client).
+  for (const schema of ['prisma/schema.prisma', 'prisma/sqlite/schema.prisma']) {
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'node_modules', 'prisma', 'build', 'index.js'), 'generate', '--schema', schema],
+      {
+        cwd: root,
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+      },
+    );
+  }
+  console.log('postinstall: generated the Prisma clients (PostgreSQL and SQLite)');
 }
 
 restoreMedoozeTypings();

@@ -43,13 +43,13 @@ export async function startApp(
   let webhooks: WebhookDispatcher | null = null;
   try {
     media.start();
-    const events = new PrismaRoomEventRepository(database.prisma);
+    const events = new PrismaRoomEventRepository(database.prisma, database.provider, database.writer);
     const conference = new ConferenceService(
       {
         rooms: new PrismaRoomRepository(database.prisma),
-        sessions: new PrismaSessionRepository(database.prisma),
+        sessions: new PrismaSessionRepository(database.prisma, database.provider, database.writer),
         events,
-        quality: new PrismaQualitySampleRepository(database.prisma),
+        quality: new PrismaQualitySampleRepository(database.prisma, database.provider, database.writer),
       },
       media,
       {
@@ -58,6 +58,8 @@ export async function startApp(
         emptyRoomTimeoutMs: config.rooms.emptyTimeoutMs,
         maxRooms: config.rooms.max,
         participantTimeoutMs: config.participantTimeoutMs,
+        // The embedded database belongs to this process alone (DATA_DIR lock): open rooms are listed from memory.
+        soleWriter: database.kind === 'embedded',
         quality: { intervalMs: config.quality.sampleIntervalMs, retentionMs: config.quality.retentionMs },
       },
     );

@@ -7,7 +7,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
-import { type ExecutionResult, specifiedRules, validate } from 'graphql';
+import { type ExecutionResult, specifiedRules } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { ConferenceService } from '../conference/ConferenceService';
@@ -18,6 +18,7 @@ import type { BackgroundWritesStatus } from '../conference/BackgroundWrites';
 import type { WebhookFailureRecord } from '../conference/ports';
 import { Access } from './access';
 import { type ApiContext, bearerToken } from './context';
+import { DocumentCache } from './documentCache';
 import { formatError, formatErrors } from './errors';
 import { queryLimitRules, type QueryLimits } from './limits';
 import { RateLimiter } from './RateLimiter';
@@ -95,12 +96,14 @@ export class ApiServer {
       ),
       signalingLink: this.#liveness.link(ctx.extra.socket),
     });
+    const documents = new DocumentCache([...specifiedRules, ...limitRules]);
     this.#wsDisposable = useServer<Record<string, unknown>>(
       {
         schema,
         context,
-        validate: (validatedSchema, document) =>
-          validate(validatedSchema, document, [...specifiedRules, ...limitRules]),
+        // Repeated operations are parsed and validated once (one schema, one set of rules).
+        parse: documents.parse,
+        validate: documents.validate,
         onNext: (_ctx, _id, _payload, _args, result) =>
           withFormattedErrors(result as ExecutionResult, formatAndCount),
         onError: (_ctx, _id, _payload, errors) => formatErrors(errors, formatAndCount),

@@ -44,6 +44,8 @@ export interface ConferenceOptions {
   quality?: QualityRecorderOptions;
   /** How background writes retry while the database is away. */
   retryPolicy?: RetryPolicy;
+  /** This process alone creates and closes rooms in its database (the embedded one): see RoomRegistryOptions. */
+  soleWriter?: boolean;
 }
 
 export interface Repositories {
@@ -121,6 +123,7 @@ export class ConferenceService {
    * rooms it left open get their empty-room timeout.
    */
   async recover(at = new Date()): Promise<number> {
+    await this.registry.loadOpenRooms();
     const count = await this.repositories.sessions.endAllLive(at, LeaveReason.SERVER_RESTART);
     if (count > 0) logger.info({ count }, 'closed sessions left open by the previous run');
     await this.registry.recover();
@@ -140,7 +143,7 @@ export class ConferenceService {
     if (!Number.isInteger(page.first) || page.first < 1 || page.first > 100) {
       throw new DomainError(ErrorCode.BAD_USER_INPUT, '`first` must be between 1 and 100.');
     }
-    return this.repositories.rooms.listOpen(page);
+    return this.registry.listOpen(page);
   }
 
   closeRoom(id: string): Promise<RoomRecord> {

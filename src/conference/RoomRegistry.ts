@@ -3,7 +3,8 @@ import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
 import type { Participant } from './Participant';
 import type { RoomEventRepository, RoomRepository } from './ports';
-import type { RoomRecord } from './records';
+import type { Page, PageRequest, RoomRecord } from './records';
+import { pageOfRooms, sortRooms } from './roomPages';
 import { Room, type RoomServices } from './Room';
 import { storedEvents } from './RoomEventLog';
 import type { RoomEventStream } from './RoomEventStream';
@@ -17,6 +18,12 @@ export interface RoomRegistryOptions {
   maxRooms: number;
   /** An open room nobody is in closes after this long (0: never). */
   emptyTimeoutMs: number;
+  /**
+   * Whether this process is the only one that creates and closes rooms in its database (the embedded
+   * one, locked to one process): it then lists open rooms and counts them from memory. Not with
+   * PostgreSQL, which several nodes may share.
+   */
+  soleWriter?: boolean;
 }
 
 /** Rooms read per query when the open rooms of a previous run are looked up at start. */
@@ -35,6 +42,10 @@ export class RoomRegistry {
   readonly #participants = new Map<string, Participant>();
   /** Closes, after the empty-room timeout, the rooms a previous process left open (see `recover`). */
   #recoveryTimer: NodeJS.Timeout | undefined;
+  /** Every open room's record when `soleWriter` (loaded by loadOpenRooms), else null: the database knows. */
+  #openRecords: Map<string, RoomRecord> | null = null;
+  /** #openRecords in listing order, computed again after a change. */
+  #sortedOpen: RoomRecord[] | null = null;
   #stopped = false;
 
   constructor(
@@ -74,10 +85,35 @@ export class RoomRegistry {
     };
   }
 
+  /** With `soleWriter`: reads the open rooms' records once (at start), then keeps them up to date. */
+  async loadOpenRooms(): Promise<void> {
+    if (!this.options.soleWriter) return;
+    const records = new Map<string, RoomRecord>();
+    let after: string | null = null;
+    do {
+      const page: Page<RoomRecord> = await this.repository.listOpen({ first: 100, after });
+      for (const record of page.items) records.set(record.id, record);
+      after = page.hasNextPage ? page.endCursor : null;
+    } while (after);
+    this.#openRecords = records;
+    this.#sortedOpen = null;
+  }
+
+  /** Open rooms, oldest first, a page at a time: from memory when this process is the only writer. */
+  listOpen(page: PageRequest): Promise<Page<RoomRecord>> {
+    if (!this.#openRecords) return this.repository.listOpen(page);
+    this.#sortedOpen ??= sortRooms(this.#openRecords.values());
+    return Promise.resolve(pageOfRooms(this.#sortedOpen, page));
+  }
+
+  #countOpen(): Promise<number> {
+    return this.#openRecords ? Promise.resolve(this.#openRecords.size) : this.repository.countOpen();
+  }
+
   async create(input: RoomInput): Promise<Room> {
     this.#assertRunning();
     const valid = validateRoomInput(input);
-    if ((await this.repository.countOpen()) >= this.options.maxRooms) {
+    if ((await this.#countOpen()) >= this.options.maxRooms) {
       throw new DomainError(
         ErrorCode.TOO_MANY_ROOMS,
         `This server keeps at most ${this.options.maxRooms} open rooms.`,
@@ -92,6 +128,8 @@ export class RoomRegistry {
       simulcast: valid.simulcast ?? true,
       metadata: valid.metadata ?? null,
     });
+    this.#openRecords?.set(record.id, record);
+    this.#sortedOpen = null;
     return this.#adopt(new Room(record, this.services));
   }
 
@@ -190,6 +228,7 @@ export class RoomRegistry {
       room.abortClosing();
       throw error;
     }
+    if (this.#openRecords?.delete(id)) this.#sortedOpen = null;
     await room.close(at);
     return room.toRecord();
   }

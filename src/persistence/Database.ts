@@ -1,14 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '@prisma/client';
+import { PrismaClient as SqlitePrismaClient } from '.prisma/sqlite-client';
+import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { logger } from '../shared/logger';
 import { DataDirLock } from './DataDirLock';
-import { applyMigrations } from './migrator';
+import { applyMigrations, applySqliteMigrations } from './migrator';
 
 export type DatabaseOptions =
   | {
@@ -60,115 +61,151 @@ async function firstConnection(pool: pg.Pool, url: URL, timeoutMs: number): Prom
   }
 }
 
+/** Which SQL dialect the client speaks: repositories differ only where Prisma does (see appendRows). */
+export type Provider = 'postgresql' | 'sqlite';
+
+/** The embedded database's file inside DATA_DIR (an older PGlite database stays in DATA_DIR/pglite). */
+export const SQLITE_FILE = 'sfu.sqlite';
+
 /**
- * One open database: a pg pool (used for migrations and health), the Prisma client on top of
- * it, and for the embedded default the in-process PostgreSQL (PGlite) that serves them.
+ * One open database: a Prisma client for reads and foreground writes, one for background writes
+ * (its own connections on PostgreSQL, so batches of history never queue in front of a read), and
+ * what serves them: a PostgreSQL pool, or for the embedded default a SQLite file in DATA_DIR
+ * (better-sqlite3, in process, WAL mode).
+ *
+ * The SQLite client is generated from prisma/sqlite/schema.prisma, itself derived from the PostgreSQL
+ * schema: the same models and the same query API, so repositories take it as the PostgreSQL client's
+ * type (`PrismaClient`) and share one code path.
  */
 export class Database {
   #closed = false;
 
   private constructor(
     readonly kind: DatabaseOptions['kind'],
+    readonly provider: Provider,
+    /** Reads and writes a request waits for. */
     readonly prisma: PrismaClient,
-    private readonly pool: pg.Pool,
+    /** Background writes (RetryingWriter batches): on PostgreSQL, connections of their own. */
+    readonly writer: PrismaClient,
+    private readonly pingDatabase: () => Promise<void>,
     private readonly onClose: () => Promise<void>,
   ) {}
 
   /** Opens (creating the embedded one if needed) and brings the schema up to date. */
   static async open(options: DatabaseOptions): Promise<Database> {
-    if (options.kind === 'postgresql') {
-      // `?schema=` is Prisma's URL convention; pg does not know it, so it becomes the search_path.
-      const url = new URL(options.url);
-      const schema = url.searchParams.get('schema') ?? 'public';
-      url.searchParams.delete('schema');
-      const pool = new pg.Pool({
-        connectionString: url.toString(),
-        max: 10,
-        options: `-c search_path="${schema}"`,
-      });
-      await firstConnection(pool, url, options.connectTimeoutMs ?? 10_000);
-      if (schema !== 'public')
-        await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replaceAll('"', '""')}"`);
-      return Database.#finishOpen('postgresql', pool, schema, async () => undefined);
-    }
+    if (options.kind === 'postgresql')
+      return Database.#openPostgres(options.url, options.connectTimeoutMs ?? 10_000);
     return Database.#openEmbedded(options.dataDir);
   }
 
+  static async #openPostgres(connectionUrl: string, connectTimeoutMs: number): Promise<Database> {
+    // `?schema=` is Prisma's URL convention; pg does not know it, so it becomes the search_path.
+    const url = new URL(connectionUrl);
+    const schema = url.searchParams.get('schema') ?? 'public';
+    url.searchParams.delete('schema');
+    const poolOptions = { connectionString: url.toString(), options: `-c search_path="${schema}"` };
+    const pool = new pg.Pool({ ...poolOptions, max: 10 });
+    const writerPool = new pg.Pool({ ...poolOptions, max: 2 });
+    for (const p of [pool, writerPool])
+      // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+      p.on('error', (error) => logger.warn({ err: error }, 'database connection error'));
+    const end = async () => {
+      await Promise.allSettled([pool.end(), writerPool.end()]);
+    };
+    try {
+      await firstConnection(pool, url, connectTimeoutMs);
+      if (schema !== 'public')
+        await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replaceAll('"', '""')}"`);
+      await applyMigrations(pool);
+    } catch (error) {
+      await end();
+      throw error;
+    }
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema }) });
+    const writer = new PrismaClient({ adapter: new PrismaPg(writerPool, { schema }) });
+    return new Database(
+      'postgresql',
+      'postgresql',
+      prisma,
+      writer,
+      async () => {
+        await pool.query('SELECT 1');
+      },
+      async () => {
+        await Promise.allSettled([prisma.$disconnect(), writer.$disconnect()]);
+        await end();
+      },
+    );
+  }
+
   static async #openEmbedded(dataDir: string): Promise<Database> {
-    // One server per directory: two PGlite instances on the same files each keep their own view,
-    // and the last to close silently overwrites what the other wrote.
+    // One server per directory: two processes writing the same database file behind each other's
+    // backs is what the lock is for (and what keeps the registry the one owner of live rooms).
     const lock = await DataDirLock.acquire(dataDir);
     if (lock.tookOverFrom)
       logger.warn(
         { dataDir, previous: lock.tookOverFrom },
         'took over the lock of the embedded database from a server that no longer runs',
       );
-    let pglite: PGlite | undefined;
-    let socketDir: string | undefined;
-    let socketServer: PGLiteSocketServer | undefined;
+    const file = path.join(dataDir, SQLITE_FILE);
+    let prisma: SqlitePrismaClient | undefined;
     try {
-      pglite = await PGlite.create(path.join(dataDir, 'pglite'));
-      // Served on a private Unix socket so Prisma's ordinary pg adapter talks to it: the embedded
-      // default and a PostgreSQL server then share one schema, one client and one code path.
-      socketDir = await mkdtemp(path.join(tmpdir(), 'sfu-pg-'));
-      socketServer = new PGLiteSocketServer({
-        db: pglite,
-        path: path.join(socketDir, '.s.PGSQL.5432'),
-        maxConnections: 8,
+      await mkdir(dataDir, { recursive: true });
+      if (!existsSync(file) && existsSync(path.join(dataDir, 'pglite')))
+        logger.warn(
+          { dataDir, file },
+          'DATA_DIR holds a database of an earlier version (PGlite, in DATA_DIR/pglite): it is left as it was, ' +
+            'and this server starts a new embedded database (see README, Persistence)',
+        );
+      const migrating = new BetterSqlite3(file);
+      try {
+        // WAL: readers never wait for a writer, and a commit appends to the log instead of
+        // rewriting pages (persistent: it is a property of the file).
+        migrating.pragma('journal_mode = WAL');
+        applySqliteMigrations(migrating);
+      } finally {
+        migrating.close();
+      }
+      prisma = new SqlitePrismaClient({
+        adapter: new PrismaBetterSQLite3({ url: `file:${file}`, timeout: 5000 }),
       });
-      await socketServer.start();
+      // Per connection. NORMAL in WAL mode: a commit survives a process crash (SIGKILL), and only an
+      // OS crash or power loss may take the last commits back; no fsync on every commit.
+      await prisma.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
+      await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
     } catch (error) {
-      await socketServer?.stop().catch(() => undefined);
-      await pglite?.close().catch(() => undefined);
-      if (socketDir) await rm(socketDir, { recursive: true, force: true }).catch(() => undefined);
+      await prisma?.$disconnect().catch(() => undefined);
       await lock.release();
       throw error;
     }
-    // One connection: PGlite runs one query at a time anyway, and with several connections its socket
-    // server was seen to lose a reply under concurrent queries (a query then never completes).
-    const pool = new pg.Pool({ host: socketDir, port: 5432, user: 'postgres', database: 'postgres', max: 1 });
-    const [db, server, dir] = [pglite, socketServer, socketDir];
-    return Database.#finishOpen('embedded', pool, 'public', async () => {
-      try {
-        await server.stop();
-      } finally {
-        await db.close();
-        // Only once PGlite has closed its files may another server open them (if closing failed,
-        // the lock stays until this process exits, and is then stale).
-        await lock.release();
-        await rm(dir, { recursive: true, force: true });
-      }
-    });
-  }
-
-  static async #finishOpen(
-    kind: DatabaseOptions['kind'],
-    pool: pg.Pool,
-    schema: string,
-    closeServer: () => Promise<void>,
-  ) {
-    // An idle client that errors (server restart) must not crash the process; the pool replaces it.
-    pool.on('error', (error) => logger.warn({ err: error }, 'database connection error'));
-    try {
-      await applyMigrations(pool);
-    } catch (error) {
-      await pool.end().catch(() => undefined);
-      await closeServer().catch(() => undefined);
-      throw error;
-    }
-    const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema }) });
-    return new Database(kind, prisma, pool, closeServer);
+    const client = prisma as unknown as PrismaClient;
+    return new Database(
+      'embedded',
+      'sqlite',
+      client,
+      // One connection: SQLite writes one transaction at a time, and in process each takes microseconds.
+      client,
+      async () => {
+        await client.$queryRawUnsafe('SELECT 1');
+      },
+      async () => {
+        try {
+          await client.$disconnect();
+        } finally {
+          // Only once the file is closed may another server open it.
+          await lock.release();
+        }
+      },
+    );
   }
 
   async ping(): Promise<void> {
-    await this.pool.query('SELECT 1');
+    await this.pingDatabase();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.prisma.$disconnect();
-    await this.pool.end();
     await this.onClose();
   }
 }

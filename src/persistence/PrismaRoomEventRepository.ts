@@ -1,6 +1,8 @@
 import { Prisma, type PrismaClient, type RoomEventRow } from '@prisma/client';
 import { type RoomEvent, RoomEventType } from '../conference/events';
 import type { RoomEventRepository } from '../conference/ports';
+import type { Provider } from './Database';
+import { appendIgnoringDuplicates } from './prismaErrors';
 
 const toEvent = (row: RoomEventRow): RoomEvent => ({
   roomId: row.roomId,
@@ -31,25 +33,43 @@ function payloadFor(event: RoomEvent): Prisma.InputJsonObject | typeof Prisma.Db
 }
 
 export class PrismaRoomEventRepository implements RoomEventRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly provider: Provider = 'postgresql',
+    /** Background writes (events are written by a RetryingWriter). */
+    private readonly writer: PrismaClient = prisma,
+  ) {}
 
   async append(events: readonly RoomEvent[]): Promise<void> {
-    // skipDuplicates: a batch retried after a lost reply stores nothing twice.
-    await this.prisma.roomEventRow.createMany({
-      skipDuplicates: true,
-      data: events.map((event) => ({
-        roomId: event.roomId,
-        sequence: event.sequence,
-        type: event.type,
-        at: event.at,
-        participantId: event.participantId ?? null,
-        participantName: event.participantName ?? null,
-        streamId: event.streamId ?? null,
-        reason: event.reason ?? null,
-        trackId: event.trackId ?? null,
-        payload: payloadFor(event),
-      })),
-    });
+    // A batch retried after a lost reply stores nothing twice.
+    const rows = events.map((event) => ({
+      roomId: event.roomId,
+      sequence: event.sequence,
+      type: event.type,
+      at: event.at,
+      participantId: event.participantId ?? null,
+      participantName: event.participantName ?? null,
+      streamId: event.streamId ?? null,
+      reason: event.reason ?? null,
+      trackId: event.trackId ?? null,
+      payload: payloadFor(event),
+    }));
+    await appendIgnoringDuplicates(
+      this.provider,
+      rows,
+      (data, skipDuplicates) =>
+        this.writer.roomEventRow.createMany({ data, ...(skipDuplicates && { skipDuplicates }) }),
+      (data) =>
+        this.writer.$transaction(
+          data.map((row) =>
+            this.writer.roomEventRow.upsert({
+              where: { roomId_sequence: { roomId: row.roomId, sequence: row.sequence } },
+              create: row,
+              update: {},
+            }),
+          ),
+        ),
+    );
   }
 
   async listAfter(

@@ -1,8 +1,10 @@
-import { Prisma, type PrismaClient, type Room } from '@prisma/client';
+import type { Prisma, PrismaClient, Room } from '@prisma/client';
 import type { RoomBan, RoomRepository } from '../conference/ports';
 import type { Page, PageRequest, RoomRecord } from '../conference/records';
 import { isVideoCodec } from '../conference/codecs';
+import { decodeRoomCursor as decodeCursor, encodeRoomCursor as encodeCursor } from '../conference/roomPages';
 import { DomainError, ErrorCode } from '../shared/errors';
+import { isUniqueViolation } from './prismaErrors';
 
 const toRecord = (row: Room): RoomRecord => ({
   id: row.id,
@@ -15,34 +17,21 @@ const toRecord = (row: Room): RoomRecord => ({
   metadata: (row.metadata as Record<string, unknown> | null) ?? null,
 });
 
-/** Cursor = base64url of "<createdAt ms>:<id>", the keyset the listing is ordered by. */
-const encodeCursor = (row: RoomRecord) =>
-  Buffer.from(`${row.createdAt.getTime()}:${row.id}`).toString('base64url');
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const colon = text.indexOf(':');
-  const ms = Number(text.slice(0, colon));
-  if (colon < 1 || !Number.isSafeInteger(ms)) {
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'The cursor is not one this server issued.');
-  }
-  return { createdAt: new Date(ms), id: text.slice(colon + 1) };
-}
-
 export class PrismaRoomRepository implements RoomRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   async create(room: Omit<RoomRecord, 'closedAt'>): Promise<RoomRecord> {
     try {
       const row = await this.prisma.room.create({
+        // No metadata: the column's NULL (left out rather than Prisma.DbNull, which is per generated client).
         data: {
           ...room,
-          metadata: room.metadata === null ? Prisma.DbNull : (room.metadata as Prisma.InputJsonObject),
+          metadata: room.metadata === null ? undefined : (room.metadata as Prisma.InputJsonObject),
         },
       });
       return toRecord(row);
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      if (isUniqueViolation(error)) {
         throw new DomainError(ErrorCode.ROOM_EXISTS, `A room with id "${room.id}" already exists.`);
       }
       throw error;

@@ -1,4 +1,4 @@
-import { Prisma, type PrismaClient } from '@prisma/client';
+import type { PrismaClient } from '@prisma/client';
 import type { WebhookFailureRecord, WebhookStore } from '../conference/ports';
 
 export class PrismaWebhookStore implements WebhookStore {
@@ -36,12 +36,18 @@ export class PrismaWebhookStore implements WebhookStore {
   }
 
   async roomsBehind(url: string, since: Date): Promise<string[]> {
-    const rows = await this.prisma.$queryRaw<Array<{ room_id: string }>>(Prisma.sql`
-      SELECT e.room_id FROM room_events e
-      LEFT JOIN webhook_cursors c ON c.url = ${url} AND c.room_id = e.room_id
-      WHERE e.at >= ${since}
-      GROUP BY e.room_id, c.delivered_through
-      HAVING MAX(e.sequence) > COALESCE(c.delivered_through, 0)`);
-    return rows.map((row) => row.room_id);
+    // Through the query API rather than SQL, so PostgreSQL and SQLite (dates stored differently) agree.
+    const [latest, cursors] = await Promise.all([
+      this.prisma.roomEventRow.groupBy({
+        by: ['roomId'],
+        where: { at: { gte: since } },
+        _max: { sequence: true },
+      }),
+      this.prisma.webhookCursor.findMany({ where: { url } }),
+    ]);
+    const through = new Map(cursors.map((cursor) => [cursor.roomId, cursor.deliveredThrough]));
+    return latest
+      .filter((room) => (room._max.sequence ?? 0) > (through.get(room.roomId) ?? 0))
+      .map((room) => room.roomId);
   }
 }

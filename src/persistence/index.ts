@@ -1,5 +1,5 @@
 export { DataDirInUseError } from './DataDirLock';
-export { Database, DatabaseUnreachableError, type DatabaseOptions } from './Database';
+export { Database, DatabaseUnreachableError, type DatabaseOptions, type Provider } from './Database';
 export { PrismaRoomEventRepository } from './PrismaRoomEventRepository';
 export { PrismaRoomRepository } from './PrismaRoomRepository';
 export { PrismaSessionRepository } from './PrismaSessionRepository';

@@ -7,7 +7,7 @@ import { POSTGRES_URL, startTestServer } from '../helpers/server';
  * on PostgreSQL, each in a schema of its own that is dropped afterwards.
  */
 const backends: Array<[string, () => { env: Record<string, string>; cleanup: () => Promise<void> }]> = [
-  ['embedded (PGlite)', () => ({ env: {}, cleanup: async () => undefined })],
+  ['embedded (SQLite)', () => ({ env: {}, cleanup: async () => undefined })],
 ];
 const postgresUrl = POSTGRES_URL;
 if (postgresUrl) {
