@@ -52,6 +52,7 @@ export async function startApp(
         emptyRoomTimeoutMs: config.rooms.emptyTimeoutMs,
         maxRooms: config.rooms.max,
         negotiationGraceMs: config.negotiationGraceMs,
+        maxTracksPerParticipant: config.limits.tracksPerParticipant,
         quality: { intervalMs: config.quality.sampleIntervalMs, retentionMs: config.quality.retentionMs },
       },
     );
@@ -75,10 +76,13 @@ export async function startApp(
       health,
       clientDir: path.join(projectRoot, 'dist', 'client'),
       queryLimits: config.queryLimits,
+      limits: config.limits,
+      allowedOrigins: config.allowedOrigins,
+      metricsToken: config.metricsToken,
       joinsPerSecondPerAddress: config.joinsPerSecondPerAddress,
       tokens:
         config.access.mode === 'secured'
-          ? new AccessTokens(config.access.apiKey, config.access.apiSecret)
+          ? new AccessTokens(config.access.apiKey, config.access.apiSecret, config.tokenPolicy)
           : undefined,
     });
     const address = await api.listen(config.host, config.port);

@@ -660,6 +660,8 @@ async function join(): Promise<void> {
   const url = new URL(location.href);
   url.searchParams.set('room', roomId);
   url.searchParams.delete('name');
+  // The join token is a credential: once used it leaves the address bar (history, screenshots, shares).
+  url.searchParams.delete('token');
   history.replaceState(null, '', url);
   $('room-name').textContent = roomId;
   joinView.hidden = true;

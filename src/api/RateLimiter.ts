@@ -11,6 +11,8 @@ export class RateLimiter {
   constructor(
     private readonly ratePerSecond: number,
     private readonly what: string,
+    /** Whose bucket it is, for the message. */
+    private readonly from = 'from your address',
   ) {}
 
   /** Takes one token for `key`; throws RATE_LIMITED when there is none. A rate of 0 never limits. */
@@ -27,7 +29,7 @@ export class RateLimiter {
       this.#buckets.set(key, bucket);
       throw new DomainError(
         ErrorCode.RATE_LIMITED,
-        `Too many ${this.what} from your address: at most ${this.ratePerSecond} per second.`,
+        `Too many ${this.what} ${this.from}: at most ${this.ratePerSecond} per second.`,
         { retryAfterMs: Math.ceil(((1 - bucket.tokens) / this.ratePerSecond) * 1000) },
       );
     }

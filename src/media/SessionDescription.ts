@@ -31,12 +31,17 @@ export class SessionDescription implements SessionDescriptionPort {
     readonly sdp: string,
     /** Whether it sends any track: a sendrecv or sendonly media section carrying an msid. */
     readonly sendsMedia: boolean,
+    readonly sentTrackCount: number,
     /** The kind of each media section, by mid, in SDP order. */
     readonly mids: ReadonlyMap<string, TrackKind>,
   ) {}
 
-  /** Throws DomainError INVALID_SDP for SDP that cannot be used. */
-  static parse(sdp: string): SessionDescription {
+  /**
+   * Throws DomainError INVALID_SDP for SDP that cannot be used. The client's ICE candidates are
+   * dropped here, before medooze sees them (`withoutCandidates`).
+   */
+  static parse(text: string): SessionDescription {
+    const sdp = withoutCandidates(text);
     let info: SDPInfo;
     try {
       info = SDPInfo.parse(sdp);
@@ -74,7 +79,7 @@ export class SessionDescription implements SessionDescriptionPort {
     if (!ice || (ice.getUfrag() ?? '').length < 4 || (ice.getPwd() ?? '').length < 22) {
       throw invalid('it has no valid ICE credentials (ice-ufrag, ice-pwd)');
     }
-    return new SessionDescription(sdp, sendsMedia(info), mids);
+    return new SessionDescription(sdp, sendsMedia(info), sentTracks(info), mids);
   }
 
   /** The value `parse` made (the domain hands it back as is); a TypeError for anything else. */
@@ -96,6 +101,31 @@ export class SessionDescription implements SessionDescriptionPort {
       }
     }
   }
+}
+
+/**
+ * medooze sends STUN checks to every `a=candidate` of a remote description for about 30 s, so an
+ * offer naming 857 candidates made this server send 3,069 packets to any address the client chose
+ * (internal ones included): an amplifier. As an ICE-lite server it needs none of them: it learns the
+ * peer's address from the peer's own checks. Candidate lines (and end-of-candidates) are removed.
+ */
+export function withoutCandidates(sdp: string): string {
+  return sdp.replace(/^a=(candidate:|end-of-candidates)[^\n]*(\n|$)/gm, '');
+}
+
+/** Tracks of the sending media sections. */
+function sentTracks(info: SDPInfo): number {
+  const sending = new Set(
+    info
+      .getMedias()
+      .filter((media) => [Direction.SENDRECV, Direction.SENDONLY].includes(media.getDirection()))
+      .map((media) => media.getId()),
+  );
+  let count = 0;
+  for (const stream of info.getStreams().values()) {
+    for (const track of stream.getTracks().values()) if (sending.has(track.getMediaId())) count++;
+  }
+  return count;
 }
 
 function sendsMedia(info: SDPInfo): boolean {
