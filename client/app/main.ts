@@ -536,6 +536,9 @@ async function connectClient(s: Omit<Session, 'client'>): Promise<ConferenceClie
       endSession('The room was closed.');
     } else if (reason === 'KICKED') {
       endSession('A moderator removed you from the room.');
+    } else if (reason === 'DUPLICATE_IDENTITY') {
+      // One seat per identity: rejoining would push the other window out in turn.
+      endSession('You joined this room from another window or device.');
     } else if (reason === 'LEFT') {
       endSession(null);
     } else {

@@ -113,9 +113,10 @@ export class ApiServer {
       'from one moderator',
     );
     this.#origins = options.tokens ? null : new OriginPolicy(options.allowedOrigins ?? []);
+    // Every rule reports (a document breaking several gets every code); depth and cost first, as before.
     const limitRules = [
-      ...documentLimitRules(limits),
       ...queryLimitRules(options.queryLimits ?? { maxDepth: 12, maxCost: 5000 }),
+      ...documentLimitRules(limits),
     ];
     const formatAndCount: typeof formatError = (formatted, error) => {
       const shaped = formatError(formatted, error);

@@ -2,7 +2,11 @@ import { Direction, SDPInfo } from 'semantic-sdp';
 import type { SessionDescription as SessionDescriptionPort, TrackKind } from '../conference/ports';
 import { DomainError, ErrorCode } from '../shared/errors';
 
-const TOKEN = /^[\x21-\x7e]{1,64}$/;
+/**
+ * RFC 4566 token-char (what msid-id and mid are made of): visible ASCII less `"(),/:;<=>?@[\]`, so an id
+ * stored and broadcast to every client can carry no HTML tag or quote.
+ */
+const TOKEN = /^[\x21\x23-\x27\x2a\x2b\x2d\x2e\x30-\x39\x41-\x5a\x5e-\x7e]{1,64}$/;
 const FINGERPRINT = /^([0-9A-F]{2}:){19,63}[0-9A-F]{2}$/i;
 
 const invalid = (reason: string) =>
@@ -56,7 +60,7 @@ export class SessionDescription implements SessionDescriptionPort {
     for (const media of medias) {
       const mid = media.getId();
       if (!mid) throw invalid('a media section has no a=mid');
-      if (!TOKEN.test(mid)) throw invalid('a mid must be 1 to 64 visible ASCII characters');
+      if (!TOKEN.test(mid)) throw invalid('a mid must be 1 to 64 token characters (RFC 4566)');
       if (mids.has(mid)) throw invalid(`mid "${mid.slice(0, 32)}" is used twice`);
       const kind = media.getType();
       if (kind !== 'audio' && kind !== 'video') {
@@ -67,9 +71,11 @@ export class SessionDescription implements SessionDescriptionPort {
     // Stream and track ids name media for every receiver and in the room's stored events (RFC 8830's
     // msid-id: 1 to 64 token characters).
     for (const [streamId, stream] of info.getStreams()) {
-      if (!TOKEN.test(streamId)) throw invalid('a stream id (msid) must be 1 to 64 visible ASCII characters');
+      if (!TOKEN.test(streamId))
+        throw invalid('a stream id (msid) must be 1 to 64 token characters (RFC 4566)');
       for (const trackId of stream.getTracks().keys()) {
-        if (!TOKEN.test(trackId)) throw invalid('a track id (msid) must be 1 to 64 visible ASCII characters');
+        if (!TOKEN.test(trackId))
+          throw invalid('a track id (msid) must be 1 to 64 token characters (RFC 4566)');
       }
     }
     const dtls = info.getDTLS();
