@@ -98,7 +98,13 @@ describe('security (issue 15)', () => {
   beforeAll(async () => {
     // A long grace: on a loaded machine a test peer's negotiation socket may take seconds to open.
     server = await startTestServer({
-      env: { API_KEY, API_SECRET, METRICS_TOKEN, NEGOTIATION_GRACE_MS: '30000' },
+      env: {
+        API_KEY,
+        API_SECRET,
+        METRICS_TOKEN,
+        NEGOTIATION_GRACE_MS: '30000',
+        MUTATIONS_PER_SECOND_PER_PARTICIPANT: '10',
+      },
     });
     await createRoom(ROOM);
     // Warm up (JIT, the media endpoint) so that "an unrelated join in normal time" measures the server.
