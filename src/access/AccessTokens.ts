@@ -101,13 +101,14 @@ export class AccessTokens {
       algorithm: 'HS256',
       issuer: this.apiKey,
       subject: request.identity,
-      expiresIn: request.ttlSeconds ?? DEFAULT_JOIN_TTL_SECONDS,
+      // The default lifetime never exceeds what this server accepts (TOKEN_MAX_TTL).
+      expiresIn: request.ttlSeconds ?? Math.min(DEFAULT_JOIN_TTL_SECONDS, this.policy.maxTtlSeconds),
       ...(this.policy.audience ? { audience: this.policy.audience } : {}),
     });
   }
 
   /** A token for the application's own calls: creating, listing, moderating and closing rooms. */
-  mintAdminToken(ttlSeconds = DEFAULT_ADMIN_TTL_SECONDS): string {
+  mintAdminToken(ttlSeconds = Math.min(DEFAULT_ADMIN_TTL_SECONDS, this.policy.maxTtlSeconds)): string {
     return jwt.sign({ grants: { admin: true } }, this.apiSecret, {
       algorithm: 'HS256',
       issuer: this.apiKey,
