@@ -60,6 +60,7 @@ export async function startApp(
         participantTimeoutMs: config.participantTimeoutMs,
         // The embedded database belongs to this process alone (DATA_DIR lock): open rooms are listed from memory.
         soleWriter: database.kind === 'embedded',
+        maxTracksPerParticipant: config.limits.tracksPerParticipant,
         quality: { intervalMs: config.quality.sampleIntervalMs, retentionMs: config.quality.retentionMs },
       },
     );
@@ -91,11 +92,14 @@ export async function startApp(
       health,
       clientDir: path.join(projectRoot, 'dist', 'client'),
       queryLimits: config.queryLimits,
+      limits: config.limits,
+      allowedOrigins: config.allowedOrigins,
+      metricsToken: config.metricsToken,
       joinsPerSecondPerAddress: config.joinsPerSecondPerAddress,
       webhookFailures: (first) => webhookStore.listFailures(first),
       tokens:
         config.access.mode === 'secured'
-          ? new AccessTokens(config.access.apiKey, config.access.apiSecret)
+          ? new AccessTokens(config.access.apiKey, config.access.apiSecret, config.tokenPolicy)
           : undefined,
     });
     const address = await api.listen(config.host, config.port);

@@ -73,6 +73,68 @@ const schema = z
       .regex(/^[A-Za-z0-9_.-]{3,64}$/, 'API_KEY must be 3 to 64 letters, digits, "_", "-" or "."')
       .optional(),
     API_SECRET: z.string().min(32, 'API_SECRET must be at least 32 characters').optional(),
+    ALLOWED_ORIGINS: z
+      .string()
+      .refine(
+        (list) => list.split(',').every((item) => isOrigin(item.trim())),
+        'ALLOWED_ORIGINS must be a comma-separated list of origins such as https://app.example.com',
+      )
+      .optional(),
+    METRICS_TOKEN: z
+      .string()
+      .regex(/^[\x21-\x7e]{16,256}$/, 'METRICS_TOKEN must be 16 to 256 visible ASCII characters')
+      .optional(),
+    TOKEN_MAX_TTL: z.coerce
+      .number({ error: 'TOKEN_MAX_TTL must be a number of seconds' })
+      .int('TOKEN_MAX_TTL must be a whole number of seconds')
+      .min(60, 'TOKEN_MAX_TTL must be at least 60 seconds')
+      .max(31_536_000, 'TOKEN_MAX_TTL must be at most 31536000 seconds (a year)')
+      .default(86_400),
+    TOKEN_AUDIENCE: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,256}$/, 'TOKEN_AUDIENCE must be 1 to 256 visible ASCII characters')
+      .optional(),
+    GRAPHQL_MAX_ROOT_FIELDS: z.coerce
+      .number()
+      .int()
+      .min(1, 'GRAPHQL_MAX_ROOT_FIELDS must be at least 1')
+      .max(1000, 'GRAPHQL_MAX_ROOT_FIELDS must be at most 1000')
+      .default(10),
+    GRAPHQL_MAX_ALIASES: z.coerce
+      .number()
+      .int()
+      .min(0, 'GRAPHQL_MAX_ALIASES must be 0 or more')
+      .max(10_000, 'GRAPHQL_MAX_ALIASES must be at most 10000')
+      .default(30),
+    GRAPHQL_MAX_ITEMS: z.coerce
+      .number()
+      .int()
+      .min(100, 'GRAPHQL_MAX_ITEMS must be at least 100')
+      .max(10_000_000, 'GRAPHQL_MAX_ITEMS must be at most 10000000')
+      .default(50_000),
+    SUBSCRIPTIONS_PER_CONNECTION: z.coerce
+      .number()
+      .int()
+      .min(1, 'SUBSCRIPTIONS_PER_CONNECTION must be at least 1')
+      .max(100, 'SUBSCRIPTIONS_PER_CONNECTION must be at most 100')
+      .default(100),
+    SUBSCRIPTIONS_PER_ROOM: z.coerce
+      .number()
+      .int()
+      .min(1, 'SUBSCRIPTIONS_PER_ROOM must be at least 1')
+      .max(100_000, 'SUBSCRIPTIONS_PER_ROOM must be at most 100000')
+      .default(1000),
+    MUTATIONS_PER_SECOND_PER_PARTICIPANT: z.coerce
+      .number()
+      .min(0, 'MUTATIONS_PER_SECOND_PER_PARTICIPANT must be 0 or more')
+      .max(10_000, 'MUTATIONS_PER_SECOND_PER_PARTICIPANT must be at most 10000')
+      .default(10),
+    TRACKS_MAX_PER_PARTICIPANT: z.coerce
+      .number()
+      .int()
+      .min(1, 'TRACKS_MAX_PER_PARTICIPANT must be at least 1')
+      .max(256, 'TRACKS_MAX_PER_PARTICIPANT must be at most 256')
+      .default(16),
     QUALITY_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
     QUALITY_RETENTION_HOURS: z.coerce
       .number()
@@ -147,6 +209,32 @@ const schema = z
     }
   });
 
+/** `http(s)://host[:port]` and nothing else (no path, no trailing slash). */
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+  } catch {
+    return false;
+  }
+}
+
+/** What one request, socket, participant or room may use (docs/security.md says what each protects). */
+export interface Limits {
+  /** Root fields (aliases included) per operation. */
+  maxRootFields: number;
+  /** Aliases per document. */
+  maxAliases: number;
+  /** List items an operation may ask for, with page sizes read from arguments, variables and defaults. */
+  maxItems: number;
+  subscriptionsPerConnection: number;
+  /** roomEvents subscriptions following one room. */
+  subscriptionsPerRoom: number;
+  /** Event-producing mutations per participant (or moderator) per second (0: no limit). */
+  mutationsPerSecond: number;
+  tracksPerParticipant: number;
+}
+
 export interface Config {
   host: string;
   port: number;
@@ -161,6 +249,13 @@ export interface Config {
   /** How long a participant may be silent on every signal before it is removed (0: never). */
   participantTimeoutMs: number;
   queryLimits: { maxDepth: number; maxCost: number };
+  limits: Limits;
+  /** Open mode: web origins accepted besides the server's own (CSRF and DNS rebinding guard). */
+  allowedOrigins: string[];
+  /** Bearer token that may read /metrics in secured mode (an admin token may too). */
+  metricsToken?: string;
+  /** Longest token lifetime accepted (exp - iat), and the audience tokens must name, if any. */
+  tokenPolicy: { maxTtlSeconds: number; audience?: string };
   /**
    * open: anyone may create and join rooms (local use). secured: join tokens and admin tokens signed
    * with the API secret; the default whenever API_SECRET is set.
@@ -187,7 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const name = String(issue.path[0] ?? 'environment');
       const got = defined[name];
       // A secret is never echoed, not even a wrong one: error output ends up in logs.
-      const shown = got !== undefined && !name.includes('SECRET');
+      const shown = got !== undefined && !name.includes('SECRET') && name !== 'METRICS_TOKEN';
       return `${issue.message}${shown ? ` (got "${got}")` : ''}.`;
     });
     throw new ConfigError(`Invalid configuration: ${sentences.join(' ')}`);
@@ -217,6 +312,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     joinsPerSecondPerAddress: e.JOINS_PER_SECOND_PER_ADDRESS,
     participantTimeoutMs: e.PARTICIPANT_TIMEOUT_MS,
     queryLimits: { maxDepth: e.GRAPHQL_MAX_DEPTH, maxCost: e.GRAPHQL_MAX_COST },
+    limits: {
+      maxRootFields: e.GRAPHQL_MAX_ROOT_FIELDS,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxItems: e.GRAPHQL_MAX_ITEMS,
+      subscriptionsPerConnection: e.SUBSCRIPTIONS_PER_CONNECTION,
+      subscriptionsPerRoom: e.SUBSCRIPTIONS_PER_ROOM,
+      mutationsPerSecond: e.MUTATIONS_PER_SECOND_PER_PARTICIPANT,
+      tracksPerParticipant: e.TRACKS_MAX_PER_PARTICIPANT,
+    },
+    allowedOrigins: e.ALLOWED_ORIGINS ? e.ALLOWED_ORIGINS.split(',').map((item) => item.trim()) : [],
+    metricsToken: e.METRICS_TOKEN,
+    tokenPolicy: { maxTtlSeconds: e.TOKEN_MAX_TTL, audience: e.TOKEN_AUDIENCE },
     access:
       e.ACCESS_MODE === 'open' || !e.API_KEY || !e.API_SECRET
         ? { mode: 'open' }

@@ -52,6 +52,14 @@ async function main(): Promise<void> {
     { database: app.database.kind, media: app.media.status(), access: config.access.mode },
     `GraphQL SFU listening: page ${app.url}/  explorer ${app.url}/graphql`,
   );
+  if (config.access.mode === 'open') {
+    logger.info(
+      { allowedOrigins: config.allowedOrigins },
+      'open mode: anyone who reaches this address may create and join rooms; browsers only from this ' +
+        'server’s own page (or ALLOWED_ORIGINS), and only for requests addressed to an IP address, localhost or ' +
+        'an ALLOWED_ORIGINS host',
+    );
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -46,8 +46,16 @@ function main(argv: string[]): number {
   const secret = values.secret ?? process.env.API_SECRET;
   if (!key || !secret) throw new Error('API_KEY and API_SECRET are needed (environment or --key/--secret)');
   if (secret.length < 32) throw new Error('API_SECRET must be at least 32 characters');
-  const tokens = new AccessTokens(key, secret);
+  // The server refuses tokens living longer than TOKEN_MAX_TTL and, with TOKEN_AUDIENCE, without that audience.
+  const maxTtlSeconds = Number(process.env.TOKEN_MAX_TTL || 86_400);
+  const tokens = new AccessTokens(key, secret, {
+    maxTtlSeconds,
+    audience: process.env.TOKEN_AUDIENCE || undefined,
+  });
   const ttlSeconds = values.ttl ? parseDuration(values.ttl) : undefined;
+  if (ttlSeconds !== undefined && ttlSeconds > maxTtlSeconds) {
+    throw new Error(`--ttl must be at most TOKEN_MAX_TTL (${maxTtlSeconds} seconds)`);
+  }
   if (values.admin) {
     process.stdout.write(`${tokens.mintAdminToken(ttlSeconds)}\n`);
     return 0;

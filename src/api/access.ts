@@ -23,8 +23,19 @@ const forbidden = (message: string) => new DomainError(ErrorCode.FORBIDDEN, mess
  * it, follow its events, moderate it with roomAdmin) and participant tokens from `join` (the same,
  * for the participant's room, while it is in it).
  */
+/** Who holds a subscription: what ends it (a kick of that participant or identity, the token's expiry). */
+export interface SubscriptionOwner {
+  participantId?: string;
+  roomId?: string;
+  identity?: string;
+  /** A join or admin token's `exp`: its subscriptions end then (TOKEN_EXPIRED). */
+  expiresAt?: Date;
+}
+
 export class Access {
   #caller: Caller | undefined;
+  /** Ban checks already made in this request, by room. */
+  readonly #banChecks = new Map<string, Promise<void>>();
 
   constructor(
     private readonly conference: ConferenceService,
@@ -32,7 +43,18 @@ export class Access {
     private readonly tokens: AccessTokens | null,
     private readonly participantTokens: ParticipantTokens,
     private readonly token: string | undefined,
+    /** The client's address: the rate-limit key of anonymous callers. */
+    private readonly address = 'unknown',
   ) {}
+
+  /** Who is counted for per-caller rate limits (moderation): the identity, else the address. */
+  rateKey(): string {
+    if (!this.secured) return `address:${this.address}`;
+    const caller = this.#identify();
+    if (caller.kind === 'admin') return 'admin';
+    if (caller.kind === 'join') return `join:${caller.room}:${caller.identity}`;
+    return `participant:${caller.participant.id}`;
+  }
 
   get secured(): boolean {
     return this.tokens !== null;
@@ -86,22 +108,64 @@ export class Access {
     if (caller.kind !== 'admin') throw forbidden('This operation needs an admin token.');
   }
 
-  /** Reading a room, its participants, history and events. */
-  requireRoom(roomId: string): void {
+  /** Reading a room, its participants, history and events. BANNED for a banned identity's join token. */
+  async requireRoom(roomId: string): Promise<void> {
     if (!this.secured) return;
     const caller = this.#identify();
     if (caller.kind === 'admin') return;
     if (this.#roomOf(caller) !== roomId) throw forbidden(`This token does not open room "${roomId}".`);
+    await this.#requireNotBanned(caller, roomId);
   }
 
   /** Moderation of a room: kicking, banning, muting others, closing it. */
-  requireRoomAdmin(roomId: string): void {
+  async requireRoomAdmin(roomId: string): Promise<void> {
     if (!this.secured) return;
     this.requireModerator();
     const caller = this.#identify();
-    if (caller.kind !== 'admin' && this.#roomOf(caller) !== roomId) {
-      throw forbidden(`This token does not open room "${roomId}".`);
+    if (caller.kind === 'admin') return;
+    if (this.#roomOf(caller) !== roomId) throw forbidden(`This token does not open room "${roomId}".`);
+    await this.#requireNotBanned(caller, roomId);
+  }
+
+  /** What ends the caller's subscriptions: kicks of its participant or identity, its token's expiry. */
+  subscriptionOwner(): SubscriptionOwner {
+    if (!this.secured) {
+      if (!this.token) return {};
+      const participantId = this.participantTokens.participantOf(this.token);
+      return participantId ? { participantId } : {};
     }
+    const caller = this.#identify();
+    if (caller.kind === 'admin') return { expiresAt: caller.expiresAt };
+    if (caller.kind === 'join') {
+      return { roomId: caller.room, identity: caller.identity, expiresAt: caller.expiresAt };
+    }
+    const { participant } = caller;
+    return {
+      participantId: participant.id,
+      roomId: participant.roomId,
+      identity: participant.identity ?? undefined,
+    };
+  }
+
+  /**
+   * A join token whose identity was banned from its room after the token was issued opens nothing
+   * there any more (not only `join`). A participant of a banned identity was removed by the ban.
+   */
+  #requireNotBanned(caller: Caller, roomId: string): Promise<void> {
+    if (caller.kind !== 'join') return Promise.resolve();
+    let check = this.#banChecks.get(roomId);
+    if (!check) {
+      check = this.conference.isBanned(roomId, caller.identity, caller.issuedAt).then((banned) => {
+        if (banned) {
+          throw new DomainError(
+            ErrorCode.BANNED,
+            `"${caller.identity}" was banned from room "${roomId}"; a token issued before the ban opens nothing there.`,
+          );
+        }
+      });
+      this.#banChecks.set(roomId, check);
+    }
+    return check;
   }
 
   /** Some moderation right (admin, or roomAdmin of some room): checked before looking targets up. */

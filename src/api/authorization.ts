@@ -14,9 +14,9 @@ export const Needs = {
  * It throws the access layer's coded errors (FORBIDDEN, UNAUTHENTICATED, ...) rather than answering
  * false, so clients see the same codes as at the root.
  */
-export const authChecker: AuthChecker<ApiContext, string> = ({ root, context }, needs) => {
+export const authChecker: AuthChecker<ApiContext, string> = async ({ root, context }, needs) => {
   for (const need of needs) {
-    if (need === Needs.ROOM_READER) context.access.requireRoom(roomOf(root));
+    if (need === Needs.ROOM_READER) await context.access.requireRoom(roomOf(root));
   }
   return true;
 };

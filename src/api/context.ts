@@ -1,9 +1,12 @@
+import DataLoader from 'dataloader';
 import type { ParticipantTokens } from '../access/ParticipantTokens';
+import type { QualitySample } from '../conference/ports';
 import type { ConferenceService } from '../conference/ConferenceService';
 import type { WebhookFailureRecord } from '../conference/ports';
 import type { SignalingLink } from '../conference/ports';
 import type { Access } from './access';
 import type { RateLimiter } from './RateLimiter';
+import type { LiveSubscriptions } from './subscriptions';
 
 /** What every resolver gets: the use cases and the caller's credentials, never the database or medooze. */
 export interface ApiContext {
@@ -22,6 +25,14 @@ export interface ApiContext {
   participantTokens: ParticipantTokens;
   /** graphql-ws only: the liveness of the connection the operation runs on. */
   signalingLink?: SignalingLink;
+  /** Live subscriptions and who holds them (kicks, bans and expiry end them). */
+  subscriptions: LiveSubscriptions;
+  /** Event-producing mutations of one participant (setTrackMuted, renegotiate, setPreferredLayer). */
+  participantLimiter: RateLimiter;
+  /** Moderation (kickParticipant, muteTrack) per moderator. */
+  moderationLimiter: RateLimiter;
+  /** Quality history per participant or stay, batched per request (one query per page, not per parent). */
+  qualityLoader: QualityLoader;
 }
 
 /** Reads "Bearer <token>" (the scheme is case-insensitive); anything else counts as no token. */
@@ -29,4 +40,29 @@ export function bearerToken(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const match = /^\s*bearer\s+(\S+)\s*$/i.exec(value);
   return match?.[1];
+}
+
+export interface QualityKey {
+  participantId: string;
+  last: number;
+}
+export type QualityLoader = DataLoader<QualityKey, QualitySample[], string>;
+
+/** One per request: keys asking for the same `last` are fetched together. */
+export function qualityLoader(conference: ConferenceService): QualityLoader {
+  return new DataLoader<QualityKey, QualitySample[], string>(
+    async (keys) => {
+      const byLast = new Map<number, string[]>();
+      for (const key of keys) byLast.set(key.last, [...(byLast.get(key.last) ?? []), key.participantId]);
+      const results = new Map<string, QualitySample[]>();
+      await Promise.all(
+        [...byLast].map(async ([last, ids]) => {
+          const lists = await conference.qualityHistories(ids, last);
+          for (const id of ids) results.set(`${last}:${id}`, lists.get(id) ?? []);
+        }),
+      );
+      return keys.map((key) => results.get(`${key.last}:${key.participantId}`) ?? []);
+    },
+    { cacheKeyFn: (key) => `${key.last}:${key.participantId}`, maxBatchSize: 500 },
+  );
 }

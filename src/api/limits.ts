@@ -1,6 +1,23 @@
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  getNamedType,
+  getNullableType,
+  getOperationAST,
+  GraphQLError,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  Kind,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
 
 export interface QueryLimits {
   maxDepth: number;
@@ -29,4 +46,161 @@ export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
     maxDepthRule({ ...common, n: limits.maxDepth, onReject: [reportAs('QUERY_TOO_DEEP')] }),
     costLimitRule({ ...common, maxCost: limits.maxCost, onReject: [reportAs('QUERY_TOO_COSTLY')] }),
   ] as unknown as ValidationRule[];
+}
+
+export interface DocumentLimits {
+  /** Root fields (aliases included) per operation. */
+  maxRootFields: number;
+  /** Aliases per document. */
+  maxAliases: number;
+}
+
+/**
+ * Root fields per operation and aliases per document. A document past either is refused whole in
+ * validation, so nothing of it runs: 1,000 aliased `setTrackMuted` in one request are one refusal,
+ * not 1,000 events. Fragments are followed (each spread counted where it is used).
+ */
+export function documentLimitRules(limits: DocumentLimits): ValidationRule[] {
+  const rootFields: ValidationRule = (context) => {
+    const fragments = new Map(
+      context
+        .getDocument()
+        .definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+        .map((fragment) => [fragment.name.value, fragment]),
+    );
+    const count = (selections: SelectionSetNode, seen: Set<string>): number => {
+      let total = 0;
+      for (const selection of selections.selections) {
+        if (selection.kind === Kind.FIELD) total++;
+        else if (selection.kind === Kind.INLINE_FRAGMENT) total += count(selection.selectionSet, seen);
+        else {
+          const name = selection.name.value;
+          const fragment = fragments.get(name);
+          if (!fragment || seen.has(name)) continue;
+          total += count(fragment.selectionSet, new Set([...seen, name]));
+        }
+        if (total > limits.maxRootFields) return total;
+      }
+      return total;
+    };
+    return {
+      OperationDefinition(operation) {
+        const total = count(operation.selectionSet, new Set());
+        if (total > limits.maxRootFields) {
+          context.reportError(
+            new GraphQLError(
+              `An operation may select at most ${limits.maxRootFields} root fields (aliases included).`,
+              { nodes: [operation], extensions: { code: 'TOO_MANY_ROOT_FIELDS' } },
+            ),
+          );
+        }
+        return false;
+      },
+    };
+  };
+  const aliases: ValidationRule = (context) => {
+    let total = 0;
+    let reported = false;
+    return {
+      Field(field) {
+        if (!field.alias || reported) return;
+        total++;
+        if (total > limits.maxAliases) {
+          reported = true;
+          context.reportError(
+            new GraphQLError(`A document may use at most ${limits.maxAliases} aliases.`, {
+              nodes: [field],
+              extensions: { code: 'TOO_MANY_ALIASES' },
+            }),
+          );
+        }
+      },
+    };
+  };
+  return [rootFields, aliases];
+}
+
+/** How many items an unpaged list field is counted as (participants, streams, tracks). */
+const UNPAGED_LIST_ITEMS = 10;
+
+/**
+ * How many list items an operation may return at most, with page sizes (`first`, `last`) read from
+ * literals, variables and argument defaults alike: `qualityHistory(last: $n)` counts `$n`, a bare
+ * `qualityHistory` its default. Each list multiplies what is selected under it. Computed before
+ * execution, with the request's variables (validation never sees them).
+ */
+export function listItems(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  rawVariables: Record<string, unknown> | null | undefined,
+): number {
+  const operation = getOperationAST(document, operationName ?? undefined);
+  if (!operation) return 0;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
+  // Variables that do not coerce fail in execution with their own error.
+  if (coerced.errors) return 0;
+  const variables = coerced.coerced;
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((fragment) => [fragment.name.value, fragment]),
+  );
+  const root = schema.getRootType(operation.operation);
+  if (!root) return 0;
+  const walk = (type: GraphQLNamedType, selections: SelectionSetNode, seen: Set<string>): number => {
+    let total = 0;
+    for (const selection of selections.selections) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
+        total += walk(condition ?? type, selection.selectionSet, seen);
+        continue;
+      }
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments.get(selection.name.value);
+        if (!fragment || seen.has(fragment.name.value)) continue;
+        const condition = schema.getType(fragment.typeCondition.name.value) ?? type;
+        total += walk(condition, fragment.selectionSet, new Set([...seen, fragment.name.value]));
+        continue;
+      }
+      if (!isObjectType(type) && !isInterfaceType(type)) continue;
+      const field = type.getFields()[selection.name.value];
+      if (!field) continue;
+      let items = 1;
+      if (isListType(getNullableType(field.type))) {
+        let args: Record<string, unknown> = {};
+        try {
+          args = getArgumentValues(field, selection, variables);
+        } catch {
+          // Arguments that do not coerce fail in execution.
+        }
+        const size = [args.first, args.last].find((value) => typeof value === 'number');
+        items = typeof size === 'number' ? Math.max(size, 1) : UNPAGED_LIST_ITEMS;
+      }
+      const inner = getNamedType(field.type);
+      // A scalar costs nothing of its own; an object (or a list of scalars) its items.
+      if (selection.selectionSet) total += items * (1 + walk(inner, selection.selectionSet, seen));
+      else if (items > 1 || isListType(getNullableType(field.type))) total += items;
+      if (total > Number.MAX_SAFE_INTEGER / 2) return total;
+    }
+    return total;
+  };
+  return walk(root, operation.selectionSet, new Set());
+}
+
+/** QUERY_TOO_COSTLY when an operation could return more list items than allowed. */
+export function assertListItems(
+  maxItems: number,
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): void {
+  const items = listItems(schema, document, operationName, variables);
+  if (items > maxItems) {
+    throw new GraphQLError(
+      `This operation could return ${items} items; at most ${maxItems} are allowed (page sizes from arguments, variables and defaults are counted).`,
+      { extensions: { code: 'QUERY_TOO_COSTLY', http: { status: 400 } } },
+    );
+  }
 }

@@ -7,20 +7,35 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
-import { type ExecutionResult, specifiedRules } from 'graphql';
+import {
+  type DocumentNode,
+  execute,
+  type ExecutionArgs,
+  type ExecutionResult,
+  GraphQLError,
+  type GraphQLSchema,
+  Kind,
+  specifiedRules,
+  subscribe,
+  visit,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { ConferenceService } from '../conference/ConferenceService';
 import { logger } from '../shared/logger';
+import type { Limits } from '../config';
+import { isDomainError } from '../shared/errors';
 import type { AccessTokens } from '../access/AccessTokens';
 import { ParticipantTokens } from '../access/ParticipantTokens';
 import type { BackgroundWritesStatus } from '../conference/BackgroundWrites';
 import type { WebhookFailureRecord } from '../conference/ports';
 import { Access } from './access';
-import { type ApiContext, bearerToken } from './context';
+import { type ApiContext, bearerToken, qualityLoader } from './context';
 import { DocumentCache } from './documentCache';
 import { formatError, formatErrors } from './errors';
-import { queryLimitRules, type QueryLimits } from './limits';
+import { assertListItems, documentLimitRules, queryLimitRules, type QueryLimits } from './limits';
+import { OriginPolicy, sameToken, securityHeaders } from './edge';
+import { LiveSubscriptions } from './subscriptions';
 import { RateLimiter } from './RateLimiter';
 import { SocketLiveness } from './SocketLiveness';
 import { Metrics } from './metrics';
@@ -49,7 +64,23 @@ export interface ApiServerOptions {
   webhookFailures?: (first: number) => Promise<WebhookFailureRecord[]>;
   /** Secured mode: verifies join and admin tokens. Absent: open mode. */
   tokens?: AccessTokens;
+  /** Per document, socket, participant and room (defaults: DEFAULT_LIMITS). */
+  limits?: Partial<Limits>;
+  /** Open mode: web origins accepted besides the server's own. */
+  allowedOrigins?: string[];
+  /** Secured mode: a bearer token that may read /metrics (an admin token may too). */
+  metricsToken?: string;
 }
+
+export const DEFAULT_LIMITS: Limits = {
+  maxRootFields: 10,
+  maxAliases: 30,
+  maxItems: 50_000,
+  subscriptionsPerConnection: 100,
+  subscriptionsPerRoom: 1000,
+  mutationsPerSecond: 10,
+  tracksPerParticipant: 16,
+};
 
 /** HTTP + graphql-ws on one port: the only door into the server. */
 export class ApiServer {
@@ -60,25 +91,59 @@ export class ApiServer {
   readonly #metrics: Metrics;
   readonly #joinLimiter: RateLimiter;
   readonly #participantTokens = new ParticipantTokens();
-  readonly #limits = {
+  readonly #chatLimiters = {
     messages: new RateLimiter(5, 'messages', 'from this participant'),
     attributes: new RateLimiter(5, 'attribute changes', 'from this participant'),
   };
   readonly #liveness: SocketLiveness;
+  readonly #subscriptions: LiveSubscriptions;
+  readonly #participantLimiter: RateLimiter;
+  readonly #moderationLimiter: RateLimiter;
+  readonly #limits: Limits;
+  readonly #schema: GraphQLSchema;
+  readonly #origins: OriginPolicy | null;
   #started = false;
   #closing: Promise<void> | undefined;
 
   constructor(private readonly options: ApiServerOptions) {
     const schema = buildApiSchema();
+    this.#schema = schema;
     this.#metrics = new Metrics(options.conference);
-    const limitRules = queryLimitRules(options.queryLimits ?? { maxDepth: 12, maxCost: 5000 });
+    const limits = (this.#limits = { ...DEFAULT_LIMITS, ...options.limits });
+    this.#subscriptions = new LiveSubscriptions(limits.subscriptionsPerRoom);
+    this.#participantLimiter = new RateLimiter(
+      limits.mutationsPerSecond,
+      'mutations',
+      'from one participant',
+    );
+    this.#moderationLimiter = new RateLimiter(
+      limits.mutationsPerSecond,
+      'moderation calls',
+      'from one moderator',
+    );
+    this.#origins = options.tokens ? null : new OriginPolicy(options.allowedOrigins ?? []);
+    // Every rule reports (a document breaking several gets every code); depth and cost first, as before.
+    const limitRules = [
+      ...queryLimitRules(options.queryLimits ?? { maxDepth: 12, maxCost: 5000 }),
+      ...documentLimitRules(limits),
+    ];
     const formatAndCount: typeof formatError = (formatted, error) => {
       const shaped = formatError(formatted, error);
       this.#metrics.countError(shaped.extensions?.code);
       return shaped;
     };
     this.#http = createServer();
-    this.#ws = new WebSocketServer({ server: this.#http, path: '/graphql', maxPayload: 1024 * 1024 });
+    const origins = this.#origins;
+    this.#ws = new WebSocketServer({
+      server: this.#http,
+      path: '/graphql',
+      maxPayload: 1024 * 1024,
+      // Open mode: a socket from another web page (or a rebound host name) is refused before the upgrade.
+      verifyClient: origins
+        ? (info: { req: { headers: import('node:http').IncomingHttpHeaders } }) =>
+            origins.refusal(info.req.headers) === null
+        : undefined,
+    });
     this.#liveness = new SocketLiveness(this.#ws);
     const joinLimiter = new RateLimiter(options.joinsPerSecondPerAddress ?? 20, 'joins');
     this.#joinLimiter = joinLimiter;
@@ -104,6 +169,19 @@ export class ApiServer {
         // Repeated operations are parsed and validated once (one schema, one set of rules).
         parse: documents.parse,
         validate: documents.validate,
+        // Subscriptions per socket: past the cap, each new one is refused with a code.
+        onSubscribe: (ctx) => {
+          if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerConnection) {
+            return [
+              new GraphQLError(
+                `A connection may hold at most ${limits.subscriptionsPerConnection} operations at once.`,
+                { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', limit: limits.subscriptionsPerConnection } },
+              ),
+            ];
+          }
+        },
+        execute: (args) => this.#guarded(args, () => execute(args)),
+        subscribe: (args) => this.#guarded(args, () => subscribe(args)),
         onNext: (_ctx, _id, _payload, _args, result) =>
           withFormattedErrors(result as ExecutionResult, formatAndCount),
         onError: (_ctx, _id, _payload, errors) => formatErrors(errors, formatAndCount),
@@ -118,6 +196,14 @@ export class ApiServer {
       // Shutdown is ordered by main.ts; Apollo's own handler would stop it and re-raise the signal midway.
       stopOnTerminationSignals: false,
       plugins: [
+        {
+          requestDidStart: async () => ({
+            didResolveOperation: async ({ document, request, contextValue }) => {
+              const refusal = this.#refusal(document, request.operationName, request.variables, contextValue);
+              if (refusal) throw refusal;
+            },
+          }),
+        },
         ApolloServerPluginDrainHttpServer({ httpServer: this.#http }),
         ApolloServerPluginLandingPageDisabled(),
       ],
@@ -129,11 +215,24 @@ export class ApiServer {
     this.#started = true;
     const app = express();
     app.disable('x-powered-by');
+    app.use(securityHeaders());
+    if (this.#origins) app.use(this.#origins.middleware());
     app.get('/healthz', async (_req, res) => {
       const report = await this.options.health();
       res.status(report.status === 'ok' ? 200 : 503).json(report);
     });
-    app.get('/metrics', async (_req, res) => {
+    app.get('/metrics', async (req, res) => {
+      if (!this.#mayReadMetrics(bearerToken(req.headers.authorization))) {
+        res.status(401).json({
+          errors: [
+            {
+              message: 'Metrics need METRICS_TOKEN or an admin token.',
+              extensions: { code: 'UNAUTHENTICATED' },
+            },
+          ],
+        });
+        return;
+      }
       res.type(this.#metrics.registry.contentType).send(await this.#metrics.registry.metrics());
     });
     const explorerDir = path.join(this.options.clientDir, 'explorer');
@@ -175,11 +274,63 @@ export class ApiServer {
       token,
       clientAddress: address ?? 'unknown',
       joinLimiter: this.#joinLimiter,
-      limits: this.#limits,
+      limits: this.#chatLimiters,
       webhookFailures: this.options.webhookFailures ?? (async () => []),
       participantTokens: this.#participantTokens,
-      access: new Access(conference, tokens ?? null, this.#participantTokens, token),
+      subscriptions: this.#subscriptions,
+      participantLimiter: this.#participantLimiter,
+      moderationLimiter: this.#moderationLimiter,
+      qualityLoader: qualityLoader(conference),
+      access: new Access(conference, tokens ?? null, this.#participantTokens, token, address),
     };
+  }
+
+  /** Secured mode: /metrics for METRICS_TOKEN or an admin token; open mode: anyone (local use). */
+  #mayReadMetrics(token: string | undefined): boolean {
+    const { tokens, metricsToken } = this.options;
+    if (!tokens) return true;
+    if (sameToken(token, metricsToken)) return true;
+    if (!token) return false;
+    try {
+      return tokens.verify(token).kind === 'admin';
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Checks made with the request's variables and caller, before anything runs: list items (page
+   * sizes from variables and defaults) and, in secured mode, introspection for admins only.
+   */
+  #refusal(
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown> | null | undefined,
+    context: ApiContext,
+  ): GraphQLError | null {
+    try {
+      assertListItems(this.#limits.maxItems, this.#schema, document, operationName, variables);
+      if (this.options.tokens && introspects(document)) context.access.requireAdmin();
+      return null;
+    } catch (error) {
+      if (error instanceof GraphQLError) return error;
+      if (isDomainError(error)) {
+        const status = error.code === 'FORBIDDEN' ? 403 : 401;
+        return new GraphQLError(error.message, { extensions: { code: error.code, http: { status } } });
+      }
+      throw error;
+    }
+  }
+
+  /** graphql-ws: the same checks as HTTP; a refusal is the operation's one result. */
+  #guarded<T>(args: ExecutionArgs, run: () => T): T | ExecutionResult {
+    const refusal = this.#refusal(
+      args.document,
+      args.operationName,
+      args.variableValues as Record<string, unknown> | undefined,
+      args.contextValue as ApiContext,
+    );
+    return refusal ? { errors: [refusal] } : run();
   }
 
   /** Stops accepting, ends subscriptions, drains HTTP. Idempotent. */
@@ -194,6 +345,17 @@ export class ApiServer {
     })();
     return this.#closing;
   }
+}
+
+/** Whether a document reads the schema (`__schema`, `__type`); `__typename` is not introspection. */
+function introspects(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    [Kind.FIELD](field) {
+      if (field.name.value === '__schema' || field.name.value === '__type') found = true;
+    },
+  });
+  return found;
 }
 
 function withFormattedErrors(result: ExecutionResult, format: typeof formatError): ExecutionResult | void {

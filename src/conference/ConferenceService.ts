@@ -40,6 +40,8 @@ export interface ConferenceOptions {
   emptyRoomTimeoutMs: number;
   /** How long a participant may be silent (signaling and media) before it counts as gone (0: never). */
   participantTimeoutMs: number;
+  /** Tracks one participant may send (TOO_MANY_TRACKS past it; default 16). */
+  maxTracksPerParticipant?: number;
   /** Call quality sampling (off when absent). */
   quality?: QualityRecorderOptions;
   /** How background writes retry while the database is away. */
@@ -112,10 +114,29 @@ export class ConferenceService {
 
   /** Call quality samples of a participant (present or gone), oldest first, at most `last`. */
   qualityHistory(participantId: string, last = 360): Promise<QualitySample[]> {
-    if (!Number.isInteger(last) || last < 1 || last > 10_000) {
-      throw new DomainError(ErrorCode.BAD_USER_INPUT, '`last` must be between 1 and 10000.');
-    }
+    assertLast(last);
     return this.repositories.quality.listForParticipant(participantId, last);
+  }
+
+  /** The same for several participants, in one query where the repository can (data loaders). */
+  async qualityHistories(
+    participantIds: readonly string[],
+    last = 360,
+  ): Promise<Map<string, QualitySample[]>> {
+    assertLast(last);
+    const quality = this.repositories.quality;
+    if (quality.listForParticipants) return quality.listForParticipants(participantIds, last);
+    const lists = await Promise.all(participantIds.map((id) => quality.listForParticipant(id, last)));
+    return new Map(participantIds.map((id, index) => [id, lists[index]!]));
+  }
+
+  /**
+   * Whether a token of `identity` issued at `issuedAt` is shut out of the room by a ban (JWT `iat`
+   * has whole seconds, so a token issued in the second of the ban counts as before it).
+   */
+  async isBanned(roomId: string, identity: string, issuedAt: Date): Promise<boolean> {
+    const bannedAt = await this.registry.bannedAt(roomId, identity);
+    return bannedAt !== undefined && issuedAt.getTime() <= bannedAt.getTime();
   }
 
   /**
@@ -193,9 +214,15 @@ export class ConferenceService {
     return this.registry.participant(participantId)?.peer.stats() ?? null;
   }
 
-  /** Every stay in the room, oldest first (from the database). */
-  sessionsOf(roomId: string): Promise<SessionRecord[]> {
-    return this.repositories.sessions.listForRoom(roomId);
+  /** The room's stays, oldest first, a page at a time (`first` 1 to 500, after the stay `after`). */
+  sessionsOf(
+    roomId: string,
+    page: { first: number; after?: string | null } = { first: 100 },
+  ): Promise<SessionRecord[]> {
+    if (!Number.isInteger(page.first) || page.first < 1 || page.first > 500) {
+      throw new DomainError(ErrorCode.BAD_USER_INPUT, '`first` must be between 1 and 500.');
+    }
+    return this.repositories.sessions.listForRoom(roomId, page);
   }
 
   /** Participants currently in a live room (none for closed or unloaded rooms). */
@@ -219,8 +246,12 @@ export class ConferenceService {
     const name = validateDisplayName(permit.name ?? input.name ?? permit.identity ?? '');
     const offer = this.media.parseDescription(validateSdp(input.offer, 'offer'));
     assertMayPublish(permit.grants, offer);
+    this.#assertTrackCount(offer);
     const room = await this.registry.forJoin(validateRoomId(input.roomId));
     room.assertAdmissible(permit);
+    // One seat per identity: a second join with the same identity replaces the first.
+    const previous = permit.identity === null ? undefined : room.memberWithIdentity(permit.identity);
+    if (previous) await previous.close(LeaveReason.DUPLICATE_IDENTITY);
     room.reserve();
     const participant = new Participant(room.id, name, permit, {
       participantTimeoutMs: this.options.participantTimeoutMs,
@@ -259,10 +290,23 @@ export class ConferenceService {
     const text = validateSdp(sdp, 'offer');
     // Read after the glare check (NEGOTIATION_CONFLICT first); without canPublish, FORBIDDEN first.
     if (participant.grants.canPublish)
-      return participant.acceptOffer(() => this.media.parseDescription(text));
+      return participant.acceptOffer(() => this.#assertTrackCount(this.media.parseDescription(text)));
     const offer = this.media.parseDescription(text);
     assertMayPublish(participant.grants, offer);
     return participant.acceptOffer(() => offer);
+  }
+
+  /** TOO_MANY_TRACKS for an offer sending more tracks than one participant may publish. */
+  #assertTrackCount(offer: SessionDescription): SessionDescription {
+    const max = this.options.maxTracksPerParticipant ?? 16;
+    if (offer.sentTrackCount > max) {
+      throw new DomainError(
+        ErrorCode.TOO_MANY_TRACKS,
+        `A participant may send at most ${max} tracks (this offer sends ${offer.sentTrackCount}).`,
+        { limit: max },
+      );
+    }
+    return offer;
   }
 
   /** A live participant by id; PARTICIPANT_NOT_FOUND for an unknown or departed one. */
@@ -379,6 +423,12 @@ export class ConferenceService {
     ]);
     clearTimeout(timer);
     this.writes.stop();
+  }
+}
+
+function assertLast(last: number): void {
+  if (!Number.isInteger(last) || last < 1 || last > 10_000) {
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, '`last` must be between 1 and 10000.');
   }
 }
 

@@ -163,6 +163,16 @@ export class Room extends TypedEmitter<RoomEvents> {
     }
   }
 
+  bannedAt(identity: string): Date | undefined {
+    return this.#bans.get(identity);
+  }
+
+  /** The member that joined with this identity, if any (one seat per identity). */
+  memberWithIdentity(identity: string): Participant | undefined {
+    for (const member of this.#participants.values()) if (member.identity === identity) return member;
+    return undefined;
+  }
+
   ban(identity: string, at: Date): void {
     this.#bans.set(identity, at);
   }

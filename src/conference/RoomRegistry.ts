@@ -251,6 +251,17 @@ export class RoomRegistry {
     return this.#retiring.get(roomId)?.stream(after) ?? storedEvents(this.eventRepository, roomId, after);
   }
 
+  /**
+   * When `identity` was banned from the room, if it was: from the live room, else from the database
+   * (a room not loaded, or closed). Access checks ask it for every join token, not only at `join`.
+   */
+  async bannedAt(roomId: string, identity: string): Promise<Date | undefined> {
+    const live = this.#rooms.get(roomId);
+    if (live) return live.bannedAt(identity);
+    const bans = await this.repository.listBans(roomId);
+    return bans.find((ban) => ban.identity === identity)?.bannedAt;
+  }
+
   /** Every member of every room leaves (SERVER_SHUTDOWN); rooms stay open in the database. */
   async shutdown(): Promise<void> {
     this.#stopped = true;

@@ -38,6 +38,8 @@ export const LeaveReason = {
   ROOM_CLOSED: 'ROOM_CLOSED',
   /** Removed by a moderator (kickParticipant). */
   KICKED: 'KICKED',
+  /** Replaced by a later join with the same identity (one seat per identity and room). */
+  DUPLICATE_IDENTITY: 'DUPLICATE_IDENTITY',
   SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
   /** Still marked in a room when the previous process died. */
   SERVER_RESTART: 'SERVER_RESTART',

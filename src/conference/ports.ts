@@ -31,7 +31,11 @@ export interface SessionRepository {
   end(id: string, leftAt: Date, reason: string): Promise<void>;
   /** Closes every session still marked live (after a crash nobody else will); returns how many. */
   endAllLive(leftAt: Date, reason: string): Promise<number>;
-  listForRoom(roomId: string): Promise<SessionRecord[]>;
+  /**
+   * The room's stays, oldest first: at most `first`, after the stay with id `after` (an id this
+   * room does not have starts from the beginning).
+   */
+  listForRoom(roomId: string, page: { first: number; after?: string | null }): Promise<SessionRecord[]>;
 }
 
 export type TrackKind = 'audio' | 'video';
@@ -83,6 +87,8 @@ export interface SessionDescription {
   readonly sdp: string;
   /** Whether it sends any track: a sendrecv or sendonly media section carrying an msid. */
   readonly sendsMedia: boolean;
+  /** How many tracks it sends (tracks of sendrecv or sendonly media sections). */
+  readonly sentTrackCount: number;
 }
 
 /**
@@ -179,6 +185,11 @@ export interface QualitySampleRepository {
   append(samples: readonly QualitySample[]): Promise<void>;
   /** The participant's latest `last` samples, oldest first. */
   listForParticipant(participantId: string, last: number): Promise<QualitySample[]>;
+  /** The same for several participants in one query (a data loader batches per-session fields into it). */
+  listForParticipants?(
+    participantIds: readonly string[],
+    last: number,
+  ): Promise<Map<string, QualitySample[]>>;
   /** Deletes samples taken before `at`; returns how many. */
   deleteBefore(at: Date): Promise<number>;
 }

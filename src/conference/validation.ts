@@ -14,6 +14,18 @@ export const ROOM_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const MAX_ROOM_NAME_LENGTH = 100;
 export const MAX_METADATA_BYTES = 4096;
 export const MAX_PARTICIPANTS_LIMIT = 1000;
+export const MAX_METADATA_DEPTH = 16;
+
+/** How deep a JSON value nests (stops counting past the limit, so a hostile value costs little). */
+function depthOf(value: unknown, depth: number): number {
+  if (depth > MAX_METADATA_DEPTH || value === null || typeof value !== 'object') return depth;
+  let deepest = depth + 1;
+  for (const item of Object.values(value as Record<string, unknown>)) {
+    deepest = Math.max(deepest, depthOf(item, depth + 1));
+    if (deepest > MAX_METADATA_DEPTH) break;
+  }
+  return deepest;
+}
 
 const bad = (message: string, field: string) => new DomainError(ErrorCode.BAD_USER_INPUT, message, { field });
 
@@ -51,6 +63,9 @@ export function validateRoomInput(input: RoomInput): RoomInput {
     throw bad('videoCodec must be VP8, VP9 or H264.', 'videoCodec');
   }
   if (input.metadata != null) {
+    if (depthOf(input.metadata, 0) > MAX_METADATA_DEPTH) {
+      throw bad(`Room metadata may nest at most ${MAX_METADATA_DEPTH} levels deep.`, 'metadata');
+    }
     const json = JSON.stringify(input.metadata);
     if (Buffer.byteLength(json) > MAX_METADATA_BYTES) {
       throw bad(`Room metadata is at most ${MAX_METADATA_BYTES} bytes of JSON.`, 'metadata');

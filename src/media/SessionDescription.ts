@@ -2,7 +2,11 @@ import { Direction, SDPInfo } from 'semantic-sdp';
 import type { SessionDescription as SessionDescriptionPort, TrackKind } from '../conference/ports';
 import { DomainError, ErrorCode } from '../shared/errors';
 
-const TOKEN = /^[\x21-\x7e]{1,64}$/;
+/**
+ * RFC 4566 token-char (what msid-id and mid are made of): visible ASCII less `"(),/:;<=>?@[\]`, so an id
+ * stored and broadcast to every client can carry no HTML tag or quote.
+ */
+const TOKEN = /^[\x21\x23-\x27\x2a\x2b\x2d\x2e\x30-\x39\x41-\x5a\x5e-\x7e]{1,64}$/;
 const FINGERPRINT = /^([0-9A-F]{2}:){19,63}[0-9A-F]{2}$/i;
 
 const invalid = (reason: string) =>
@@ -31,14 +35,19 @@ export class SessionDescription implements SessionDescriptionPort {
     readonly sdp: string,
     /** Whether it sends any track: a sendrecv or sendonly media section carrying an msid. */
     readonly sendsMedia: boolean,
+    readonly sentTrackCount: number,
     /** The kind of each media section, by mid, in SDP order. */
     readonly mids: ReadonlyMap<string, TrackKind>,
     /** Its ICE credentials: new ones in a re-offer ask for an ICE restart. */
     readonly ice: { readonly ufrag: string; readonly pwd: string },
   ) {}
 
-  /** Throws DomainError INVALID_SDP for SDP that cannot be used. */
-  static parse(sdp: string): SessionDescription {
+  /**
+   * Throws DomainError INVALID_SDP for SDP that cannot be used. The client's ICE candidates are
+   * dropped here, before medooze sees them (`withoutCandidates`).
+   */
+  static parse(text: string): SessionDescription {
+    const sdp = withoutCandidates(text);
     let info: SDPInfo;
     try {
       info = SDPInfo.parse(sdp);
@@ -53,7 +62,7 @@ export class SessionDescription implements SessionDescriptionPort {
     for (const media of medias) {
       const mid = media.getId();
       if (!mid) throw invalid('a media section has no a=mid');
-      if (!TOKEN.test(mid)) throw invalid('a mid must be 1 to 64 visible ASCII characters');
+      if (!TOKEN.test(mid)) throw invalid('a mid must be 1 to 64 token characters (RFC 4566)');
       if (mids.has(mid)) throw invalid(`mid "${mid.slice(0, 32)}" is used twice`);
       const kind = media.getType();
       if (kind !== 'audio' && kind !== 'video') {
@@ -64,9 +73,11 @@ export class SessionDescription implements SessionDescriptionPort {
     // Stream and track ids name media for every receiver and in the room's stored events (RFC 8830's
     // msid-id: 1 to 64 token characters).
     for (const [streamId, stream] of info.getStreams()) {
-      if (!TOKEN.test(streamId)) throw invalid('a stream id (msid) must be 1 to 64 visible ASCII characters');
+      if (!TOKEN.test(streamId))
+        throw invalid('a stream id (msid) must be 1 to 64 token characters (RFC 4566)');
       for (const trackId of stream.getTracks().keys()) {
-        if (!TOKEN.test(trackId)) throw invalid('a track id (msid) must be 1 to 64 visible ASCII characters');
+        if (!TOKEN.test(trackId))
+          throw invalid('a track id (msid) must be 1 to 64 token characters (RFC 4566)');
       }
     }
     const dtls = info.getDTLS();
@@ -76,7 +87,10 @@ export class SessionDescription implements SessionDescriptionPort {
     if (!ice || (ice.getUfrag() ?? '').length < 4 || (ice.getPwd() ?? '').length < 22) {
       throw invalid('it has no valid ICE credentials (ice-ufrag, ice-pwd)');
     }
-    return new SessionDescription(sdp, sendsMedia(info), mids, { ufrag: ice.getUfrag(), pwd: ice.getPwd() });
+    return new SessionDescription(sdp, sendsMedia(info), sentTracks(info), mids, {
+      ufrag: ice.getUfrag(),
+      pwd: ice.getPwd(),
+    });
   }
 
   /** The value `parse` made (the domain hands it back as is); a TypeError for anything else. */
@@ -98,6 +112,31 @@ export class SessionDescription implements SessionDescriptionPort {
       }
     }
   }
+}
+
+/**
+ * medooze sends STUN checks to every `a=candidate` of a remote description for about 30 s, so an
+ * offer naming 857 candidates made this server send 3,069 packets to any address the client chose
+ * (internal ones included): an amplifier. As an ICE-lite server it needs none of them: it learns the
+ * peer's address from the peer's own checks. Candidate lines (and end-of-candidates) are removed.
+ */
+export function withoutCandidates(sdp: string): string {
+  return sdp.replace(/^a=(candidate:|end-of-candidates)[^\n]*(\n|$)/gm, '');
+}
+
+/** Tracks of the sending media sections. */
+function sentTracks(info: SDPInfo): number {
+  const sending = new Set(
+    info
+      .getMedias()
+      .filter((media) => [Direction.SENDRECV, Direction.SENDONLY].includes(media.getDirection()))
+      .map((media) => media.getId()),
+  );
+  let count = 0;
+  for (const stream of info.getStreams().values()) {
+    for (const track of stream.getTracks().values()) if (sending.has(track.getMediaId())) count++;
+  }
+  return count;
 }
 
 function sendsMedia(info: SDPInfo): boolean {

@@ -40,6 +40,24 @@ export class PrismaQualitySampleRepository implements QualitySampleRepository {
     return rows.reverse();
   }
 
+  async listForParticipants(
+    participantIds: readonly string[],
+    last: number,
+  ): Promise<Map<string, QualitySample[]>> {
+    const byParticipant = new Map<string, QualitySample[]>(participantIds.map((id) => [id, []]));
+    if (participantIds.length === 0) return byParticipant;
+    // One query for the whole batch: the latest `last` of each participant (a window per participant).
+    const rows = await this.prisma.$queryRaw<QualitySample[]>`
+      SELECT "participantId", "roomId", at, "bitrateIn", "bitrateOut", "lossIn", rtt, jitter FROM (
+        SELECT participant_id AS "participantId", room_id AS "roomId", at, bitrate_in AS "bitrateIn",
+               bitrate_out AS "bitrateOut", loss_in AS "lossIn", rtt, jitter,
+               ROW_NUMBER() OVER (PARTITION BY participant_id ORDER BY at DESC) AS n
+        FROM quality_samples WHERE participant_id = ANY(${[...participantIds]}::text[])
+      ) latest WHERE n <= ${last} ORDER BY "participantId", at ASC`;
+    for (const row of rows) byParticipant.get(row.participantId)?.push({ ...row, at: new Date(row.at) });
+    return byParticipant;
+  }
+
   async deleteBefore(at: Date): Promise<number> {
     const { count } = await this.writer.qualitySample.deleteMany({ where: { at: { lt: at } } });
     return count;

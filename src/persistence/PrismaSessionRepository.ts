@@ -54,10 +54,25 @@ export class PrismaSessionRepository implements SessionRepository {
     return count;
   }
 
-  async listForRoom(roomId: string): Promise<SessionRecord[]> {
+  async listForRoom(
+    roomId: string,
+    page: { first: number; after?: string | null },
+  ): Promise<SessionRecord[]> {
+    const cursor = page.after
+      ? await this.prisma.participantSession.findFirst({
+          where: { id: page.after, roomId },
+          select: { id: true, joinedAt: true },
+        })
+      : null;
     const rows = await this.prisma.participantSession.findMany({
-      where: { roomId },
-      orderBy: { joinedAt: 'asc' },
+      where: cursor
+        ? {
+            roomId,
+            OR: [{ joinedAt: { gt: cursor.joinedAt } }, { joinedAt: cursor.joinedAt, id: { gt: cursor.id } }],
+          }
+        : { roomId },
+      orderBy: [{ joinedAt: 'asc' }, { id: 'asc' }],
+      take: page.first,
     });
     return rows.map(toRecord);
   }

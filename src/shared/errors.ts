@@ -25,6 +25,18 @@ export const ErrorCode = {
   TOKEN_EXPIRED: 'TOKEN_EXPIRED',
   /** The identity was kicked with a ban and the token predates the ban. */
   BANNED: 'BANNED',
+  /** A moderator removed the caller (its subscriptions end with this code). */
+  KICKED: 'KICKED',
+  /** A document with more root fields (aliases included) than allowed; nothing of it ran. */
+  TOO_MANY_ROOT_FIELDS: 'TOO_MANY_ROOT_FIELDS',
+  /** A document with more aliases than allowed; nothing of it ran. */
+  TOO_MANY_ALIASES: 'TOO_MANY_ALIASES',
+  /** More subscriptions than allowed on one connection, or following one room. */
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  /** An offer that sends more tracks than one participant may publish. */
+  TOO_MANY_TRACKS: 'TOO_MANY_TRACKS',
+  /** Open mode: a request from another web origin or host name (CSRF, DNS rebinding). */
+  FORBIDDEN_ORIGIN: 'FORBIDDEN_ORIGIN',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

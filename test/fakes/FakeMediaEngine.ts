@@ -143,7 +143,12 @@ export class FakeMediaEngine implements MediaPeerFactory {
 
   parseDescription(sdp: string): SessionDescription {
     if (!sdp.startsWith('v=0')) throw new DomainError(ErrorCode.INVALID_SDP, 'not an SDP');
-    return { sdp, sendsMedia: streamsOf(sdp).length > 0 };
+    const streams = streamsOf(sdp);
+    return {
+      sdp,
+      sendsMedia: streams.length > 0,
+      sentTrackCount: streams.reduce((total, stream) => total + stream.tracks.length, 0),
+    };
   }
   create(
     offer: SessionDescription,

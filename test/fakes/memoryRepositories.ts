@@ -101,9 +101,14 @@ export class MemorySessionRepository implements SessionRepository {
     }
     return count;
   }
-  async listForRoom(roomId: string): Promise<SessionRecord[]> {
+  async listForRoom(
+    roomId: string,
+    page: { first: number; after?: string | null },
+  ): Promise<SessionRecord[]> {
     this.db.check();
-    return [...this.sessions.values()].filter((session) => session.roomId === roomId);
+    const all = [...this.sessions.values()].filter((session) => session.roomId === roomId);
+    const start = page.after ? all.findIndex((session) => session.id === page.after) + 1 : 0;
+    return all.slice(start, start + page.first);
   }
 }
 

@@ -77,9 +77,11 @@ export interface StartOptions {
 /** Starts the real server (real database, real medooze endpoint) on 127.0.0.1 and an ephemeral port. */
 export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'sfu-test-')));
-  // Tests join much faster than a person: the per-address join limit has a test of its own.
+  // Tests join and signal much faster than a person: the per-address join limit and the
+  // per-participant mutation limit have tests of their own.
   const config = loadConfig({
     JOINS_PER_SECOND_PER_ADDRESS: '0',
+    MUTATIONS_PER_SECOND_PER_PARTICIPANT: '0',
     HOST: '127.0.0.1',
     PORT: '0',
     DATA_DIR: dataDir,

@@ -2,7 +2,7 @@ import { Participant } from '../../src/conference/Participant';
 import { ParticipantTokens } from '../../src/access/ParticipantTokens';
 import type { MediaPeer, PublishedStream, SessionDescription } from '../../src/conference/ports';
 
-const sdp = (text: string) => (): SessionDescription => ({ sdp: text, sendsMedia: false });
+const sdp = (text: string) => (): SessionDescription => ({ sdp: text, sendsMedia: false, sentTrackCount: 0 });
 
 /** A stand-in for the media side: it only tracks the offer/answer state the way medooze does. */
 class FakePeer implements MediaPeer {

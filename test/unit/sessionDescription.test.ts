@@ -101,6 +101,8 @@ describe('SessionDescription (an SDP parsed and checked once)', () => {
   test('only values it parsed are taken back', () => {
     const parsed = SessionDescription.parse(offer());
     expect(SessionDescription.of(parsed)).toBe(parsed);
-    expect(() => SessionDescription.of({ sdp: offer(), sendsMedia: true })).toThrow(TypeError);
+    expect(() => SessionDescription.of({ sdp: offer(), sendsMedia: true, sentTrackCount: 1 })).toThrow(
+      TypeError,
+    );
   });
 });

@@ -24,6 +24,18 @@ export const API_ERROR_CODES = [
   'TOKEN_EXPIRED',
   /** The identity was kicked with a ban and the token predates the ban. */
   'BANNED',
+  /** A moderator removed the caller (its subscriptions end with this code). */
+  'KICKED',
+  /** A document with more root fields (aliases included) than allowed; nothing of it ran. */
+  'TOO_MANY_ROOT_FIELDS',
+  /** A document with more aliases than allowed; nothing of it ran. */
+  'TOO_MANY_ALIASES',
+  /** More subscriptions than allowed on one connection, or following one room. */
+  'TOO_MANY_SUBSCRIPTIONS',
+  /** An offer that sends more tracks than one participant may publish. */
+  'TOO_MANY_TRACKS',
+  /** Open mode: a request from another web origin or host name (CSRF, DNS rebinding). */
+  'FORBIDDEN_ORIGIN',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ] as const;

@@ -34,11 +34,11 @@ export class ParticipantResolver {
     description: 'Its stored call quality samples, oldest first (the latest `last`); kept after it leaves.',
   })
   qualityHistory(
-    @Ctx() { conference }: ApiContext,
+    @Ctx() { qualityLoader }: ApiContext,
     @Root() participant: ParticipantType,
     @Arg('last', () => Int, { defaultValue: 360, description: 'How many of the latest samples, 1 to 10000.' })
     last: number,
   ): Promise<QualitySampleType[]> {
-    return conference.qualityHistory(participant.id, last);
+    return qualityLoader.load({ participantId: participant.id, last });
   }
 }

@@ -39,7 +39,7 @@ export class RoomResolver {
 
   @Query(() => RoomType, { description: 'One room, open or closed. Fails with ROOM_NOT_FOUND.' })
   async room(@Ctx() { conference, access }: ApiContext, @Arg('id', () => ID) id: string): Promise<RoomType> {
-    access.requireRoom(id);
+    await access.requireRoom(id);
     return RoomType.from(await conference.getRoom(id));
   }
 
@@ -62,7 +62,7 @@ export class RoomResolver {
     @Ctx() { conference, access }: ApiContext,
     @Arg('id', () => ID) id: string,
   ): Promise<RoomType> {
-    access.requireRoomAdmin(id);
+    await access.requireRoomAdmin(id);
     return RoomType.from(await conference.closeRoom(id));
   }
 
@@ -83,24 +83,36 @@ export class RoomResolver {
   }
 
   @FieldResolver(() => [SessionType], {
-    description: 'Who was in the room and when, oldest first (history).',
+    description:
+      'Who was in the room and when, oldest first (history), a page at a time: `first` stays (1 to 500) after ' +
+      'the stay whose id is `after` (the last id of the previous page).',
   })
-  sessions(@Ctx() { conference }: ApiContext, @Root() room: RoomType): Promise<SessionType[]> {
-    return conference.sessionsOf(room.id);
+  sessions(
+    @Ctx() { conference }: ApiContext,
+    @Root() room: RoomType,
+    @Arg('first', () => Int, { defaultValue: 100, description: 'Page size, 1 to 500.' }) first: number,
+    @Arg('after', () => ID, { nullable: true, description: 'The id of the last stay of the previous page.' })
+    after?: string | null,
+  ): Promise<SessionType[]> {
+    return conference.sessionsOf(room.id, { first, after });
   }
 
   @Subscription(() => RoomEventObject, {
     description:
       "The room's events in order, ending after ROOM_CLOSED. With `after`, first every stored event whose sequence " +
       'is greater (so a client that reconnects, even across a server restart, misses nothing), then live ones.',
-    subscribe: ({ args, context }) => {
-      const { conference, access } = context as ApiContext;
-      access.requireRoom(String(args.roomId));
-      return conference.roomEvents(
-        String(args.roomId),
+    subscribe: async ({ args, context }) => {
+      const { conference, access, subscriptions } = context as ApiContext;
+      const roomId = String(args.roomId);
+      await access.requireRoom(roomId);
+      const owner = access.subscriptionOwner();
+      subscriptions.assertRoomHasRoom(roomId);
+      const events = await conference.roomEvents(
+        roomId,
         args.after as number | null | undefined,
         access.viewer(),
       );
+      return subscriptions.track(events, owner, roomId);
     },
   })
   roomEvents(

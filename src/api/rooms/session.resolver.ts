@@ -9,11 +9,12 @@ export class SessionResolver {
     description: 'Call quality samples of this stay, oldest first (the latest `last`).',
   })
   qualityHistory(
-    @Ctx() { conference }: ApiContext,
+    @Ctx() { qualityLoader }: ApiContext,
     @Root() session: SessionType,
     @Arg('last', () => Int, { defaultValue: 360, description: 'How many of the latest samples, 1 to 10000.' })
     last: number,
   ): Promise<QualitySampleType[]> {
-    return conference.qualityHistory(session.id, last);
+    // Batched: a page of sessions costs one query, not one per session.
+    return qualityLoader.load({ participantId: session.id, last });
   }
 }

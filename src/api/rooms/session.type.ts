@@ -23,7 +23,7 @@ export class SessionType {
   @Field(() => String, {
     nullable: true,
     description:
-      'LEFT, KICKED, DISCONNECTED, TIMEOUT, SIGNALING_LOST, ROOM_CLOSED, SERVER_SHUTDOWN or SERVER_RESTART.',
+      'LEFT, KICKED, DUPLICATE_IDENTITY, DISCONNECTED, TIMEOUT, SIGNALING_LOST, ROOM_CLOSED, SERVER_SHUTDOWN or SERVER_RESTART.',
   })
   leaveReason!: string | null;
 }

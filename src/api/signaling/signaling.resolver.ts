@@ -23,7 +23,7 @@ export class SignalingResolver {
     description:
       'Joins a room with an SDP offer. In secured mode the bearer is a join token for that room. Fails with ' +
       'ROOM_FULL, ROOM_CLOSED, ROOM_NOT_FOUND, INVALID_SDP, BAD_USER_INPUT, RATE_LIMITED (too many joins from one ' +
-      'address), TOO_MANY_ROOMS, BANNED, FORBIDDEN (wrong room, or sending tracks without canPublish), ' +
+      'address), TOO_MANY_ROOMS, TOO_MANY_TRACKS, BANNED, FORBIDDEN (wrong room, or sending tracks without canPublish), ' +
       'UNAUTHENTICATED, INVALID_TOKEN and TOKEN_EXPIRED.',
   })
   async join(
@@ -51,25 +51,29 @@ export class SignalingResolver {
   @Mutation(() => RenegotiatePayload, {
     description:
       'A client-made offer, to add or remove its own tracks. Fails with NEGOTIATION_CONFLICT while a server offer ' +
-      'waits for an answer: answer it, then offer again.',
+      'waits for an answer: answer it, then offer again; TOO_MANY_TRACKS and RATE_LIMITED.',
   })
   renegotiate(
-    @Ctx() { conference, access }: ApiContext,
+    @Ctx() { conference, access, participantLimiter }: ApiContext,
     @Arg('input', () => RenegotiateInput) input: RenegotiateInput,
   ): RenegotiatePayload {
-    return conference.renegotiate(access.participant(input.participantId), input.offer);
+    const participant = access.participant(input.participantId);
+    participantLimiter.take(participant.id);
+    return conference.renegotiate(participant, input.offer);
   }
 
   @Mutation(() => Boolean, {
     description:
       'Reports that the participant muted or unmuted one of its own tracks (others see Track.muted and ' +
-      'TRACK_MUTED / TRACK_UNMUTED events). Fails with TRACK_NOT_FOUND.',
+      'TRACK_MUTED / TRACK_UNMUTED events). Fails with TRACK_NOT_FOUND and RATE_LIMITED.',
   })
   setTrackMuted(
-    @Ctx() { conference, access }: ApiContext,
+    @Ctx() { conference, access, participantLimiter }: ApiContext,
     @Arg('input', () => SetTrackMutedInput) input: SetTrackMutedInput,
   ): boolean {
-    conference.setTrackMuted(access.participant(input.participantId), input.trackId, input.muted);
+    const participant = access.participant(input.participantId);
+    participantLimiter.take(participant.id);
+    conference.setTrackMuted(participant, input.trackId, input.muted);
     return true;
   }
 
@@ -82,15 +86,12 @@ export class SignalingResolver {
       'receive) and BAD_USER_INPUT (a layer outside 0-15).',
   })
   setPreferredLayer(
-    @Ctx() { conference, access }: ApiContext,
+    @Ctx() { conference, access, participantLimiter }: ApiContext,
     @Arg('input', () => SetPreferredLayerInput) input: SetPreferredLayerInput,
   ): boolean {
-    conference.setPreferredLayer(
-      access.participant(input.participantId),
-      input.streamId,
-      input.spatial ?? null,
-      input.temporal ?? null,
-    );
+    const participant = access.participant(input.participantId);
+    participantLimiter.take(participant.id);
+    conference.setPreferredLayer(participant, input.streamId, input.spatial ?? null, input.temporal ?? null);
     return true;
   }
 
@@ -110,8 +111,12 @@ export class SignalingResolver {
       'without it that long, counts as gone. After a dropped connection, subscribe again with the same ' +
       'participant token within that time to resume: the pending offer comes first.',
     subscribe: ({ args, context }) => {
-      const { conference, access, signalingLink } = context as ApiContext;
-      return conference.negotiation(access.participant(String(args.participantId)), signalingLink);
+      const { conference, access, subscriptions, signalingLink } = context as ApiContext;
+      const participant = access.participant(String(args.participantId));
+      return subscriptions.track(
+        conference.negotiation(participant, signalingLink),
+        access.subscriptionOwner(),
+      );
     },
   })
   negotiation(@Root() offer: Offer, @Arg('participantId', () => ID) _participantId: string): OfferType {

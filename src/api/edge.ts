@@ -1,0 +1,97 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { isIP } from 'node:net';
+import type { RequestHandler } from 'express';
+
+/**
+ * Open mode has no tokens, so a web page the user visits could drive their local server (CSRF over
+ * fetch or WebSocket, and DNS rebinding: an attacker's host name re-pointed at 127.0.0.1). A request
+ * is accepted only when its Host is an IP address, `localhost`, or a host of ALLOWED_ORIGINS, and
+ * when it has no Origin (not a browser) or comes from the server's own origin or ALLOWED_ORIGINS.
+ */
+export class OriginPolicy {
+  readonly #origins: Set<string>;
+  readonly #hosts: Set<string>;
+
+  constructor(allowedOrigins: readonly string[]) {
+    this.#origins = new Set(allowedOrigins);
+    this.#hosts = new Set(allowedOrigins.map((origin) => new URL(origin).hostname.toLowerCase()));
+  }
+
+  /** Why the request is refused, or null when it is accepted. */
+  refusal(headers: IncomingHttpHeaders): string | null {
+    const host = headers.host;
+    if (!host || !this.#hostAllowed(host)) {
+      return 'Open mode accepts requests addressed to this server by IP address, localhost or an ALLOWED_ORIGINS host only.';
+    }
+    const origin = headers.origin;
+    if (origin === undefined) return null;
+    if (this.#origins.has(origin)) return null;
+    if (origin === `http://${host}` || origin === `https://${host}`) return null;
+    return 'Open mode accepts browser requests from its own page only (set ALLOWED_ORIGINS to add origins).';
+  }
+
+  #hostAllowed(host: string): boolean {
+    let name: string;
+    try {
+      name = new URL(`http://${host}`).hostname.toLowerCase();
+    } catch {
+      return false;
+    }
+    const bare = name.startsWith('[') ? name.slice(1, -1) : name;
+    return isIP(bare) !== 0 || bare === 'localhost' || this.#hosts.has(bare);
+  }
+
+  middleware(): RequestHandler {
+    return (req, res, next) => {
+      const refusal = this.refusal(req.headers);
+      if (!refusal) return next();
+      res.status(403).json({ errors: [{ message: refusal, extensions: { code: 'FORBIDDEN_ORIGIN' } }] });
+    };
+  }
+}
+
+const SAFE_HOST = /^[A-Za-z0-9.:[\]-]{1,255}$/;
+
+/**
+ * Headers of every response: no framing (clickjacking), no MIME sniffing, no referrer (an
+ * invitation link carries a join token), and a content security policy allowing only the server's
+ * own scripts, styles and sockets.
+ */
+export function securityHeaders(): RequestHandler {
+  return (req, res, next) => {
+    const host = req.headers.host && SAFE_HOST.test(req.headers.host) ? req.headers.host : undefined;
+    const sockets = host ? ` ws://${host} wss://${host}` : '';
+    res.setHeader(
+      'Content-Security-Policy',
+      [
+        "default-src 'self'",
+        "script-src 'self'",
+        // The page and the explorer set styles from script (CSSOM and a few style attributes).
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob: mediastream:",
+        "font-src 'self' data:",
+        "worker-src 'self' blob:",
+        `connect-src 'self'${sockets}`,
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+      ].join('; '),
+    );
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    next();
+  };
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** Constant-time comparison of a presented bearer token with the configured one. */
+export function sameToken(presented: string | undefined, expected: string | undefined): boolean {
+  if (!presented || !expected) return false;
+  return timingSafeEqual(digest(presented), digest(expected));
+}
