@@ -3,9 +3,11 @@ import { logger } from '../shared/logger';
 import { BackgroundWrites, type BackgroundWritesStatus } from './BackgroundWrites';
 import { Chat, onlyVisible } from './Chat';
 import { EVERYTHING, type Viewer } from './messages';
+import { assertMayPublish, assertTrackCount } from './admission';
+import { bitratesOf, type ConferenceTotals, qualityHistories, totalsOf } from './conferenceFigures';
 import { ConferenceObserver } from './ConferenceObserver';
 import { LeaveReason, type RoomEvent } from './events';
-import { type Grants, type JoinPermit, OPEN_PERMIT } from './grants';
+import { type JoinPermit, OPEN_PERMIT } from './grants';
 import { Moderation } from './Moderation';
 import { type Offer, Participant } from './Participant';
 import type {
@@ -16,7 +18,6 @@ import type {
   QualitySampleRepository,
   RoomEventRepository,
   RoomRepository,
-  SessionDescription,
   SessionRepository,
   SignalingLink,
 } from './ports';
@@ -114,20 +115,14 @@ export class ConferenceService {
 
   /** Call quality samples of a participant (present or gone), oldest first, at most `last`. */
   qualityHistory(participantId: string, last = 360): Promise<QualitySample[]> {
-    assertLast(last);
-    return this.repositories.quality.listForParticipant(participantId, last);
+    return qualityHistories(this.repositories.quality, [participantId], last).then(
+      (lists) => lists.get(participantId) ?? [],
+    );
   }
 
   /** The same for several participants, in one query where the repository can (data loaders). */
-  async qualityHistories(
-    participantIds: readonly string[],
-    last = 360,
-  ): Promise<Map<string, QualitySample[]>> {
-    assertLast(last);
-    const quality = this.repositories.quality;
-    if (quality.listForParticipants) return quality.listForParticipants(participantIds, last);
-    const lists = await Promise.all(participantIds.map((id) => quality.listForParticipant(id, last)));
-    return new Map(participantIds.map((id, index) => [id, lists[index]!]));
+  qualityHistories(participantIds: readonly string[], last = 360): Promise<Map<string, QualitySample[]>> {
+    return qualityHistories(this.repositories.quality, participantIds, last);
   }
 
   /**
@@ -172,31 +167,13 @@ export class ConferenceService {
   }
 
   /** Current totals over the live rooms. */
-  stats(): { rooms: number; participants: number; publishedStreams: number; forwardedStreams: number } {
-    let participants = 0;
-    let publishedStreams = 0;
-    let forwardedStreams = 0;
-    const rooms = this.registry.rooms();
-    for (const room of rooms) {
-      publishedStreams += room.publishedStreamCount;
-      for (const participant of room.participants) {
-        participants++;
-        forwardedStreams += participant.peer.subscribedStreamIds().length;
-      }
-    }
-    return { rooms: rooms.length, participants, publishedStreams, forwardedStreams };
+  stats(): ConferenceTotals {
+    return totalsOf(this.registry);
   }
 
   /** Bits per second received from all participants and forwarded to them, now (from medooze's stats). */
   bitrates(): { received: number; forwarded: number } {
-    let received = 0;
-    let forwarded = 0;
-    for (const participant of this.registry.participants()) {
-      const { inbound, outbound } = participant.peer.stats();
-      for (const track of inbound) received += track.bitrate;
-      for (const track of outbound) forwarded += track.bitrate;
-    }
-    return { received, forwarded };
+    return bitratesOf(this.registry);
   }
 
   /** Writes the database has not taken yet (for /healthz and metrics). */
@@ -246,7 +223,7 @@ export class ConferenceService {
     const name = validateDisplayName(permit.name ?? input.name ?? permit.identity ?? '');
     const offer = this.media.parseDescription(validateSdp(input.offer, 'offer'));
     assertMayPublish(permit.grants, offer);
-    this.#assertTrackCount(offer);
+    assertTrackCount(this.options.maxTracksPerParticipant ?? 16, offer);
     const room = await this.registry.forJoin(validateRoomId(input.roomId));
     room.assertAdmissible(permit);
     // One seat per identity: a second join with the same identity replaces the first.
@@ -290,23 +267,12 @@ export class ConferenceService {
     const text = validateSdp(sdp, 'offer');
     // Read after the glare check (NEGOTIATION_CONFLICT first); without canPublish, FORBIDDEN first.
     if (participant.grants.canPublish)
-      return participant.acceptOffer(() => this.#assertTrackCount(this.media.parseDescription(text)));
+      return participant.acceptOffer(() =>
+        assertTrackCount(this.options.maxTracksPerParticipant ?? 16, this.media.parseDescription(text)),
+      );
     const offer = this.media.parseDescription(text);
     assertMayPublish(participant.grants, offer);
     return participant.acceptOffer(() => offer);
-  }
-
-  /** TOO_MANY_TRACKS for an offer sending more tracks than one participant may publish. */
-  #assertTrackCount(offer: SessionDescription): SessionDescription {
-    const max = this.options.maxTracksPerParticipant ?? 16;
-    if (offer.sentTrackCount > max) {
-      throw new DomainError(
-        ErrorCode.TOO_MANY_TRACKS,
-        `A participant may send at most ${max} tracks (this offer sends ${offer.sentTrackCount}).`,
-        { limit: max },
-      );
-    }
-    return offer;
   }
 
   /** A live participant by id; PARTICIPANT_NOT_FOUND for an unknown or departed one. */
@@ -423,21 +389,5 @@ export class ConferenceService {
     ]);
     clearTimeout(timer);
     this.writes.stop();
-  }
-}
-
-function assertLast(last: number): void {
-  if (!Number.isInteger(last) || last < 1 || last > 10_000) {
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, '`last` must be between 1 and 10000.');
-  }
-}
-
-/** FORBIDDEN for an offer that sends tracks from someone without the canPublish grant. */
-function assertMayPublish(grants: Grants, offer: SessionDescription): void {
-  if (!grants.canPublish && offer.sendsMedia) {
-    throw new DomainError(
-      ErrorCode.FORBIDDEN,
-      'This participant may not publish: offer only recvonly (or inactive) media sections.',
-    );
   }
 }
