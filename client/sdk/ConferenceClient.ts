@@ -1,5 +1,6 @@
 import type { Client } from 'graphql-ws';
 import { Emitter } from './emitter';
+import type { RoomMessagesQuery } from './generated/graphql';
 import { ConferenceError, errorCode } from './errors';
 import { Negotiator } from './Negotiator';
 import {
@@ -15,6 +16,9 @@ import {
   RenegotiateDocument,
   RoomDocument,
   RoomEventsDocument,
+  RoomMessagesDocument,
+  SendMessageDocument,
+  SetAttributesDocument,
   RoomSettingsDocument,
   SetPreferredLayerDocument,
   SetTrackMutedDocument,
@@ -24,6 +28,7 @@ import { type RoomEvent, type RoomSnapshot, RoomState } from './RoomState';
 import { RtcNegotiationPeer } from './RtcNegotiationPeer';
 import { Transport } from './transport';
 import type {
+  ChatMessage,
   ConferenceClientOptions,
   ConferenceEvents,
   ConnectionState,
@@ -35,6 +40,8 @@ import type {
 } from './types';
 
 export type {
+  AttributesChange,
+  ChatMessage,
   ConferenceClientOptions,
   ConferenceEvents,
   ConnectionState,
@@ -81,6 +88,9 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   #grants: Grants | undefined;
   #name: string | undefined;
   #simulcast = false;
+  /** Chat messages received (history and live), oldest first; ids seen, so that none comes twice. */
+  readonly #messages: ChatMessage[] = [];
+  readonly #messageIds = new Set<string>();
 
   constructor(options: ConferenceClientOptions = {}) {
     super();
@@ -121,6 +131,44 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   /** The remote streams currently shown (`streamAdded` emitted, `streamRemoved` not yet). */
   get remoteStreams(): RemoteStream[] {
     return this.#room.remoteStreams;
+  }
+
+  /** The chat messages you may read (history from join on, then live ones), oldest first. */
+  get messages(): readonly ChatMessage[] {
+    return this.#messages;
+  }
+  /** Your own attributes (setAttributes), as the room last said. */
+  get attributes(): Readonly<Record<string, unknown>> {
+    return this.#room.selfAttributes;
+  }
+
+  /**
+   * Sends a chat message to everyone, or privately to `options.to` (participant ids: only they and
+   * you get it). Resolves with the message (also delivered as a `message` event, once). Rejects with
+   * ConferenceError BAD_USER_INPUT (empty, over 4000 characters), RATE_LIMITED, ...
+   */
+  async sendMessage(text: string, options: { to?: string[] } = {}): Promise<ChatMessage> {
+    const participantId = this.#requireJoined();
+    const to = options.to && options.to.length > 0 ? options.to : null;
+    const { sendMessage } = await this.#transport.request(SendMessageDocument, {
+      input: { participantId, text, to },
+    });
+    this.#addMessage(sendMessage);
+    return sendMessage;
+  }
+
+  /**
+   * Changes some of your attributes, which everyone in the room sees (`attributesChanged`,
+   * ParticipantInfo.attributes): `{ handRaised: true }` sets a key, `{ handRaised: null }` removes it,
+   * other keys stay. Resolves with the whole new set.
+   */
+  async setAttributes(patch: Record<string, unknown>): Promise<Readonly<Record<string, unknown>>> {
+    const participantId = this.#requireJoined();
+    const { setAttributes } = await this.#transport.request(SetAttributesDocument, {
+      input: { participantId, attributes: patch },
+    });
+    this.#room.setAttributes(participantId, setAttributes.attributes);
+    return setAttributes.attributes;
   }
 
   /** Checks that the server answers GraphQL; rejects with ConferenceError NETWORK_ERROR if not. */
@@ -196,7 +244,10 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
           this.#socketUp = this.#socketEverUp = true;
           this.#updateState();
           // Events may have been missed while the socket was down: reconcile with the room.
-          if (again) this.#scheduleRefresh(0);
+          if (again) {
+            this.#scheduleRefresh(0);
+            void this.#loadMessages().catch((error: unknown) => this.#fail(error));
+          }
         },
         closed: () => {
           this.#socketUp = false;
@@ -224,6 +275,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
         ),
       );
       await this.#refresh();
+      await this.#loadMessages();
     } catch (error) {
       this.#close();
       throw error instanceof ConferenceError
@@ -394,6 +446,37 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     }
   }
 
+  #requireJoined(): string {
+    if (!this.#participantId || this.#state === 'closed') throw new Error('not in a room');
+    return this.#participantId;
+  }
+
+  /** A message, once per id (history pages, live events and sendMessage's answer may overlap). */
+  #addMessage(message: ChatMessage): void {
+    if (this.#messageIds.has(message.id)) return;
+    this.#messageIds.add(message.id);
+    this.#messages.push(message);
+    this.emit('message', message);
+  }
+
+  /** Reads the room's chat history (the server leaves out others' private messages). */
+  async #loadMessages(): Promise<void> {
+    const roomId = this.#roomId;
+    if (!roomId) return;
+    let after: string | null = null;
+    for (let page = 0; page < 20; page++) {
+      const { room }: RoomMessagesQuery = await this.#transport.request(RoomMessagesDocument, {
+        id: roomId,
+        first: 100,
+        after,
+      });
+      if (this.#state === 'closed') return;
+      for (const message of room.messages.nodes) this.#addMessage(message);
+      if (!room.messages.pageInfo.hasNextPage || !room.messages.pageInfo.endCursor) return;
+      after = room.messages.pageInfo.endCursor;
+    }
+  }
+
   #requirePc(): RTCPeerConnection {
     if (!this.#pc || !this.#negotiator || this.#state === 'closed') throw new Error('not in a room');
     return this.#pc;
@@ -447,6 +530,10 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   #onRoomEvent(event: RoomEvent): void {
     const self = !!event.participantId && event.participantId === this.#participantId;
     if (event.type === 'ROOM_CLOSED') return this.#close('ROOM_CLOSED');
+    if (event.type === 'MESSAGE') {
+      if (event.message) this.#addMessage(event.message);
+      return;
+    }
     if (event.type === 'PARTICIPANT_LEFT' && self) return this.#close(event.reason ?? 'REMOVED');
     if (event.type === 'TRACK_MUTED' && self && event.reason === 'MODERATOR') {
       // The server no longer forwards it; stop sending too, and let the page show it.

@@ -11,6 +11,8 @@ export { RtcNegotiationPeer } from './RtcNegotiationPeer';
 export { RoomState } from './RoomState';
 export { Publisher } from './Publisher';
 export type {
+  AttributesChange,
+  ChatMessage,
   ConferenceClientOptions,
   ConferenceEvents,
   ConnectionState,
