@@ -125,5 +125,29 @@ test('public and private messages, raised hands, history after a rejoin', async 
   // Bob, who got the private one, keeps seeing everything once.
   expect(await texts(bob)).toEqual(['Hello everyone', 'Just for Bob', 'Back to everyone']);
 
+  // Bob's socket drops: on reconnecting the SDK reads the history again, and nothing comes twice.
+  await bob.evaluate(() =>
+    (window as unknown as { sfu: { client: { dropSocket(): void } } }).sfu.client.dropSocket(),
+  );
+  await until(
+    'Bob reconnected',
+    () => bob.evaluate(() => (window as unknown as { sfu: { states: string[] } }).sfu.states.slice(-2)),
+    (states) => states.join() === 'reconnecting,connected',
+  );
+  await send(alice, 'After the drop');
+  await until(
+    'Bob getting the message after the drop',
+    () => texts(bob),
+    (t) => t.includes('After the drop'),
+  );
+  const sdkIds = await bob.evaluate(() =>
+    (window as unknown as { sfu: { client: { messages: { id: string }[] } } }).sfu.client.messages.map(
+      (m) => m.id,
+    ),
+  );
+  expect(sdkIds).toHaveLength(4);
+  expect(new Set(sdkIds).size).toBe(4);
+  expect(await texts(bob)).toEqual(['Hello everyone', 'Just for Bob', 'Back to everyone', 'After the drop']);
+
   for (const page of [alice, bob, carol]) await page.context().close();
 });
