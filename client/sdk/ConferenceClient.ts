@@ -1,6 +1,6 @@
 import type { Client } from 'graphql-ws';
+import { ChatLog } from './ChatLog';
 import { Emitter } from './emitter';
-import type { RoomMessagesQuery } from './generated/graphql';
 import { ConferenceError, errorCode } from './errors';
 import { Negotiator } from './Negotiator';
 import {
@@ -88,9 +88,14 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   #grants: Grants | undefined;
   #name: string | undefined;
   #simulcast = false;
-  /** Chat messages received (history and live), oldest first; ids seen, so that none comes twice. */
-  readonly #messages: ChatMessage[] = [];
-  readonly #messageIds = new Set<string>();
+  /** Chat messages received (history and live), oldest first, each id once. */
+  readonly #chat = new ChatLog(
+    <K extends keyof ConferenceEvents>(event: K, ...args: ConferenceEvents[K]) => this.emit(event, ...args),
+    async (after) =>
+      (await this.#transport.request(RoomMessagesDocument, { id: this.#roomId ?? '', first: 100, after }))
+        .room.messages,
+    () => this.#state === 'closed',
+  );
 
   constructor(options: ConferenceClientOptions = {}) {
     super();
@@ -135,7 +140,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
 
   /** The chat messages you may read (history from join on, then live ones), oldest first. */
   get messages(): readonly ChatMessage[] {
-    return this.#messages;
+    return this.#chat.messages;
   }
   /** Your own attributes (setAttributes), as the room last said. */
   get attributes(): Readonly<Record<string, unknown>> {
@@ -153,7 +158,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     const { sendMessage } = await this.#transport.request(SendMessageDocument, {
       input: { participantId, text, to },
     });
-    this.#addMessage(sendMessage);
+    this.#chat.add(sendMessage);
     return sendMessage;
   }
 
@@ -246,7 +251,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
           // Events may have been missed while the socket was down: reconcile with the room.
           if (again) {
             this.#scheduleRefresh(0);
-            void this.#loadMessages().catch((error: unknown) => this.#fail(error));
+            void this.#chat.load().catch((error: unknown) => this.#fail(error));
           }
         },
         closed: () => {
@@ -275,7 +280,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
         ),
       );
       await this.#refresh();
-      await this.#loadMessages();
+      await this.#chat.load();
     } catch (error) {
       this.#close();
       throw error instanceof ConferenceError
@@ -451,32 +456,6 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     return this.#participantId;
   }
 
-  /** A message, once per id (history pages, live events and sendMessage's answer may overlap). */
-  #addMessage(message: ChatMessage): void {
-    if (this.#messageIds.has(message.id)) return;
-    this.#messageIds.add(message.id);
-    this.#messages.push(message);
-    this.emit('message', message);
-  }
-
-  /** Reads the room's chat history (the server leaves out others' private messages). */
-  async #loadMessages(): Promise<void> {
-    const roomId = this.#roomId;
-    if (!roomId) return;
-    let after: string | null = null;
-    for (let page = 0; page < 20; page++) {
-      const { room }: RoomMessagesQuery = await this.#transport.request(RoomMessagesDocument, {
-        id: roomId,
-        first: 100,
-        after,
-      });
-      if (this.#state === 'closed') return;
-      for (const message of room.messages.nodes) this.#addMessage(message);
-      if (!room.messages.pageInfo.hasNextPage || !room.messages.pageInfo.endCursor) return;
-      after = room.messages.pageInfo.endCursor;
-    }
-  }
-
   #requirePc(): RTCPeerConnection {
     if (!this.#pc || !this.#negotiator || this.#state === 'closed') throw new Error('not in a room');
     return this.#pc;
@@ -531,7 +510,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     const self = !!event.participantId && event.participantId === this.#participantId;
     if (event.type === 'ROOM_CLOSED') return this.#close('ROOM_CLOSED');
     if (event.type === 'MESSAGE') {
-      if (event.message) this.#addMessage(event.message);
+      if (event.message) this.#chat.add(event.message);
       return;
     }
     if (event.type === 'PARTICIPANT_LEFT' && self) return this.#close(event.reason ?? 'REMOVED');
