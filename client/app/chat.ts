@@ -95,7 +95,7 @@ export function renderHands(client: ConferenceClient): void {
       hand = h(
         'span',
         { class: 'tile-hand', title: 'Hand raised', role: 'img', 'aria-label': 'Hand raised' },
-        '✋',
+        'Hand raised',
       );
       tile.append(hand);
     } else if (!up) hand?.remove();

@@ -56,7 +56,9 @@ function row(
     attributes,
     h('span', { class: 'person-state' }, stateIcon('mic', media.mic), stateIcon('cam', media.cam)),
     h('span', { class: 'person-name', title: label }, label),
-    raised ? h('span', { class: 'person-hand', title: 'Hand raised', 'data-hand-raised': 'true' }, '✋') : '',
+    raised
+      ? h('span', { class: 'person-hand', title: 'Hand raised', 'data-hand-raised': 'true' }, 'Hand')
+      : '',
     h('span', { class: 'person-actions' }, ...actions),
   );
 }
