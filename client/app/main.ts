@@ -5,6 +5,7 @@
  * scripts/build-client.mjs with esbuild; loads nothing from outside its own origin.
  */
 import './main.css';
+import { setupChat } from './chat';
 import { setupControls } from './controls';
 import { startCues } from './cues';
 import { $ } from './dom';
@@ -19,6 +20,7 @@ const invitation = readInvitation(new URLSearchParams(location.search).get('toke
 
 setupJoinForm({ invitation, onJoin: (request) => startSession(request, invitation) });
 setupControls();
+setupChat(() => current.session?.client);
 startCues();
 
 // Tiles are sized for the grid's box: again when it changes (window, people panel).

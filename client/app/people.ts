@@ -3,6 +3,7 @@
  * quality button, and moderation buttons for room admins. One line per person.
  */
 import type { ConferenceClient, ParticipantInfo } from '../sdk';
+import { handRaised } from './chat';
 import { $, h, icon } from './dom';
 import { moderationButtons } from './moderation';
 import { qualityTarget, showQuality } from './quality';
@@ -33,7 +34,7 @@ function stateIcon(kind: 'mic' | 'cam', on: boolean | undefined): HTMLElement {
   return el;
 }
 
-function qualityButton(client: ConferenceClient, person: ParticipantInfo): HTMLElement {
+function qualityButton(client: ConferenceClient, person: Pick<ParticipantInfo, 'id' | 'name'>): HTMLElement {
   const button = h('button', { type: 'button', class: 'small', 'data-action': 'quality' }, 'Quality');
   button.title = `Show ${person.name}'s call quality`;
   button.addEventListener('click', () =>
@@ -43,7 +44,8 @@ function qualityButton(client: ConferenceClient, person: ParticipantInfo): HTMLE
 }
 
 function row(
-  person: ParticipantInfo,
+  person: Pick<ParticipantInfo, 'id' | 'name'>,
+  raised: boolean,
   label: string,
   media: MediaState,
   actions: HTMLElement[],
@@ -54,6 +56,9 @@ function row(
     attributes,
     h('span', { class: 'person-state' }, stateIcon('mic', media.mic), stateIcon('cam', media.cam)),
     h('span', { class: 'person-name', title: label }, label),
+    raised
+      ? h('span', { class: 'person-hand', title: 'Hand raised', 'data-hand-raised': 'true' }, 'Hand')
+      : '',
     h('span', { class: 'person-actions' }, ...actions),
   );
 }
@@ -69,6 +74,7 @@ export function renderPeople(
   $('people-list').replaceChildren(
     row(
       { id: self?.id ?? '', name: me.name },
+      handRaised(client.attributes),
       `${me.name} (you)`,
       me.media,
       self ? [qualityButton(client, self)] : [],
@@ -76,6 +82,7 @@ export function renderPeople(
     ...people.map((p) =>
       row(
         p,
+        handRaised(p.attributes),
         p.name,
         mediaStateOf(client, p.id),
         [qualityButton(client, p), ...(moderator ? moderationButtons(client, p, me.secured) : [])],

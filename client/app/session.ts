@@ -3,6 +3,7 @@
  * joining again after a lost connection, and leaving. One session at a time (`current`).
  */
 import { ConferenceClient, ConferenceError, type RemoteStream } from '../sdk';
+import { renderHands, renderRecipients, resetChat, showMessage } from './chat';
 import { $ } from './dom';
 import type { Invitation } from './invitation';
 import { type JoinRequest, setJoining, showJoinError, updatePreview } from './joinForm';
@@ -64,6 +65,8 @@ export function refreshPeople(s: Session | null = current.session): void {
     secured: !!s.invitation,
   });
   $('alone').hidden = s.client.participants.length > 0;
+  renderRecipients(s.client);
+  renderHands(s.client);
 }
 
 function onStreamAdded(client: ConferenceClient, remote: RemoteStream): void {
@@ -114,6 +117,11 @@ async function connectClient(s: Omit<Session, 'client'>): Promise<ConferenceClie
     if (tile) layers.unobserve(tile.el);
     layout.remove(remote.id);
     refreshPeople();
+  });
+  // Shown once per id: a rejoin's history repeats what the old client showed.
+  client.on('message', (message) => showMessage(client, message));
+  client.on('attributesChanged', () => {
+    if (mine()) refreshPeople();
   });
   client.on('activeSpeaker', (speaker) => layout.setSpeaker(speaker?.id ?? null));
   client.on('trackMuted', ({ streamId, trackId, muted }) => {
@@ -207,6 +215,7 @@ export async function startSession(request: JoinRequest, invitation: Invitation 
   if (audio) audio.enabled = !request.micOff;
   if (video) video.enabled = !request.camOff;
   let client: ConferenceClient;
+  resetChat();
   try {
     client = await connectClient(partial);
   } catch (error) {

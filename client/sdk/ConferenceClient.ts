@@ -1,4 +1,5 @@
 import type { Client } from 'graphql-ws';
+import { ChatLog } from './ChatLog';
 import { Emitter } from './emitter';
 import { ConferenceError, errorCode } from './errors';
 import { Negotiator } from './Negotiator';
@@ -15,6 +16,9 @@ import {
   RenegotiateDocument,
   RoomDocument,
   RoomEventsDocument,
+  RoomMessagesDocument,
+  SendMessageDocument,
+  SetAttributesDocument,
   RoomSettingsDocument,
   SetPreferredLayerDocument,
   SetTrackMutedDocument,
@@ -24,6 +28,7 @@ import { type RoomEvent, type RoomSnapshot, RoomState } from './RoomState';
 import { RtcNegotiationPeer } from './RtcNegotiationPeer';
 import { Transport } from './transport';
 import type {
+  ChatMessage,
   ConferenceClientOptions,
   ConferenceEvents,
   ConnectionState,
@@ -35,6 +40,8 @@ import type {
 } from './types';
 
 export type {
+  AttributesChange,
+  ChatMessage,
   ConferenceClientOptions,
   ConferenceEvents,
   ConnectionState,
@@ -81,6 +88,14 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   #grants: Grants | undefined;
   #name: string | undefined;
   #simulcast = false;
+  /** Chat messages received (history and live), oldest first, each id once. */
+  readonly #chat = new ChatLog(
+    <K extends keyof ConferenceEvents>(event: K, ...args: ConferenceEvents[K]) => this.emit(event, ...args),
+    async (after) =>
+      (await this.#transport.request(RoomMessagesDocument, { id: this.#roomId ?? '', first: 100, after }))
+        .room.messages,
+    () => this.#state === 'closed',
+  );
 
   constructor(options: ConferenceClientOptions = {}) {
     super();
@@ -121,6 +136,44 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   /** The remote streams currently shown (`streamAdded` emitted, `streamRemoved` not yet). */
   get remoteStreams(): RemoteStream[] {
     return this.#room.remoteStreams;
+  }
+
+  /** The chat messages you may read (history from join on, then live ones), oldest first. */
+  get messages(): readonly ChatMessage[] {
+    return this.#chat.messages;
+  }
+  /** Your own attributes (setAttributes), as the room last said. */
+  get attributes(): Readonly<Record<string, unknown>> {
+    return this.#room.selfAttributes;
+  }
+
+  /**
+   * Sends a chat message to everyone, or privately to `options.to` (participant ids: only they and
+   * you get it). Resolves with the message (also delivered as a `message` event, once). Rejects with
+   * ConferenceError BAD_USER_INPUT (empty, over 4000 characters), RATE_LIMITED, ...
+   */
+  async sendMessage(text: string, options: { to?: string[] } = {}): Promise<ChatMessage> {
+    const participantId = this.#requireJoined();
+    const to = options.to && options.to.length > 0 ? options.to : null;
+    const { sendMessage } = await this.#transport.request(SendMessageDocument, {
+      input: { participantId, text, to },
+    });
+    this.#chat.add(sendMessage);
+    return sendMessage;
+  }
+
+  /**
+   * Changes some of your attributes, which everyone in the room sees (`attributesChanged`,
+   * ParticipantInfo.attributes): `{ handRaised: true }` sets a key, `{ handRaised: null }` removes it,
+   * other keys stay. Resolves with the whole new set.
+   */
+  async setAttributes(patch: Record<string, unknown>): Promise<Readonly<Record<string, unknown>>> {
+    const participantId = this.#requireJoined();
+    const { setAttributes } = await this.#transport.request(SetAttributesDocument, {
+      input: { participantId, attributes: patch },
+    });
+    this.#room.setAttributes(participantId, setAttributes.attributes);
+    return setAttributes.attributes;
   }
 
   /** Checks that the server answers GraphQL; rejects with ConferenceError NETWORK_ERROR if not. */
@@ -196,7 +249,10 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
           this.#socketUp = this.#socketEverUp = true;
           this.#updateState();
           // Events may have been missed while the socket was down: reconcile with the room.
-          if (again) this.#scheduleRefresh(0);
+          if (again) {
+            this.#scheduleRefresh(0);
+            void this.#chat.load().catch((error: unknown) => this.#fail(error));
+          }
         },
         closed: () => {
           this.#socketUp = false;
@@ -224,6 +280,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
         ),
       );
       await this.#refresh();
+      await this.#chat.load();
     } catch (error) {
       this.#close();
       throw error instanceof ConferenceError
@@ -394,6 +451,11 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     }
   }
 
+  #requireJoined(): string {
+    if (!this.#participantId || this.#state === 'closed') throw new Error('not in a room');
+    return this.#participantId;
+  }
+
   #requirePc(): RTCPeerConnection {
     if (!this.#pc || !this.#negotiator || this.#state === 'closed') throw new Error('not in a room');
     return this.#pc;
@@ -447,6 +509,10 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   #onRoomEvent(event: RoomEvent): void {
     const self = !!event.participantId && event.participantId === this.#participantId;
     if (event.type === 'ROOM_CLOSED') return this.#close('ROOM_CLOSED');
+    if (event.type === 'MESSAGE') {
+      if (event.message) this.#chat.add(event.message);
+      return;
+    }
     if (event.type === 'PARTICIPANT_LEFT' && self) return this.#close(event.reason ?? 'REMOVED');
     if (event.type === 'TRACK_MUTED' && self && event.reason === 'MODERATOR') {
       // The server no longer forwards it; stop sending too, and let the page show it.

@@ -95,6 +95,9 @@ export class RoomState {
           this.emit('activeSpeaker', this.#participants.get(participantId)!);
         }
         break;
+      case 'PARTICIPANT_ATTRIBUTES_CHANGED':
+        if (participantId && event.attributes) this.setAttributes(participantId, event.attributes);
+        break;
       case 'TRACK_MUTED':
       case 'TRACK_UNMUTED': {
         if (!event.trackId || participantId === this.selfId) break;
@@ -114,8 +117,12 @@ export class RoomState {
     const present = new Set(room.participants.map((p) => p.id));
     for (const id of [...this.#participants.keys()]) if (!present.has(id)) this.#removeParticipant(id, null);
     for (const participant of room.participants) {
-      if (participant.id === this.selfId) continue;
-      this.#addParticipant(participant.id, participant.name);
+      if (participant.id === this.selfId) {
+        this.setAttributes(participant.id, participant.attributes);
+        continue;
+      }
+      this.#addParticipant(participant.id, participant.name, participant.attributes);
+      this.setAttributes(participant.id, participant.attributes);
       const info = this.#participants.get(participant.id)!;
       for (const stream of participant.streams) {
         this.#streamOwner.set(stream.id, participant.id);
@@ -162,9 +169,26 @@ export class RoomState {
     if (remote.announced) this.emit('streamRemoved', remote.announced);
   }
 
-  #addParticipant(id: string, name: string): void {
+  /** Your own attributes, as the room last said. */
+  selfAttributes: Readonly<Record<string, unknown>> = {};
+
+  /** Someone's whole new set of attributes (yours too); says `attributesChanged` when it differs. */
+  setAttributes(id: string, attributes: Readonly<Record<string, unknown>>): void {
+    const participant = this.#participants.get(id);
+    const before = id === this.selfId ? this.selfAttributes : participant?.attributes;
+    if (before === undefined || JSON.stringify(before) === JSON.stringify(attributes)) return;
+    if (id === this.selfId) this.selfAttributes = attributes;
+    else (participant as { attributes: Readonly<Record<string, unknown>> }).attributes = attributes;
+    this.emit('attributesChanged', {
+      participantId: id,
+      participant: id === this.selfId ? null : participant!,
+      attributes,
+    });
+  }
+
+  #addParticipant(id: string, name: string, attributes: Readonly<Record<string, unknown>> = {}): void {
     if (id === this.selfId || this.#participants.has(id)) return;
-    const participant = { id, name };
+    const participant: ParticipantInfo = { id, name, attributes };
     this.#participants.set(id, participant);
     this.emit('participantJoined', participant);
   }

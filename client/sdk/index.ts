@@ -3,14 +3,18 @@
  * See client/README.md.
  *
  * - ConferenceClient: the connection (join, signalling socket, negotiation, state) and the API;
- * - RoomState: who else is there, whose streams, which tracks are muted;
+ * - RoomState: who else is there, whose streams, which tracks are muted, their attributes;
+ * - ChatLog: the chat messages you may read (history, then live), each id once;
  * - Publisher: your tracks as sent (transceivers, simulcast / SVC encodings, replaceTrack).
  */
 export { ConferenceClient } from './ConferenceClient';
 export { RtcNegotiationPeer } from './RtcNegotiationPeer';
 export { RoomState } from './RoomState';
+export { ChatLog } from './ChatLog';
 export { Publisher } from './Publisher';
 export type {
+  AttributesChange,
+  ChatMessage,
   ConferenceClientOptions,
   ConferenceEvents,
   ConnectionState,

@@ -58,6 +58,7 @@ export const RoomDocument = graphql(`
       participants {
         id
         name
+        attributes
         streams {
           id
           tracks {
@@ -91,6 +92,10 @@ export const RoomEventsDocument = graphql(`
       streamId
       trackId
       reason
+      attributes
+      message {
+        ...ChatMessage
+      }
     }
   }
 `);
@@ -159,6 +164,53 @@ export const CloseRoomDocument = graphql(`
     closeRoom(id: $id) {
       id
       open
+    }
+  }
+`);
+
+export const ChatMessageFragment = graphql(`
+  fragment ChatMessage on Message {
+    id
+    text
+    at
+    to
+    from {
+      participantId
+      name
+      identity
+    }
+  }
+`);
+
+export const RoomMessagesDocument = graphql(`
+  query RoomMessages($id: ID!, $first: Int!, $after: String) {
+    room(id: $id) {
+      messages(first: $first, after: $after) {
+        nodes {
+          ...ChatMessage
+        }
+        pageInfo {
+          endCursor
+          hasNextPage
+        }
+      }
+    }
+  }
+`);
+
+export const SendMessageDocument = graphql(`
+  mutation SendMessage($input: SendMessageInput!) {
+    sendMessage(input: $input) {
+      ...ChatMessage
+    }
+  }
+`);
+
+export const SetAttributesDocument = graphql(`
+  mutation SetAttributes($input: SetAttributesInput!) {
+    setAttributes(input: $input) {
+      id
+      attributes
     }
   }
 `);

@@ -1,6 +1,6 @@
 /** The SDK's public types: what a client is told about the room and itself. */
 import type { ConferenceError } from './errors';
-import type { JoinMutation, QualityHistoryQuery } from './generated/graphql';
+import type { ChatMessageFragment, JoinMutation, QualityHistoryQuery } from './generated/graphql';
 import type { TransportOptions } from './transport';
 
 /** One sampling interval of a participant's call quality (bits per second, loss 0-1, ms). */
@@ -13,6 +13,21 @@ export type Grants = JoinMutation['join']['participant']['grants'];
 export interface ParticipantInfo {
   readonly id: string;
   readonly name: string;
+  /** What it says about itself (setAttributes), e.g. `{ handRaised: true }`; kept up to date. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A chat message: `to` lists the recipients' participant ids of a private message (null: everyone);
+ * `from` stays readable after the sender left.
+ */
+export type ChatMessage = ChatMessageFragment;
+
+/** Someone's attributes changed (`participant` null: yours); `attributes` is the whole new set. */
+export interface AttributesChange {
+  readonly participantId: string;
+  readonly participant: ParticipantInfo | null;
+  readonly attributes: Readonly<Record<string, unknown>>;
 }
 
 /** A MediaStream received from another participant; `id` is the publisher's stream id (`Stream.id`). */
@@ -40,6 +55,10 @@ export interface ConferenceEvents {
   trackMuted: [change: { participant: ParticipantInfo; streamId: string; trackId: string; muted: boolean }];
   /** A moderator muted one of your tracks: it is disabled; `setTrackMuted(track, false)` unmutes it. */
   mutedByModerator: [track: MediaStreamTrack];
+  /** A chat message you may read (sent to everyone, by you, or to you): history at join, then live; each id once. */
+  message: [message: ChatMessage];
+  /** Someone's attributes changed (yours too: `participant` null). */
+  attributesChanged: [change: AttributesChange];
   connectionState: [state: ConnectionState, previous: ConnectionState];
   /** Something failed that the client could not handle by itself. */
   error: [error: ConferenceError];

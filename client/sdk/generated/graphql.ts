@@ -54,6 +54,21 @@ export type RoomEventType =
   /** A publisher unmuted one of its tracks. */
   | 'TRACK_UNMUTED';
 
+export type SendMessageInput = {
+  /** The sender (the bearer is its participant token). */
+  participantId: string | number;
+  /** 1 to 4000 characters. */
+  text: string;
+  /** Participant ids of the recipients, for a private message (1 to 50); omitted: everyone. */
+  to?: Array<string | number> | null | undefined;
+};
+
+export type SetAttributesInput = {
+  /** Keys to set (a null value removes the key); other keys stay. At most 32 keys and 4 KB of JSON in all. */
+  attributes: Record<string, unknown>;
+  participantId: string | number;
+};
+
 export type SetPreferredLayerInput = {
   participantId: string | number;
   /** Simulcast encoding (0: lowest resolution) or SVC spatial layer; null: by bandwidth. */
@@ -125,6 +140,7 @@ export type RoomQuery = {
     participants: Array<{
       id: string;
       name: string;
+      attributes: Record<string, unknown>;
       streams: Array<{ id: string; tracks: Array<{ id: string; kind: TrackKind; muted: boolean }> }>;
     }>;
   };
@@ -150,6 +166,14 @@ export type RoomEventsSubscription = {
     streamId: string | null;
     trackId: string | null;
     reason: string | null;
+    attributes: Record<string, unknown> | null;
+    message: {
+      id: string;
+      text: string;
+      at: string;
+      to: Array<string> | null;
+      from: { participantId: string; name: string; identity: string | null };
+    } | null;
   };
 };
 
@@ -218,6 +242,55 @@ export type CloseRoomMutationVariables = Exact<{
 
 export type CloseRoomMutation = { closeRoom: { id: string; open: boolean } };
 
+export type ChatMessageFragment = {
+  id: string;
+  text: string;
+  at: string;
+  to: Array<string> | null;
+  from: { participantId: string; name: string; identity: string | null };
+};
+
+export type RoomMessagesQueryVariables = Exact<{
+  id: string | number;
+  first: number;
+  after?: string | null | undefined;
+}>;
+
+export type RoomMessagesQuery = {
+  room: {
+    messages: {
+      nodes: Array<{
+        id: string;
+        text: string;
+        at: string;
+        to: Array<string> | null;
+        from: { participantId: string; name: string; identity: string | null };
+      }>;
+      pageInfo: { endCursor: string | null; hasNextPage: boolean };
+    };
+  };
+};
+
+export type SendMessageMutationVariables = Exact<{
+  input: SendMessageInput;
+}>;
+
+export type SendMessageMutation = {
+  sendMessage: {
+    id: string;
+    text: string;
+    at: string;
+    to: Array<string> | null;
+    from: { participantId: string; name: string; identity: string | null };
+  };
+};
+
+export type SetAttributesMutationVariables = Exact<{
+  input: SetAttributesInput;
+}>;
+
+export type SetAttributesMutation = { setAttributes: { id: string; attributes: Record<string, unknown> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -236,7 +309,22 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const ChatMessageFragmentDoc = new TypedDocumentString(
+  `
+    fragment ChatMessage on Message {
+  id
+  text
+  at
+  to
+  from {
+    participantId
+    name
+    identity
+  }
+}
+    `,
+  { fragmentName: 'ChatMessage' },
+) as unknown as TypedDocumentString<ChatMessageFragment, unknown>;
 export const JoinDocument = new TypedDocumentString(`
     mutation Join($input: JoinInput!) {
   join(input: $input) {
@@ -286,6 +374,7 @@ export const RoomDocument = new TypedDocumentString(`
     participants {
       id
       name
+      attributes
       streams {
         id
         tracks {
@@ -317,9 +406,23 @@ export const RoomEventsDocument = new TypedDocumentString(`
     streamId
     trackId
     reason
+    attributes
+    message {
+      ...ChatMessage
+    }
   }
 }
-    `) as unknown as TypedDocumentString<RoomEventsSubscription, RoomEventsSubscriptionVariables>;
+    fragment ChatMessage on Message {
+  id
+  text
+  at
+  to
+  from {
+    participantId
+    name
+    identity
+  }
+}`) as unknown as TypedDocumentString<RoomEventsSubscription, RoomEventsSubscriptionVariables>;
 export const SetTrackMutedDocument = new TypedDocumentString(`
     mutation SetTrackMuted($input: SetTrackMutedInput!) {
   setTrackMuted(input: $input)
@@ -380,3 +483,53 @@ export const CloseRoomDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CloseRoomMutation, CloseRoomMutationVariables>;
+export const RoomMessagesDocument = new TypedDocumentString(`
+    query RoomMessages($id: ID!, $first: Int!, $after: String) {
+  room(id: $id) {
+    messages(first: $first, after: $after) {
+      nodes {
+        ...ChatMessage
+      }
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
+    }
+  }
+}
+    fragment ChatMessage on Message {
+  id
+  text
+  at
+  to
+  from {
+    participantId
+    name
+    identity
+  }
+}`) as unknown as TypedDocumentString<RoomMessagesQuery, RoomMessagesQueryVariables>;
+export const SendMessageDocument = new TypedDocumentString(`
+    mutation SendMessage($input: SendMessageInput!) {
+  sendMessage(input: $input) {
+    ...ChatMessage
+  }
+}
+    fragment ChatMessage on Message {
+  id
+  text
+  at
+  to
+  from {
+    participantId
+    name
+    identity
+  }
+}`) as unknown as TypedDocumentString<SendMessageMutation, SendMessageMutationVariables>;
+export const SetAttributesDocument = new TypedDocumentString(`
+    mutation SetAttributes($input: SetAttributesInput!) {
+  setAttributes(input: $input) {
+    id
+    attributes
+  }
+}
+    `) as unknown as TypedDocumentString<SetAttributesMutation, SetAttributesMutationVariables>;
