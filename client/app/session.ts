@@ -141,6 +141,9 @@ async function connectClient(s: Omit<Session, 'client'>): Promise<ConferenceClie
     if (s?.client !== client || s.leaving) return;
     if (reason === 'ROOM_CLOSED') endSession('The room was closed.');
     else if (reason === 'KICKED') endSession('A moderator removed you from the room.');
+    // One seat per identity: rejoining would push the other window out in turn.
+    else if (reason === 'DUPLICATE_IDENTITY')
+      endSession('You joined this room from another window or device.');
     else if (reason === 'LEFT') endSession(null);
     else void rejoin();
   });
@@ -234,6 +237,9 @@ export async function startSession(request: JoinRequest, invitation: Invitation 
   const url = new URL(location.href);
   url.searchParams.set('room', s.roomId);
   url.searchParams.delete('name');
+  // The join token is a credential: once used it leaves the address bar (history, screenshots,
+  // shares). The page keeps it in memory for rejoins and for Copy link.
+  url.searchParams.delete('token');
   history.replaceState(null, '', url);
   $('room-name').textContent = s.roomId;
   document.title = `${s.roomId} — video call`;
