@@ -106,7 +106,7 @@ function documentOf(params: FetcherParams, fallback: DocumentNode | undefined): 
 }
 
 const fetcher: Fetcher = (params, given) => {
-  const opts = given && { ...given, documentAST: documentOf(params, given.documentAST) };
+  const opts: FetcherOpts = { ...given, documentAST: documentOf(params, given?.documentAST) };
   if (!connection) {
     connection = connect(authorizationOf(opts?.headers));
   } else if (isSubscription(params, opts?.documentAST)) {
