@@ -117,8 +117,18 @@ const fetcher: Fetcher = (params, given) => {
       void previous.dispose();
     }
   }
-  const result = connection.fetcher(params, opts);
-  return isSubscription(params, opts?.documentAST) ? keepAll(result) : result;
+  // Subscriptions go over the websocket here, not through the toolkit: it matches the operation by
+  // GraphiQL's operationName, which can be missing for a one-operation document (it then used HTTP).
+  if (isSubscription(params, opts.documentAST)) {
+    return keepAll(
+      connection.client.iterate({
+        query: params.query,
+        variables: params.variables ?? undefined,
+        operationName: params.operationName ?? undefined,
+      }) as unknown as FetcherResult,
+    );
+  }
+  return connection.fetcher(params, opts);
 };
 
 type FetcherResult = ReturnType<Fetcher>;
