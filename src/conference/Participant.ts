@@ -303,8 +303,9 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
       this.#pending = null;
       this.#presence.stop();
       this.emit('left', reason);
-      await this.#peer?.close();
+      // The stay ended now; its record is queued at once rather than after the media is released.
       if (this.#begun) this.options.sessions?.ended(this.id, new Date(), reason);
+      await this.#peer?.close();
       this.emit('closed');
       this.removeAllListeners();
     })();
