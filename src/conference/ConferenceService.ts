@@ -7,7 +7,7 @@ import { assertMayPublish, assertTrackCount } from './admission';
 import { bitratesOf, type ConferenceTotals, qualityHistories, totalsOf } from './conferenceFigures';
 import { ConferenceObserver } from './ConferenceObserver';
 import { LeaveReason, type RoomEvent } from './events';
-import { type JoinPermit, OPEN_PERMIT } from './grants';
+import { bannedBy, type JoinPermit, OPEN_PERMIT } from './grants';
 import { Moderation } from './Moderation';
 import { type Offer, Participant } from './Participant';
 import type {
@@ -130,8 +130,7 @@ export class ConferenceService {
    * has whole seconds, so a token issued in the second of the ban counts as before it).
    */
   async isBanned(roomId: string, identity: string, issuedAt: Date): Promise<boolean> {
-    const bannedAt = await this.registry.bannedAt(roomId, identity);
-    return bannedAt !== undefined && issuedAt.getTime() <= bannedAt.getTime();
+    return bannedBy(await this.registry.bannedAt(roomId, identity), issuedAt);
   }
 
   /**

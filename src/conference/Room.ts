@@ -4,7 +4,7 @@ import { TypedEmitter } from '../shared/TypedEmitter';
 import { composeMessage } from './messages';
 import type { VideoCodec } from './codecs';
 import { LeaveReason, type RoomEvent, RoomEventType } from './events';
-import type { JoinPermit } from './grants';
+import { bannedBy, type JoinPermit } from './grants';
 import type { Participant } from './Participant';
 import type {
   MediaPeerFactory,
@@ -147,15 +147,9 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this.log.stream(after);
   }
 
-  /**
-   * BANNED for an identity kicked with a ban by a token issued before the ban (JWT `iat` has whole
-   * seconds, so a token issued in the second of the ban counts as before it).
-   */
+  /** BANNED for an identity kicked with a ban, joining with a token issued before the ban. */
   assertAdmissible(permit: JoinPermit): void {
-    if (permit.identity === null) return;
-    const bannedAt = this.#bans.get(permit.identity);
-    if (!bannedAt) return;
-    if (!permit.issuedAt || permit.issuedAt.getTime() <= bannedAt.getTime()) {
+    if (permit.identity !== null && bannedBy(this.#bans.get(permit.identity), permit.issuedAt)) {
       throw new DomainError(
         ErrorCode.BANNED,
         `"${permit.identity}" was banned from room "${this.id}"; a token issued before the ban cannot rejoin.`,

@@ -33,3 +33,11 @@ export const OPEN_PERMIT: Readonly<JoinPermit> = Object.freeze({
   grants: ALL_GRANTS,
   issuedAt: null,
 });
+
+/**
+ * Whether a token issued at `issuedAt` is shut out by a ban made at `bannedAt` (JWT `iat` has whole
+ * seconds, so a token issued in the second of the ban counts as before it; no issue time: shut out).
+ */
+export function bannedBy(bannedAt: Date | undefined, issuedAt: Date | null): boolean {
+  return bannedAt !== undefined && (!issuedAt || issuedAt.getTime() <= bannedAt.getTime());
+}
