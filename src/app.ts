@@ -8,6 +8,7 @@ import { MediaEngine } from './media/MediaEngine';
 import {
   Database,
   PrismaQualitySampleRepository,
+  PrismaRecordingRepository,
   PrismaRoomEventRepository,
   PrismaRoomRepository,
   PrismaSessionRepository,
@@ -50,6 +51,7 @@ export async function startApp(
         sessions: new PrismaSessionRepository(database.prisma, database.provider, database.writer),
         events,
         quality: new PrismaQualitySampleRepository(database.prisma, database.provider, database.writer),
+        recordings: new PrismaRecordingRepository(database.prisma),
       },
       media,
       {
@@ -63,6 +65,7 @@ export async function startApp(
         maxTracksPerParticipant: config.limits.tracksPerParticipant,
         quality: { intervalMs: config.quality.sampleIntervalMs, retentionMs: config.quality.retentionMs },
       },
+      media,
     );
     logConference(conference);
     await conference.recover();
@@ -97,6 +100,7 @@ export async function startApp(
       metricsToken: config.metricsToken,
       joinsPerSecondPerAddress: config.joinsPerSecondPerAddress,
       webhookFailures: (first) => webhookStore.listFailures(first),
+      recordingsDir: config.media.recordingsDir,
       tokens:
         config.access.mode === 'secured'
           ? new AccessTokens(config.access.apiKey, config.access.apiSecret, config.tokenPolicy)

@@ -35,6 +35,7 @@ const schema = z
       .max(600_000, 'DATABASE_CONNECT_TIMEOUT_MS must be between 0 and 600000')
       .default(10_000),
     DATA_DIR: z.string().min(1).default('data'),
+    RECORDINGS_DIR: z.string().min(1).optional(),
     LOG_LEVEL: z
       .enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
       .default('info'),
@@ -242,7 +243,13 @@ export interface Config {
     { kind: 'postgresql'; url: string; connectTimeoutMs?: number } | { kind: 'embedded'; dataDir: string };
   logLevel: (typeof LOG_LEVELS)[number];
   /** `log`: medooze's own lines on stdout (MEDIA_LOG). */
-  media: { announcedIp: string; portRange?: { min: number; max: number }; log: boolean };
+  media: {
+    announcedIp: string;
+    portRange?: { min: number; max: number };
+    log: boolean;
+    /** Where recordings are written: RECORDINGS_DIR, else DATA_DIR/recordings. */
+    recordingsDir: string;
+  };
   rooms: { autoCreate: boolean; defaultMaxParticipants: number; emptyTimeoutMs: number; max: number };
   /** Joins one client address may make per second (0: no limit). */
   joinsPerSecondPerAddress: number;
@@ -298,6 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     media: {
       announcedIp: e.MEDIA_ANNOUNCED_IP,
       log: e.MEDIA_LOG,
+      recordingsDir: path.resolve(e.RECORDINGS_DIR ?? path.join(e.DATA_DIR, 'recordings')),
       portRange:
         e.MEDIA_PORT_MIN !== undefined && e.MEDIA_PORT_MAX !== undefined
           ? { min: e.MEDIA_PORT_MIN, max: e.MEDIA_PORT_MAX }

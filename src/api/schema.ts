@@ -5,6 +5,7 @@ import { buildSchemaSync } from 'type-graphql';
 import { authChecker } from './authorization';
 import { ChatResolver, RoomEventMessageResolver, RoomMessagesResolver } from './chat/chat.resolver';
 import { ModerationResolver } from './moderation/moderation.resolver';
+import { RecordingResolver, RoomRecordingsResolver } from './recordings/recording.resolver';
 import { WebhookResolver } from './webhooks/webhook.resolver';
 import { ParticipantResolver } from './participants/participant.resolver';
 import { RoomResolver } from './rooms/room.resolver';
@@ -21,6 +22,8 @@ export const resolvers = [
   RoomMessagesResolver,
   RoomEventMessageResolver,
   WebhookResolver,
+  RecordingResolver,
+  RoomRecordingsResolver,
 ] as const;
 
 let cached: GraphQLSchema | undefined;

@@ -39,6 +39,7 @@ import { LiveSubscriptions } from './subscriptions';
 import { RateLimiter } from './RateLimiter';
 import { SocketLiveness } from './SocketLiveness';
 import { Metrics } from './metrics';
+import { recordingDownload } from './recordingDownload';
 import { buildApiSchema } from './schema';
 
 export interface HealthReport {
@@ -70,6 +71,8 @@ export interface ApiServerOptions {
   allowedOrigins?: string[];
   /** Secured mode: a bearer token that may read /metrics (an admin token may too). */
   metricsToken?: string;
+  /** Where recording files are (served at /recordings/...); absent: no downloads. */
+  recordingsDir?: string;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -235,6 +238,16 @@ export class ApiServer {
       }
       res.type(this.#metrics.registry.contentType).send(await this.#metrics.registry.metrics());
     });
+    if (this.options.recordingsDir) {
+      app.get(
+        '/recordings/:recording/:file',
+        recordingDownload({
+          conference: this.options.conference,
+          recordingsDir: this.options.recordingsDir,
+          access: (token, address) => this.#context(token, address).access,
+        }),
+      );
+    }
     const explorerDir = path.join(this.options.clientDir, 'explorer');
     app.get('/graphql', (req, res, next) => {
       // A browser opening /graphql gets the explorer; GraphQL GET requests carry a query.

@@ -16,12 +16,15 @@ import type {
   PublishedStream,
   QualitySample,
   QualitySampleRepository,
+  RecordingMedia,
+  RecordingRepository,
   RoomEventRepository,
   RoomRepository,
   SessionRepository,
   SignalingLink,
 } from './ports';
 import { QualityRecorder, type QualityRecorderOptions } from './QualityRecorder';
+import { Recordings } from './Recordings';
 import type { Page, PageRequest, RoomRecord, SessionRecord } from './records';
 import type { RetryPolicy } from './RetryingWriter';
 import { RoomRegistry } from './RoomRegistry';
@@ -56,6 +59,8 @@ export interface Repositories {
   sessions: SessionRepository;
   events: RoomEventRepository;
   quality: QualitySampleRepository;
+  /** Where recordings are stored (recording is unavailable without it and RecordingMedia). */
+  recordings?: RecordingRepository;
 }
 
 export interface JoinResult {
@@ -72,6 +77,8 @@ export class ConferenceService {
   readonly observer = new ConferenceObserver();
   readonly writes = new BackgroundWrites();
   readonly registry: RoomRegistry;
+  /** Starting, stopping and reading rooms' recordings. */
+  readonly recordings: Recordings;
   readonly #sessions: SessionLog;
   readonly #quality: QualityRecorder;
   readonly #moderation: Moderation;
@@ -81,6 +88,7 @@ export class ConferenceService {
     private readonly repositories: Repositories,
     private readonly media: MediaPeerFactory,
     readonly options: ConferenceOptions,
+    recordingMedia?: RecordingMedia,
   ) {
     this.#sessions = new SessionLog(repositories.sessions, this.writes, options.retryPolicy);
     this.registry = new RoomRegistry(
@@ -93,6 +101,10 @@ export class ConferenceService {
         emptyTimeoutMs: options.emptyRoomTimeoutMs,
         retryPolicy: options.retryPolicy,
         onEventsStored: (roomId, through) => this.observer.notify('eventsStored', roomId, through),
+        recordings:
+          recordingMedia && repositories.recordings
+            ? { media: recordingMedia, repository: repositories.recordings }
+            : undefined,
       },
       { ...options, emptyTimeoutMs: options.emptyRoomTimeoutMs },
       (participant) => this.observer.notify('participantJoined', participant.roomId, participant.id),
@@ -100,6 +112,7 @@ export class ConferenceService {
         this.observer.notify('participantLeft', participant.roomId, reason, participant.id),
       (change, roomId) => this.observer.notify(change === 'opened' ? 'roomOpened' : 'roomClosed', roomId),
     );
+    this.recordings = new Recordings(this.registry, repositories.recordings ?? null);
     this.#moderation = new Moderation(this.registry, repositories.rooms);
     this.#chat = new Chat(this.registry, repositories.events);
     this.#quality = new QualityRecorder(
@@ -141,6 +154,7 @@ export class ConferenceService {
     await this.registry.loadOpenRooms();
     const count = await this.repositories.sessions.endAllLive(at, LeaveReason.SERVER_RESTART);
     if (count > 0) logger.info({ count }, 'closed sessions left open by the previous run');
+    await this.recordings.recover(at);
     await this.registry.recover();
     return count;
   }

@@ -13,10 +13,12 @@ import type {
   RoomEventRepository,
   SpeakerDetector,
 } from './ports';
+import type { RecordingServices } from './Recording';
 import type { RoomRecord } from './records';
 import type { RetryPolicy, WriterRegistry } from './RetryingWriter';
 import { type NewRoomEvent, RoomEventLog } from './RoomEventLog';
 import type { RoomEventStream } from './RoomEventStream';
+import { RoomRecordings } from './RoomRecordings';
 import { StreamRouter } from './StreamRouter';
 
 export interface RoomEvents {
@@ -41,6 +43,8 @@ export interface RoomServices {
   retryPolicy?: RetryPolicy;
   /** Told when some of its events are stored. */
   onEventsStored?: (roomId: string, through: number) => void;
+  /** Where recordings are written and stored (absent: recording is unavailable). */
+  recordings?: RecordingServices;
 }
 
 /**
@@ -57,6 +61,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly simulcast: boolean;
   readonly metadata: Record<string, unknown> | null;
   readonly log: RoomEventLog;
+  /** Its recording, if one runs: it records every member's streams. */
+  readonly recordings: RoomRecordings;
   #closedAt: Date | null;
   readonly #participants = new Map<string, Participant>();
   readonly #router: StreamRouter;
@@ -100,6 +106,12 @@ export class Room extends TypedEmitter<RoomEvents> {
     );
     this.log.on('event', (event) => this.emit('event', event));
     this.#router = new StreamRouter((event) => this.#record(event));
+    this.recordings = new RoomRecordings(
+      record.id,
+      services.recordings ?? null,
+      (event) => this.#record(event),
+      () => this.participants.map((member) => [member, this.#router.publishedBy(member)]),
+    );
     this.#speakers = services.media.createSpeakerDetector((peer) => {
       const speaker = this.participants.find((member) => member.hasPeer && member.peer === peer);
       if (speaker) this.#setActiveSpeaker(speaker);
@@ -210,6 +222,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     });
     joiner.on('published', (streams) => {
       this.#router.update(joiner, streams);
+      this.recordings.sync(joiner, this.#router.publishedBy(joiner));
       this.#speakers.follow(joiner.peer);
     });
     joiner.on('left', (reason) => this.#remove(joiner, reason));
@@ -222,6 +235,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       });
     });
     this.#router.add(joiner);
+    this.recordings.sync(joiner, this.#router.publishedBy(joiner));
     this.#speakers.follow(joiner.peer);
     joiner.begin();
     this.emit('participantJoined', joiner);
@@ -317,6 +331,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   async close(at = new Date()): Promise<void> {
     if (this.closed || this.#stopped) return;
     this.#closing = true;
+    // The recording lets go of everyone's streams before they stop (RECORDING_STOPPED first).
+    await this.recordings.stop();
     await Promise.all(this.participants.map((member) => member.close(LeaveReason.ROOM_CLOSED)));
     if (this.closed) return;
     this.#closedAt = at;
@@ -332,6 +348,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   async shutdown(): Promise<void> {
     if (this.closed || this.#stopped) return;
     this.#stopped = true;
+    await this.recordings.stop();
     await Promise.all(this.participants.map((member) => member.close(LeaveReason.SERVER_SHUTDOWN)));
     this.#release();
   }
@@ -346,6 +363,8 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   #remove(participant: Participant, reason: LeaveReason): void {
     if (!this.#participants.has(participant.id)) return;
+    // Its files are finalized before its media is released (the peer closes after `left`).
+    this.recordings.forget(participant);
     this.#router.remove(participant);
     this.#speakers.forget(participant.peer);
     this.#participants.delete(participant.id);

@@ -15,6 +15,10 @@ export const RoomEventType = {
   MESSAGE: 'MESSAGE',
   /** A participant's attributes changed (`attributes` holds the whole new set). */
   PARTICIPANT_ATTRIBUTES_CHANGED: 'PARTICIPANT_ATTRIBUTES_CHANGED',
+  /** A recording of the room started (`recordingId`): everyone in it is recorded from now on. */
+  RECORDING_STARTED: 'RECORDING_STARTED',
+  /** The recording `recordingId` stopped and its files are finalized. */
+  RECORDING_STOPPED: 'RECORDING_STOPPED',
   ROOM_CLOSED: 'ROOM_CLOSED',
 } as const;
 export type RoomEventType = (typeof RoomEventType)[keyof typeof RoomEventType];
@@ -66,6 +70,8 @@ export interface RoomEvent {
   message?: ChatMessage;
   /** For PARTICIPANT_ATTRIBUTES_CHANGED: the participant's attributes after the change. */
   attributes?: Record<string, unknown>;
+  /** For RECORDING_STARTED / RECORDING_STOPPED. */
+  recordingId?: string;
 }
 
 /** A chat message; the sender is the event's participant. */

@@ -1,6 +1,14 @@
 import type { VideoCodec } from './codecs';
 import type { LeaveReason, RoomEvent, RoomEventType } from './events';
-import type { Page, PageRequest, RoomRecord, SessionRecord } from './records';
+import type {
+  Page,
+  PageRequest,
+  RecordingFileRecord,
+  RecordingRecord,
+  RecordingState,
+  RoomRecord,
+  SessionRecord,
+} from './records';
 
 /**
  * What the domain needs from the outside world. Implementations live in src/persistence
@@ -231,4 +239,34 @@ export interface WebhookStore {
   listFailures(first: number): Promise<WebhookFailureRecord[]>;
   /** Rooms with events at or after `since` not yet delivered to `url` (the catch-up at start). */
   roomsBehind(url: string, since: Date): Promise<string[]>;
+}
+
+/** One participant stream being written to an MP4 file (no transcoding), by the media side. */
+export interface StreamRecorder {
+  /** Bytes written so far. */
+  bytes(): number;
+  /** Stops recording and finalizes the file; resolves with its size. Idempotent. */
+  stop(): Promise<number>;
+}
+
+/** Records published streams (medooze's Recorder). */
+export interface RecordingMedia {
+  /**
+   * Records stream `streamId` of `peer` (every track of it, those added later too) into the MP4 file
+   * at `path`, relative to the recordings directory. Throws when the peer does not publish it.
+   */
+  record(peer: MediaPeer, streamId: string, path: string): StreamRecorder;
+}
+
+export interface RecordingRepository {
+  create(recording: Omit<RecordingRecord, 'files'>): Promise<void>;
+  addFile(file: RecordingFileRecord): Promise<void>;
+  /** The file was finalized. */
+  endFile(id: string, endedAt: Date, bytes: number): Promise<void>;
+  end(id: string, state: RecordingState, endedAt: Date): Promise<void>;
+  find(id: string): Promise<RecordingRecord | null>;
+  /** The room's recordings, oldest first, with their files. */
+  listForRoom(roomId: string): Promise<RecordingRecord[]>;
+  /** Recordings still marked RECORDING by a process that died become FAILED; returns how many. */
+  failAllActive(endedAt: Date): Promise<number>;
 }

@@ -1,18 +1,22 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import * as MediaServer from 'medooze-media-server';
 import type {
   MediaPeer as MediaPeerPort,
   MediaPeerFactory,
   MediaPeerListener,
+  RecordingMedia,
   SessionDescription as SessionDescriptionPort,
 } from '../conference/ports';
 import type { VideoCodec } from '../conference/codecs';
+import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { capabilitiesFor, simulcastSupported } from './capabilities';
 import { MediaPeer } from './MediaPeer';
 import type { Publication, PublicationDirectory } from './Publication';
 import { SessionDescription } from './SessionDescription';
 import { SpeakerDetector } from './SpeakerDetector';
+import { StreamRecorder } from './StreamRecorder';
 
 export interface MediaEngineOptions {
   /** The IPv4 address announced in ICE candidates (what peers send media to). */
@@ -20,6 +24,8 @@ export interface MediaEngineOptions {
   portRange?: { min: number; max: number };
   /** Let medooze print its own log and warning lines on stdout (MEDIA_LOG); off by default. */
   log?: boolean;
+  /** Where recordings are written (RECORDINGS_DIR); without it nothing can be recorded. */
+  recordingsDir?: string;
 }
 
 export interface MediaStatus {
@@ -34,7 +40,7 @@ export interface MediaStatus {
  * every participant's transport shares. It keeps its peers by id, and that is how a peer reaches
  * another's publications (subscribe, speaker detection): through the engine, by id.
  */
-export class MediaEngine implements MediaPeerFactory, PublicationDirectory {
+export class MediaEngine implements MediaPeerFactory, PublicationDirectory, RecordingMedia {
   #endpoint: MediaServer.Endpoint | null = null;
   readonly #peers = new Map<string, MediaPeer>();
   #terminated = false;
@@ -94,6 +100,20 @@ export class MediaEngine implements MediaPeerFactory, PublicationDirectory {
 
   createSpeakerDetector(onChange: (peer: MediaPeerPort) => void): SpeakerDetector {
     return new SpeakerDetector(onChange, this);
+  }
+
+  /** Records a stream a peer publishes into `file` (relative to the recordings directory). */
+  record(peer: MediaPeerPort, streamId: string, file: string): StreamRecorder {
+    const dir = this.options.recordingsDir;
+    if (!dir) throw new Error('no recordings directory is configured');
+    const target = path.resolve(dir, file);
+    if (!target.startsWith(path.resolve(dir) + path.sep))
+      throw new Error(`"${file}" is outside the recordings directory`);
+    const publication = this.publication(peer.id, streamId);
+    if (!publication) {
+      throw new DomainError(ErrorCode.STREAM_NOT_FOUND, `Peer ${peer.id} does not publish "${streamId}".`);
+    }
+    return new StreamRecorder(publication, target);
   }
 
   publication(peerId: string, streamId: string): Publication | undefined {

@@ -267,6 +267,9 @@ export class MediaPeer implements MediaPeerPort {
   #apply(description: SessionDescription): void {
     // Checked first: medooze changes its state before it finds out an SDP is unusable.
     description.assertKeeps(this.#mids);
+    for (const publication of this.#publications.values()) {
+      publication.beforeDescription((streamId, trackId) => description.sends(streamId, trackId));
+    }
     try {
       this.#manager.processRemoteDescription(description.sdp);
     } catch (error) {

@@ -9,6 +9,7 @@ import { guarded, PLI_WINDOW_MS } from './medoozeQuirks';
  * Kept short: a subscriber that starts after the keyframe went by needs its own.
  */
 const IN_FLIGHT_MS = 10;
+import type { StreamRecorder } from './StreamRecorder';
 import type { Subscription } from './Subscription';
 
 type IncomingStream = MediaServer.IncomingStream;
@@ -31,6 +32,8 @@ export interface PublicationDirectory {
 export class Publication {
   readonly #stream: IncomingStream;
   readonly #subscriptions = new Set<Subscription>();
+  /** Recordings of this stream (each must let go of its tracks before medooze stops them). */
+  readonly #recorders = new Set<StreamRecorder>();
   /** Track ids forwarded to nobody. Kept across re-offers that remove and add a track again. */
   readonly #muted: Set<string>;
   #ended = false;
@@ -180,6 +183,30 @@ export class Publication {
   /** The publisher's description was applied: a track may have come or gone in this stream. */
   tracksChanged(): void {
     for (const subscription of this.#subscriptions) subscription.sync();
+    for (const recorder of this.#recorders) recorder.sync();
+  }
+
+  addRecorder(recorder: StreamRecorder): void {
+    this.#recorders.add(recorder);
+  }
+
+  removeRecorder(recorder: StreamRecorder): void {
+    this.#recorders.delete(recorder);
+  }
+
+  /**
+   * A description is about to be applied: recorders let go of the tracks it no longer sends, since
+   * medooze stops them while applying it (see releaseRecorderTrack).
+   */
+  beforeDescription(sends: (streamId: string, trackId: string) => boolean): void {
+    if (this.#recorders.size === 0) return;
+    const leaving = new Set(
+      this.liveTracks()
+        .map((track) => track.getId())
+        .filter((trackId) => !sends(this.id, trackId)),
+    );
+    if (leaving.size === 0) return;
+    for (const recorder of this.#recorders) recorder.release(leaving);
   }
 
   /** Figures of what the server receives on this stream, one entry per live track. */
@@ -216,6 +243,9 @@ export class Publication {
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
+    // Recorders let go first: the stream stops after this (see releaseRecorderTrack).
+    for (const recorder of [...this.#recorders]) void recorder.stop();
+    this.#recorders.clear();
     clearTimeout(this.#pendingKeyframe);
     this.#pendingKeyframe = undefined;
     for (const subscription of [...this.#subscriptions]) subscription.end();

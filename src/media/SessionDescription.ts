@@ -40,7 +40,14 @@ export class SessionDescription implements SessionDescriptionPort {
     readonly mids: ReadonlyMap<string, TrackKind>,
     /** Its ICE credentials: new ones in a re-offer ask for an ICE restart. */
     readonly ice: { readonly ufrag: string; readonly pwd: string },
+    /** The tracks it sends, as `<stream id> <track id>`. */
+    private readonly sent: ReadonlySet<string> = new Set(),
   ) {}
+
+  /** Whether it sends track `trackId` in stream `streamId`. */
+  sends(streamId: string, trackId: string): boolean {
+    return this.sent.has(`${streamId} ${trackId}`);
+  }
 
   /**
    * Throws DomainError INVALID_SDP for SDP that cannot be used. The client's ICE candidates are
@@ -87,10 +94,14 @@ export class SessionDescription implements SessionDescriptionPort {
     if (!ice || (ice.getUfrag() ?? '').length < 4 || (ice.getPwd() ?? '').length < 22) {
       throw invalid('it has no valid ICE credentials (ice-ufrag, ice-pwd)');
     }
-    return new SessionDescription(sdp, sendsMedia(info), sentTracks(info), mids, {
-      ufrag: ice.getUfrag(),
-      pwd: ice.getPwd(),
-    });
+    return new SessionDescription(
+      sdp,
+      sendsMedia(info),
+      sentTracks(info),
+      mids,
+      { ufrag: ice.getUfrag(), pwd: ice.getPwd() },
+      sentTrackIds(info),
+    );
   }
 
   /** The value `parse` made (the domain hands it back as is); a TypeError for anything else. */
@@ -137,6 +148,22 @@ function sentTracks(info: SDPInfo): number {
     for (const track of stream.getTracks().values()) if (sending.has(track.getMediaId())) count++;
   }
   return count;
+}
+
+function sentTrackIds(info: SDPInfo): Set<string> {
+  const sending = new Set(
+    info
+      .getMedias()
+      .filter((media) => [Direction.SENDRECV, Direction.SENDONLY].includes(media.getDirection()))
+      .map((media) => media.getId()),
+  );
+  const ids = new Set<string>();
+  for (const [streamId, stream] of info.getStreams()) {
+    for (const [trackId, track] of stream.getTracks()) {
+      if (sending.has(track.getMediaId())) ids.add(`${streamId} ${trackId}`);
+    }
+  }
+  return ids;
 }
 
 function sendsMedia(info: SDPInfo): boolean {

@@ -142,3 +142,39 @@ export function restartIceForOffer(transport: Transport, remote: { ufrag: string
   transport.restartICE({ ufrag: remote.ufrag, pwd: remote.pwd });
   return true;
 }
+
+/**
+ * Records one incoming track in `recorder`, as one MP4 track. `record()` makes one recorder track
+ * per encoding by default (`multitrack`): a simulcast camera would become three video tracks of
+ * three sizes. With `multitrack: false` it takes the track's own depacketizer, which for simulcast
+ * is medooze's SimulcastMediaFrameListener (it forwards the best layer under one fixed SSRC), so
+ * the file has one video track. Returns null when medooze refuses (a track stopping meanwhile).
+ */
+export function recordOneTrack(
+  recorder: MediaServer.Recorder,
+  track: MediaServer.IncomingStreamTrack,
+): MediaServer.RecorderTrack | null {
+  try {
+    return recorder.record(track, { multitrack: false })[0] ?? null;
+  } catch (error) {
+    logger.warn({ err: error, track: track.getId() }, 'medooze could not record a track');
+    return null;
+  }
+}
+
+/**
+ * Detaches a recorder track from its incoming track. medooze's RecorderTrack waits for its incoming
+ * track's `stopped` event to detach itself, but by then the track has stopped its depacketizer:
+ * the Recorder must let go first (the process may crash otherwise), so every path that stops an
+ * incoming stream (a leave, a re-offer without a track, a room closing, shutdown) releases its
+ * recorder tracks before. Never `RecorderTrack.mute()`: in 1.156 it removes the recorder itself,
+ * not its frame listener, from the depacketizer (a listener that was never added), so unmuting
+ * adds a second one.
+ */
+export function releaseRecorderTrack(recorderTrack: MediaServer.RecorderTrack): void {
+  try {
+    recorderTrack.stop();
+  } catch (error) {
+    logger.debug({ err: error }, 'releasing a recorder track that was already stopped');
+  }
+}

@@ -17,18 +17,25 @@ const toEvent = (row: RoomEventRow): RoomEvent => ({
   ...payloadOf(row.payload),
 });
 
-/** What an event carries beyond the columns (a chat message, attributes), stored as JSON. */
-function payloadOf(payload: Prisma.JsonValue | null): Pick<RoomEvent, 'message' | 'attributes'> {
+type Payload = Pick<RoomEvent, 'message' | 'attributes' | 'recordingId'>;
+
+/** What an event carries beyond the columns (a chat message, attributes, a recording), stored as JSON. */
+function payloadOf(payload: Prisma.JsonValue | null): Payload {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return {};
-  const { message, attributes } = payload as Pick<RoomEvent, 'message' | 'attributes'>;
-  return { ...(message && { message }), ...(attributes && { attributes }) };
+  const { message, attributes, recordingId } = payload as Payload;
+  return {
+    ...(message && { message }),
+    ...(attributes && { attributes }),
+    ...(typeof recordingId === 'string' && { recordingId }),
+  };
 }
 
 function payloadFor(event: RoomEvent): Prisma.InputJsonObject | typeof Prisma.DbNull {
-  if (!event.message && !event.attributes) return Prisma.DbNull;
+  if (!event.message && !event.attributes && !event.recordingId) return Prisma.DbNull;
   return {
     ...(event.message && { message: event.message as unknown as Prisma.InputJsonObject }),
     ...(event.attributes && { attributes: event.attributes as Prisma.InputJsonObject }),
+    ...(event.recordingId && { recordingId: event.recordingId }),
   };
 }
 

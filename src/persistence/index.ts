@@ -5,3 +5,4 @@ export { PrismaRoomRepository } from './PrismaRoomRepository';
 export { PrismaSessionRepository } from './PrismaSessionRepository';
 export { PrismaQualitySampleRepository } from './PrismaQualitySampleRepository';
 export { PrismaWebhookStore } from './PrismaWebhookStore';
+export { PrismaRecordingRepository } from './PrismaRecordingRepository';

@@ -14,6 +14,10 @@ export const ErrorCode = {
   TRACK_NOT_FOUND: 'TRACK_NOT_FOUND',
   /** A stream the participant does not receive (setPreferredLayer). */
   STREAM_NOT_FOUND: 'STREAM_NOT_FOUND',
+  /** No recording with that id. */
+  RECORDING_NOT_FOUND: 'RECORDING_NOT_FOUND',
+  /** The room is being recorded already (one recording at a time per room). */
+  RECORDING_IN_PROGRESS: 'RECORDING_IN_PROGRESS',
   INVALID_SDP: 'INVALID_SDP',
   STALE_OFFER: 'STALE_OFFER',
   NO_PENDING_OFFER: 'NO_PENDING_OFFER',

@@ -28,6 +28,13 @@ registerEnumType(RoomEventType, {
     PARTICIPANT_ATTRIBUTES_CHANGED: {
       description: "A participant's attributes changed; `attributes` holds the whole new set.",
     },
+    RECORDING_STARTED: {
+      description:
+        'A recording of the room started (`recordingId`): everyone in the room is recorded from now on.',
+    },
+    RECORDING_STOPPED: {
+      description: 'The recording `recordingId` stopped; its files are finalized and can be downloaded.',
+    },
     ROOM_CLOSED: { description: 'The room closed. It is the last event of the room.' },
   },
 });
@@ -66,6 +73,12 @@ export class RoomEventObject {
     description: "For PARTICIPANT_ATTRIBUTES_CHANGED: the participant's attributes after the change.",
   })
   attributes?: Record<string, unknown>;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'For RECORDING_STARTED and RECORDING_STOPPED: the recording.',
+  })
+  recordingId?: string;
 
   /** For MESSAGE (served by a field resolver as `message`). */
   message?: ChatMessage;

@@ -1,0 +1,90 @@
+import { DomainError, ErrorCode } from '../shared/errors';
+import { logger } from '../shared/logger';
+import type { RecordingRepository } from './ports';
+import type { Recording } from './Recording';
+import type { RecordingFileRecord, RecordingRecord } from './records';
+import type { RoomRegistry } from './RoomRegistry';
+
+/**
+ * The recording use cases: start and stop a room's recording, read recordings (live ones from their
+ * room, finished ones from the database), find a file to download. Each room owns its recording.
+ */
+export class Recordings {
+  /** Recordings being stopped, so a second stop waits for the same end. */
+  readonly #stopping = new Map<string, Promise<RecordingRecord>>();
+
+  constructor(
+    private readonly registry: RoomRegistry,
+    private readonly repository: RecordingRepository | null,
+  ) {}
+
+  /** Starts recording an open room: RECORDING_IN_PROGRESS, ROOM_NOT_FOUND, ROOM_CLOSED. */
+  async start(roomId: string): Promise<RecordingRecord> {
+    const room = await this.registry.open(roomId);
+    return (await room.recordings.start()).toRecord();
+  }
+
+  /**
+   * Stops a recording and finalizes its files; a recording already stopped is returned as it is
+   * (idempotent). RECORDING_NOT_FOUND for an unknown id.
+   */
+  async stop(id: string): Promise<RecordingRecord> {
+    const stopping = this.#stopping.get(id);
+    if (stopping) return stopping;
+    const live = this.#live(id);
+    if (!live) return this.find(id);
+    const room = this.registry.live(live.roomId)!;
+    const done = room.recordings
+      .stop()
+      .then(() => live.toRecord())
+      .finally(() => this.#stopping.delete(id));
+    this.#stopping.set(id, done);
+    return done;
+  }
+
+  /** The recording, live or stored; RECORDING_NOT_FOUND. */
+  async find(id: string): Promise<RecordingRecord> {
+    const live = this.#live(id);
+    if (live) return live.toRecord();
+    const stored = this.repository ? await this.repository.find(id) : null;
+    if (!stored) throw new DomainError(ErrorCode.RECORDING_NOT_FOUND, `No recording with id "${id}".`);
+    return stored;
+  }
+
+  /** The room's recordings, oldest first (the running one with its files as they are now). */
+  async ofRoom(roomId: string): Promise<RecordingRecord[]> {
+    const stored = this.repository ? await this.repository.listForRoom(roomId) : [];
+    const current = this.registry.live(roomId)?.recordings.current;
+    if (!current) return stored;
+    const live = current.toRecord();
+    return [...stored.filter((recording) => recording.id !== live.id), live].sort(
+      (a, b) => a.startedAt.getTime() - b.startedAt.getTime(),
+    );
+  }
+
+  /** A file of a recording, with its room (for the download's access check); RECORDING_NOT_FOUND. */
+  async file(recordingId: string, fileId: string): Promise<{ roomId: string; file: RecordingFileRecord }> {
+    const recording = await this.find(recordingId);
+    const file = recording.files.find((candidate) => candidate.id === fileId);
+    if (!file) {
+      throw new DomainError(
+        ErrorCode.RECORDING_NOT_FOUND,
+        `Recording "${recordingId}" has no file "${fileId}".`,
+      );
+    }
+    return { roomId: recording.roomId, file };
+  }
+
+  /** Recordings a process that died left RECORDING are FAILED (their files may lack an index). */
+  async recover(at = new Date()): Promise<void> {
+    const count = (await this.repository?.failAllActive(at)) ?? 0;
+    if (count > 0) logger.warn({ count }, 'recordings interrupted by the previous run marked FAILED');
+  }
+
+  #live(id: string): Recording | undefined {
+    for (const room of this.registry.rooms()) {
+      if (room.recordings.current?.id === id) return room.recordings.current;
+    }
+    return undefined;
+  }
+}
