@@ -27,7 +27,7 @@ export class StreamRecorder implements StreamRecorderPort {
     mkdirSync(path.dirname(file), { recursive: true });
     // No waitForIntra: it holds back audio until the first video keyframe, so an audio-only stream
     // would record nothing. The first keyframe is asked for right away (publication.requestKeyframe).
-    this.#recorder = MediaServer.createRecorder(file, { waitForIntra: false });
+    this.#recorder = MediaServer.createRecorder(file, { waitForIntra: false, disableHints: true });
     publication.addRecorder(this);
     this.sync();
   }
