@@ -104,7 +104,7 @@ export class Recording {
       files: [
         ...this.#closed,
         ...[...this.#open.values()].map(({ record, recorder }) => ({ ...record, bytes: recorder.bytes() })),
-      ].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime()),
+      ].sort(byStart),
     };
   }
 
@@ -159,3 +159,7 @@ export class Recording {
     });
   }
 }
+
+/** Files oldest first, then by id (the order the database lists them in). */
+export const byStart = (a: RecordingFileRecord, b: RecordingFileRecord): number =>
+  a.startedAt.getTime() - b.startedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

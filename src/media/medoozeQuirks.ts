@@ -163,13 +163,15 @@ export function recordOneTrack(
 }
 
 /**
- * Detaches a recorder track from its incoming track. medooze's RecorderTrack waits for its incoming
- * track's `stopped` event to detach itself, but by then the track has stopped its depacketizer:
- * the Recorder must let go first (the process may crash otherwise), so every path that stops an
- * incoming stream (a leave, a re-offer without a track, a room closing, shutdown) releases its
- * recorder tracks before. Never `RecorderTrack.mute()`: in 1.156 it removes the recorder itself,
- * not its frame listener, from the depacketizer (a listener that was never added), so unmuting
- * adds a second one.
+ * Detaches a recorder track from its incoming track. medooze's RecorderTrack detaches itself only on
+ * its incoming track's `stopped` event, emitted after the track has stopped its depacketizer; the
+ * guidance for medooze is that a Recorder lets go before the incoming streams it records stop, or
+ * the process may crash. So every path that stops an incoming stream (a leave, a re-offer without a
+ * track, a room closing, shutdown) releases its recorder tracks first. Measured here: with the order
+ * reversed, test/integration/recording.test.ts passed twice without a crash, so the crash is not
+ * reproduced in 1.156; releasing first costs nothing and ends each file when its stream ends.
+ * Never `RecorderTrack.mute()`: in 1.156 it removes the recorder itself, not its frame listener,
+ * from the depacketizer (not what was added), so unmuting would add a second listener.
  */
 export function releaseRecorderTrack(recorderTrack: MediaServer.RecorderTrack): void {
   try {

@@ -5,7 +5,9 @@ import type {
   MediaPeerListener,
   PeerStats,
   PublishedStream,
+  RecordingMedia,
   SessionDescription,
+  StreamRecorder,
   SpeakerDetector,
   TrackKind,
 } from '../../src/conference/ports';
@@ -136,9 +138,29 @@ class FakeSpeakerDetector implements SpeakerDetector {
   }
 }
 
+/** A recording of one stream: what it was asked to write, and whether it was finalized. */
+export class FakeStreamRecorder implements StreamRecorder {
+  stopped = false;
+  constructor(
+    readonly peer: FakePeer,
+    readonly streamId: string,
+    readonly path: string,
+  ) {}
+  bytes(): number {
+    return this.stopped ? 1000 : 500;
+  }
+  async stop(): Promise<number> {
+    if (this.peer.closed && !this.stopped)
+      throw new Error('recorder stopped after its stream (medooze may crash)');
+    this.stopped = true;
+    return this.bytes();
+  }
+}
+
 /** The media side for domain tests: no medooze, no sockets. */
-export class FakeMediaEngine implements MediaPeerFactory {
+export class FakeMediaEngine implements MediaPeerFactory, RecordingMedia {
   readonly #peers = new Map<string, FakePeer>();
+  readonly recorders: FakeStreamRecorder[] = [];
   readonly detectors: FakeSpeakerDetector[] = [];
 
   parseDescription(sdp: string): SessionDescription {
@@ -162,6 +184,19 @@ export class FakeMediaEngine implements MediaPeerFactory {
     const detector = new FakeSpeakerDetector(onChange);
     this.detectors.push(detector);
     return detector;
+  }
+  record(peer: MediaPeer, streamId: string, path: string): FakeStreamRecorder {
+    const found = this.#peers.get(peer.id);
+    if (!found || !found.publishedStreams().some((stream) => stream.id === streamId)) {
+      throw new DomainError(ErrorCode.STREAM_NOT_FOUND, `${peer.id} does not publish ${streamId}`);
+    }
+    const recorder = new FakeStreamRecorder(found, streamId, path);
+    this.recorders.push(recorder);
+    return recorder;
+  }
+  /** Recorders not finalized yet (leak checks). */
+  openRecorders(): FakeStreamRecorder[] {
+    return this.recorders.filter((recorder) => !recorder.stopped);
   }
   peer(id: string): FakePeer | undefined {
     return this.#peers.get(id);

@@ -2,12 +2,22 @@ import type { RoomEvent } from '../../src/conference/events';
 import type {
   QualitySample,
   QualitySampleRepository,
+  RecordingRepository,
   RoomBan,
   RoomEventRepository,
   RoomRepository,
   SessionRepository,
 } from '../../src/conference/ports';
-import type { Page, PageRequest, RoomRecord, SessionRecord } from '../../src/conference/records';
+import type {
+  Page,
+  PageRequest,
+  RecordingFileRecord,
+  RecordingRecord,
+  RecordingState,
+  RoomRecord,
+  SessionRecord,
+} from '../../src/conference/records';
+import { byStart } from '../../src/conference/Recording';
 import { DomainError, ErrorCode } from '../../src/shared/errors';
 
 /** A database that can be taken away: every repository below fails while it is down. */
@@ -175,7 +185,57 @@ export class MemoryQualityRepository implements QualitySampleRepository {
   }
 }
 
-/** The four repositories over one database that tests can take down. */
+const sorted = (recording: RecordingRecord): RecordingRecord => {
+  const copy = structuredClone(recording);
+  copy.files.sort(byStart);
+  return copy;
+};
+
+export class MemoryRecordingRepository implements RecordingRepository {
+  readonly recordings = new Map<string, RecordingRecord>();
+  constructor(private readonly db = new MemoryDatabase()) {}
+  async create(recording: Omit<RecordingRecord, 'files'>): Promise<void> {
+    this.db.check(true);
+    this.recordings.set(recording.id, { ...recording, files: [] });
+  }
+  async addFile(file: RecordingFileRecord): Promise<void> {
+    this.db.check(true);
+    this.recordings.get(file.recordingId)?.files.push({ ...file });
+  }
+  async endFile(id: string, endedAt: Date, bytes: number): Promise<void> {
+    this.db.check(true);
+    for (const recording of this.recordings.values()) {
+      const file = recording.files.find((candidate) => candidate.id === id);
+      if (file) Object.assign(file, { endedAt, bytes });
+    }
+  }
+  async end(id: string, state: RecordingState, endedAt: Date): Promise<void> {
+    this.db.check(true);
+    const recording = this.recordings.get(id);
+    if (recording) Object.assign(recording, { state, endedAt });
+  }
+  async find(id: string): Promise<RecordingRecord | null> {
+    this.db.check();
+    const recording = this.recordings.get(id);
+    return recording ? sorted(recording) : null;
+  }
+  async listForRoom(roomId: string): Promise<RecordingRecord[]> {
+    this.db.check();
+    return [...this.recordings.values()].filter((r) => r.roomId === roomId).map(sorted);
+  }
+  async failAllActive(endedAt: Date): Promise<number> {
+    this.db.check(true);
+    let count = 0;
+    for (const recording of this.recordings.values()) {
+      if (recording.state !== 'RECORDING') continue;
+      Object.assign(recording, { state: 'FAILED', endedAt });
+      count++;
+    }
+    return count;
+  }
+}
+
+/** The repositories over one database that tests can take down. */
 export function memoryRepositories(db = new MemoryDatabase()) {
   return {
     db,
@@ -183,5 +243,6 @@ export function memoryRepositories(db = new MemoryDatabase()) {
     sessions: new MemorySessionRepository(db),
     events: new MemoryRoomEventRepository(db),
     quality: new MemoryQualityRepository(db),
+    recordings: new MemoryRecordingRepository(db),
   };
 }

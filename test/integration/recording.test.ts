@@ -159,9 +159,9 @@ describe.each(databases)('recording on %s', (_name, databaseUrl) => {
     expect((await download(server, url)).status).toBe(401);
     expect((await download(server, url, bearer('not-a-token'))).status).toBe(401);
     expect((await download(server, url, ann.auth)).status).toBe(403);
-    expect((await download(server, url, bearer(joinToken('elsewhere', 'x', { roomAdmin: true })))).status).toBe(
-      403,
-    );
+    expect(
+      (await download(server, url, bearer(joinToken('elsewhere', 'x', { roomAdmin: true })))).status,
+    ).toBe(403);
     expect((await download(server, url, admin)).status).toBe(200);
     const viaQuery = await download(server, `${url}?access_token=${moderator.authorization.slice(7)}`);
     expect(viaQuery.status).toBe(200);
@@ -217,7 +217,11 @@ describe.each(databases)('recording on %s', (_name, databaseUrl) => {
     await eve.peer.waitFor(() => !eve.peer.remoteStreamIds().includes(extra), 10_000, 'camera gone');
     await sleep(500);
 
-    const closed = await server.gql(`mutation ($id: ID!) { closeRoom(id: $id) { id open } }`, { id: room }, admin);
+    const closed = await server.gql(
+      `mutation ($id: ID!) { closeRoom(id: $id) { id open } }`,
+      { id: room },
+      admin,
+    );
     expect(closed.errors).toBeUndefined();
     const after = await server.gql<{ room: { recordings: Recording[] } }>(RECORDINGS, { room }, admin);
     const [stopped] = after.data!.room.recordings;
@@ -234,7 +238,11 @@ describe.each(databases)('recording on %s', (_name, databaseUrl) => {
     expect(types.indexOf('RECORDING_STOPPED')).toBeLessThan(types.indexOf('PARTICIPANT_LEFT'));
     expect(types.at(-1)).toBe('ROOM_CLOSED');
     // Nothing of the room is left in medooze.
-    expect(server.app.media.nativeObjects()).toEqual({ transports: 0, incomingStreams: 0, outgoingStreams: 0 });
+    expect(server.app.media.nativeObjects()).toEqual({
+      transports: 0,
+      incomingStreams: 0,
+      outgoingStreams: 0,
+    });
   }, 60_000);
 });
 
@@ -250,7 +258,10 @@ describe('recording downloads in open mode', () => {
   });
 
   test('anyone the origin rules let in may download; another web origin may not', async () => {
-    people.push(await TestParticipant.join(server, 'open', 'fay'), await TestParticipant.join(server, 'open', 'gus'));
+    people.push(
+      await TestParticipant.join(server, 'open', 'fay'),
+      await TestParticipant.join(server, 'open', 'gus'),
+    );
     await people[1]!.waitForMediaFrom([people[0]!]);
     const recording = (await server.gql<{ startRecording: Recording }>(START, { room: 'open' })).data!
       .startRecording;
@@ -260,7 +271,11 @@ describe('recording downloads in open mode', () => {
     const url = stopped.files[0]!.url;
     const own = await download(server, url);
     expect(own.status).toBe(200);
-    expect(readMp4(own.body).tracks.map((track) => track.kind).sort()).toEqual(['audio', 'video']);
+    expect(
+      readMp4(own.body)
+        .tracks.map((track) => track.kind)
+        .sort(),
+    ).toEqual(['audio', 'video']);
     expect((await download(server, url, { origin: 'https://evil.example' })).status).toBe(403);
   }, 30_000);
 });
