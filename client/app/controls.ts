@@ -8,6 +8,7 @@ import { roomLink } from './invitation';
 import { joinErrorMessage, mediaErrorMessage } from './messages';
 import { stopStream } from './meter';
 import { clearNotice, showNotice } from './notices';
+import { renderRecording } from './recording';
 import { current, layout, leaveSession, newTile, refreshPeople, type Session } from './session';
 
 const micButton = $<HTMLButtonElement>('mic-button');
@@ -50,6 +51,7 @@ export function setControls(s: Session | null = current.session): void {
   devicesButton.disabled = !s.local;
   leaveButton.innerHTML = icon('leave');
   $('end-meeting').hidden = !s.client.grants?.roomAdmin;
+  renderRecording(s.client);
   const local = layout.tiles.get('local');
   local?.refresh();
   local?.setMicMuted(!!audio && !micOn);

@@ -7,6 +7,7 @@
 import './main.css';
 import { setupChat } from './chat';
 import { setupControls } from './controls';
+import { setupRecording } from './recording';
 import { startCues } from './cues';
 import { $ } from './dom';
 import { readInvitation } from './invitation';
@@ -21,6 +22,7 @@ const invitation = readInvitation(new URLSearchParams(location.search).get('toke
 setupJoinForm({ invitation, onJoin: (request) => startSession(request, invitation) });
 setupControls();
 setupChat(() => current.session?.client);
+setupRecording(() => current.session?.client);
 startCues();
 
 // Tiles are sized for the grid's box: again when it changes (window, people panel).

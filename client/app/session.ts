@@ -14,6 +14,7 @@ import { stopStream } from './meter';
 import { clearAllNotices, clearNotice, showNotice } from './notices';
 import { mediaStateOf, renderPeople } from './people';
 import { showQuality } from './quality';
+import { recordingChanged, renderRecording } from './recording';
 import { Tile } from './tiles';
 
 export interface Session {
@@ -124,6 +125,9 @@ async function connectClient(s: Omit<Session, 'client'>): Promise<ConferenceClie
     if (mine()) refreshPeople();
   });
   client.on('activeSpeaker', (speaker) => layout.setSpeaker(speaker?.id ?? null));
+  client.on('recordingChanged', (recording) => {
+    if (mine() || !current.session) recordingChanged(client, recording);
+  });
   client.on('trackMuted', ({ streamId, trackId, muted }) => {
     const tile = layout.tiles.get(streamId);
     const kind = tile?.stream?.getTrackById(trackId)?.kind;
@@ -172,6 +176,7 @@ async function rejoin(): Promise<void> {
         if (!track.enabled) await s.client.setTrackMuted(track, true).catch(() => undefined);
       showState(s.client.state);
       refreshPeople(s);
+      renderRecording(s.client);
       break;
     } catch (error) {
       const permanent = error instanceof ConferenceError && PERMANENT_JOIN_ERRORS.includes(error.code);
@@ -196,6 +201,7 @@ export function endSession(message: string | null): void {
   }
   layout.clear();
   clearAllNotices();
+  renderRecording(undefined);
   $('room-view').hidden = true;
   $('join-view').hidden = false;
   document.title = 'Join a video call — GraphQL SFU';

@@ -17,13 +17,17 @@ import {
   RoomDocument,
   RoomEventsDocument,
   RoomMessagesDocument,
+  RoomRecordingsDocument,
   SendMessageDocument,
+  StartRecordingDocument,
+  StopRecordingDocument,
   SetAttributesDocument,
   RoomSettingsDocument,
   SetPreferredLayerDocument,
   SetTrackMutedDocument,
 } from './operations';
 import { type CameraLayers, Publisher } from './Publisher';
+import { RecordingStatus } from './RecordingStatus';
 import { type RoomEvent, type RoomSnapshot, RoomState } from './RoomState';
 import { RtcNegotiationPeer } from './RtcNegotiationPeer';
 import { Transport } from './transport';
@@ -36,6 +40,8 @@ import type {
   JoinOptions,
   ParticipantInfo,
   QualitySample,
+  Recording,
+  RecordingInfo,
   RemoteStream,
 } from './types';
 
@@ -49,6 +55,8 @@ export type {
   JoinOptions,
   ParticipantInfo,
   QualitySample,
+  Recording,
+  RecordingInfo,
   RemoteStream,
 } from './types';
 export { RtcNegotiationPeer } from './RtcNegotiationPeer';
@@ -96,6 +104,9 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
         .room.messages,
     () => this.#state === 'closed',
   );
+
+  /** Whether the room is being recorded (snapshot at join, then events). */
+  readonly #recording = new RecordingStatus((event, recording) => this.emit(event, recording));
 
   constructor(options: ConferenceClientOptions = {}) {
     super();
@@ -373,6 +384,37 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     return room.participants.find((participant) => participant.id === participantId)?.qualityHistory ?? [];
   }
 
+  /** The recording running in the room, or null: people must know when they are recorded. */
+  get recording(): RecordingInfo | null {
+    return this.#recording.current;
+  }
+
+  /** Moderation: starts recording the room (RECORDING_IN_PROGRESS when one runs). */
+  async startRecording(): Promise<Recording> {
+    const { startRecording } = await this.#transport.request(StartRecordingDocument, {
+      roomId: this.#requireRoom(),
+    });
+    return startRecording;
+  }
+
+  /** Moderation: stops the running recording (or the one named) and returns it with its files. */
+  async stopRecording(id = this.#recording.current?.id): Promise<Recording> {
+    if (!id) throw new ConferenceError('RECORDING_NOT_FOUND', 'The room is not being recorded.');
+    const { stopRecording } = await this.#transport.request(StopRecordingDocument, { id });
+    return stopRecording;
+  }
+
+  /** The room's recordings with their files, oldest first. */
+  async recordings(): Promise<Recording[]> {
+    const { room } = await this.#transport.request(RoomRecordingsDocument, { id: this.#requireRoom() });
+    return room.recordings;
+  }
+
+  #requireRoom(): string {
+    if (!this.#roomId) throw new Error('not in a room');
+    return this.#roomId;
+  }
+
   /** Moderation: ends the meeting for everyone (closeRoom; the roomAdmin grant). Everyone gets `left` ROOM_CLOSED. */
   async closeRoom(): Promise<void> {
     if (!this.#roomId) throw new Error('not in a room');
@@ -501,6 +543,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     void this.#socket?.dispose();
     this.#pc?.close();
     this.#room.clear();
+    this.#recording.clear();
     this.#setState('closed');
     if (reason) this.emit('left', reason);
   }
@@ -509,6 +552,9 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   #onRoomEvent(event: RoomEvent): void {
     const self = !!event.participantId && event.participantId === this.#participantId;
     if (event.type === 'ROOM_CLOSED') return this.#close('ROOM_CLOSED');
+    if (event.type === 'RECORDING_STARTED' || event.type === 'RECORDING_STOPPED') {
+      return this.#recording.apply(event);
+    }
     if (event.type === 'MESSAGE') {
       if (event.message) this.#chat.add(event.message);
       return;
@@ -548,6 +594,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
       return;
     }
     this.#room.applySnapshot(room);
+    this.#recording.applySnapshot(room);
   }
 
   /** The local stream given to join(). */

@@ -55,6 +55,11 @@ export const RoomDocument = graphql(`
       open
       maxParticipants
       videoCodec
+      recordings {
+        id
+        state
+        startedAt
+      }
       participants {
         id
         name
@@ -93,6 +98,7 @@ export const RoomEventsDocument = graphql(`
       trackId
       reason
       attributes
+      recordingId
       message {
         ...ChatMessage
       }
@@ -211,6 +217,52 @@ export const SetAttributesDocument = graphql(`
     setAttributes(input: $input) {
       id
       attributes
+    }
+  }
+`);
+
+export const RecordingFieldsFragment = graphql(`
+  fragment RecordingFields on Recording {
+    id
+    state
+    startedAt
+    endedAt
+    files {
+      id
+      participant {
+        id
+        name
+      }
+      bytes
+      url
+      startedAt
+      endedAt
+    }
+  }
+`);
+
+export const StartRecordingDocument = graphql(`
+  mutation StartRecording($roomId: ID!) {
+    startRecording(roomId: $roomId) {
+      ...RecordingFields
+    }
+  }
+`);
+
+export const StopRecordingDocument = graphql(`
+  mutation StopRecording($id: ID!) {
+    stopRecording(id: $id) {
+      ...RecordingFields
+    }
+  }
+`);
+
+export const RoomRecordingsDocument = graphql(`
+  query RoomRecordings($id: ID!) {
+    room(id: $id) {
+      recordings {
+        ...RecordingFields
+      }
     }
   }
 `);

@@ -1,6 +1,11 @@
 /** The SDK's public types: what a client is told about the room and itself. */
 import type { ConferenceError } from './errors';
-import type { ChatMessageFragment, JoinMutation, QualityHistoryQuery } from './generated/graphql';
+import type {
+  ChatMessageFragment,
+  JoinMutation,
+  QualityHistoryQuery,
+  RecordingFieldsFragment,
+} from './generated/graphql';
 import type { TransportOptions } from './transport';
 
 /** One sampling interval of a participant's call quality (bits per second, loss 0-1, ms). */
@@ -22,6 +27,19 @@ export interface ParticipantInfo {
  * `from` stays readable after the sender left.
  */
 export type ChatMessage = ChatMessageFragment;
+
+/** A recording of the room that is running: everyone in the room is being recorded. */
+export interface RecordingInfo {
+  readonly id: string;
+  /** ISO 8601. */
+  readonly startedAt: string;
+}
+
+/**
+ * A recording with its files (one MP4 per participant stream); `url` is a path on the server
+ * (a GET needs a moderator's or admin token on a secured server).
+ */
+export type Recording = RecordingFieldsFragment;
 
 /** Someone's attributes changed (`participant` null: yours); `attributes` is the whole new set. */
 export interface AttributesChange {
@@ -59,6 +77,8 @@ export interface ConferenceEvents {
   message: [message: ChatMessage];
   /** Someone's attributes changed (yours too: `participant` null). */
   attributesChanged: [change: AttributesChange];
+  /** The room started being recorded (a RecordingInfo) or stopped (null); known at join too. */
+  recordingChanged: [recording: RecordingInfo | null];
   connectionState: [state: ConnectionState, previous: ConnectionState];
   /** Something failed that the client could not handle by itself. */
   error: [error: ConferenceError];

@@ -13,6 +13,10 @@ export const API_ERROR_CODES = [
   'TRACK_NOT_FOUND',
   /** A stream the participant does not receive (setPreferredLayer). */
   'STREAM_NOT_FOUND',
+  /** No recording with that id. */
+  'RECORDING_NOT_FOUND',
+  /** The room is being recorded already (one recording at a time per room). */
+  'RECORDING_IN_PROGRESS',
   'INVALID_SDP',
   'STALE_OFFER',
   'NO_PENDING_OFFER',

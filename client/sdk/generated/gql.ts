@@ -18,9 +18,9 @@ type Documents = {
   '\n  mutation Answer($input: AnswerInput!) {\n    answer(input: $input)\n  }\n': typeof types.AnswerDocument;
   '\n  mutation Renegotiate($input: RenegotiateInput!) {\n    renegotiate(input: $input) {\n      answer\n      revision\n    }\n  }\n': typeof types.RenegotiateDocument;
   '\n  mutation Leave($participantId: ID!) {\n    leave(participantId: $participantId)\n  }\n': typeof types.LeaveDocument;
-  '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      participants {\n        id\n        name\n        attributes\n        streams {\n          id\n          tracks {\n            id\n            kind\n            muted\n          }\n        }\n      }\n    }\n  }\n': typeof types.RoomDocument;
+  '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      recordings {\n        id\n        state\n        startedAt\n      }\n      participants {\n        id\n        name\n        attributes\n        streams {\n          id\n          tracks {\n            id\n            kind\n            muted\n          }\n        }\n      }\n    }\n  }\n': typeof types.RoomDocument;
   '\n  subscription Negotiation($participantId: ID!) {\n    negotiation(participantId: $participantId) {\n      revision\n      sdp\n    }\n  }\n': typeof types.NegotiationDocument;
-  '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      trackId\n      reason\n      attributes\n      message {\n        ...ChatMessage\n      }\n    }\n  }\n': typeof types.RoomEventsDocument;
+  '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      trackId\n      reason\n      attributes\n      recordingId\n      message {\n        ...ChatMessage\n      }\n    }\n  }\n': typeof types.RoomEventsDocument;
   '\n  mutation SetTrackMuted($input: SetTrackMutedInput!) {\n    setTrackMuted(input: $input)\n  }\n': typeof types.SetTrackMutedDocument;
   '\n  mutation SetPreferredLayer($input: SetPreferredLayerInput!) {\n    setPreferredLayer(input: $input)\n  }\n': typeof types.SetPreferredLayerDocument;
   '\n  query RoomSettings($id: ID!) {\n    room(id: $id) {\n      id\n      open\n      videoCodec\n      simulcast\n    }\n  }\n': typeof types.RoomSettingsDocument;
@@ -33,6 +33,10 @@ type Documents = {
   '\n  query RoomMessages($id: ID!, $first: Int!, $after: String) {\n    room(id: $id) {\n      messages(first: $first, after: $after) {\n        nodes {\n          ...ChatMessage\n        }\n        pageInfo {\n          endCursor\n          hasNextPage\n        }\n      }\n    }\n  }\n': typeof types.RoomMessagesDocument;
   '\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...ChatMessage\n    }\n  }\n': typeof types.SendMessageDocument;
   '\n  mutation SetAttributes($input: SetAttributesInput!) {\n    setAttributes(input: $input) {\n      id\n      attributes\n    }\n  }\n': typeof types.SetAttributesDocument;
+  '\n  fragment RecordingFields on Recording {\n    id\n    state\n    startedAt\n    endedAt\n    files {\n      id\n      participant {\n        id\n        name\n      }\n      bytes\n      url\n      startedAt\n      endedAt\n    }\n  }\n': typeof types.RecordingFieldsFragmentDoc;
+  '\n  mutation StartRecording($roomId: ID!) {\n    startRecording(roomId: $roomId) {\n      ...RecordingFields\n    }\n  }\n': typeof types.StartRecordingDocument;
+  '\n  mutation StopRecording($id: ID!) {\n    stopRecording(id: $id) {\n      ...RecordingFields\n    }\n  }\n': typeof types.StopRecordingDocument;
+  '\n  query RoomRecordings($id: ID!) {\n    room(id: $id) {\n      recordings {\n        ...RecordingFields\n      }\n    }\n  }\n': typeof types.RoomRecordingsDocument;
 };
 const documents: Documents = {
   '\n  mutation Join($input: JoinInput!) {\n    join(input: $input) {\n      answer\n      token\n      participant {\n        id\n        name\n        grants {\n          canPublish\n          canSubscribe\n          roomAdmin\n        }\n        streams {\n          id\n        }\n      }\n    }\n  }\n':
@@ -42,11 +46,11 @@ const documents: Documents = {
     types.RenegotiateDocument,
   '\n  mutation Leave($participantId: ID!) {\n    leave(participantId: $participantId)\n  }\n':
     types.LeaveDocument,
-  '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      participants {\n        id\n        name\n        attributes\n        streams {\n          id\n          tracks {\n            id\n            kind\n            muted\n          }\n        }\n      }\n    }\n  }\n':
+  '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      recordings {\n        id\n        state\n        startedAt\n      }\n      participants {\n        id\n        name\n        attributes\n        streams {\n          id\n          tracks {\n            id\n            kind\n            muted\n          }\n        }\n      }\n    }\n  }\n':
     types.RoomDocument,
   '\n  subscription Negotiation($participantId: ID!) {\n    negotiation(participantId: $participantId) {\n      revision\n      sdp\n    }\n  }\n':
     types.NegotiationDocument,
-  '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      trackId\n      reason\n      attributes\n      message {\n        ...ChatMessage\n      }\n    }\n  }\n':
+  '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      trackId\n      reason\n      attributes\n      recordingId\n      message {\n        ...ChatMessage\n      }\n    }\n  }\n':
     types.RoomEventsDocument,
   '\n  mutation SetTrackMuted($input: SetTrackMutedInput!) {\n    setTrackMuted(input: $input)\n  }\n':
     types.SetTrackMutedDocument,
@@ -71,6 +75,14 @@ const documents: Documents = {
     types.SendMessageDocument,
   '\n  mutation SetAttributes($input: SetAttributesInput!) {\n    setAttributes(input: $input) {\n      id\n      attributes\n    }\n  }\n':
     types.SetAttributesDocument,
+  '\n  fragment RecordingFields on Recording {\n    id\n    state\n    startedAt\n    endedAt\n    files {\n      id\n      participant {\n        id\n        name\n      }\n      bytes\n      url\n      startedAt\n      endedAt\n    }\n  }\n':
+    types.RecordingFieldsFragmentDoc,
+  '\n  mutation StartRecording($roomId: ID!) {\n    startRecording(roomId: $roomId) {\n      ...RecordingFields\n    }\n  }\n':
+    types.StartRecordingDocument,
+  '\n  mutation StopRecording($id: ID!) {\n    stopRecording(id: $id) {\n      ...RecordingFields\n    }\n  }\n':
+    types.StopRecordingDocument,
+  '\n  query RoomRecordings($id: ID!) {\n    room(id: $id) {\n      recordings {\n        ...RecordingFields\n      }\n    }\n  }\n':
+    types.RoomRecordingsDocument,
 };
 
 /**
@@ -101,7 +113,7 @@ export function graphql(
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(
-  source: '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      participants {\n        id\n        name\n        attributes\n        streams {\n          id\n          tracks {\n            id\n            kind\n            muted\n          }\n        }\n      }\n    }\n  }\n',
+  source: '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      recordings {\n        id\n        state\n        startedAt\n      }\n      participants {\n        id\n        name\n        attributes\n        streams {\n          id\n          tracks {\n            id\n            kind\n            muted\n          }\n        }\n      }\n    }\n  }\n',
 ): typeof import('./graphql').RoomDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -113,7 +125,7 @@ export function graphql(
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(
-  source: '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      trackId\n      reason\n      attributes\n      message {\n        ...ChatMessage\n      }\n    }\n  }\n',
+  source: '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      trackId\n      reason\n      attributes\n      recordingId\n      message {\n        ...ChatMessage\n      }\n    }\n  }\n',
 ): typeof import('./graphql').RoomEventsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -187,6 +199,30 @@ export function graphql(
 export function graphql(
   source: '\n  mutation SetAttributes($input: SetAttributesInput!) {\n    setAttributes(input: $input) {\n      id\n      attributes\n    }\n  }\n',
 ): typeof import('./graphql').SetAttributesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: '\n  fragment RecordingFields on Recording {\n    id\n    state\n    startedAt\n    endedAt\n    files {\n      id\n      participant {\n        id\n        name\n      }\n      bytes\n      url\n      startedAt\n      endedAt\n    }\n  }\n',
+): typeof import('./graphql').RecordingFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: '\n  mutation StartRecording($roomId: ID!) {\n    startRecording(roomId: $roomId) {\n      ...RecordingFields\n    }\n  }\n',
+): typeof import('./graphql').StartRecordingDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: '\n  mutation StopRecording($id: ID!) {\n    stopRecording(id: $id) {\n      ...RecordingFields\n    }\n  }\n',
+): typeof import('./graphql').StopRecordingDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: '\n  query RoomRecordings($id: ID!) {\n    room(id: $id) {\n      recordings {\n        ...RecordingFields\n      }\n    }\n  }\n',
+): typeof import('./graphql').RoomRecordingsDocument;
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

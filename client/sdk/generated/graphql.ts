@@ -22,6 +22,14 @@ export type JoinInput = {
   roomId: string | number;
 };
 
+export type RecordingState =
+  /** The server process died while recording: files were not finalized and may not play (MP4 needs its index, written at the end). */
+  | 'FAILED'
+  /** Files are being written. */
+  | 'RECORDING'
+  /** Stopped (by stopRecording, the room closing or a server shutdown): every file is finalized. */
+  | 'STOPPED';
+
 export type RenegotiateInput = {
   /** A client-made SDP offer (tracks added or removed). */
   offer: string;
@@ -43,6 +51,10 @@ export type RoomEventType =
   | 'PARTICIPANT_RECONNECTED'
   /** A participant went silent (no keep-alive answers, no media): it keeps its place until PARTICIPANT_TIMEOUT_MS, then PARTICIPANT_LEFT (CONNECTION_LOST) follows unless PARTICIPANT_RECONNECTED does. */
   | 'PARTICIPANT_RECONNECTING'
+  /** A recording of the room started (`recordingId`): everyone in the room is recorded from now on. */
+  | 'RECORDING_STARTED'
+  /** The recording `recordingId` stopped; its files are finalized and can be downloaded. */
+  | 'RECORDING_STOPPED'
   /** The room closed. It is the last event of the room. */
   | 'ROOM_CLOSED'
   /** A participant started sending a stream; `streamId` names it. */
@@ -137,6 +149,7 @@ export type RoomQuery = {
     open: boolean;
     maxParticipants: number;
     videoCodec: VideoCodec;
+    recordings: Array<{ id: string; state: RecordingState; startedAt: string }>;
     participants: Array<{
       id: string;
       name: string;
@@ -167,6 +180,7 @@ export type RoomEventsSubscription = {
     trackId: string | null;
     reason: string | null;
     attributes: Record<string, unknown> | null;
+    recordingId: string | null;
     message: {
       id: string;
       text: string;
@@ -291,6 +305,86 @@ export type SetAttributesMutationVariables = Exact<{
 
 export type SetAttributesMutation = { setAttributes: { id: string; attributes: Record<string, unknown> } };
 
+export type RecordingFieldsFragment = {
+  id: string;
+  state: RecordingState;
+  startedAt: string;
+  endedAt: string | null;
+  files: Array<{
+    id: string;
+    bytes: number;
+    url: string;
+    startedAt: string;
+    endedAt: string | null;
+    participant: { id: string; name: string };
+  }>;
+};
+
+export type StartRecordingMutationVariables = Exact<{
+  roomId: string | number;
+}>;
+
+export type StartRecordingMutation = {
+  startRecording: {
+    id: string;
+    state: RecordingState;
+    startedAt: string;
+    endedAt: string | null;
+    files: Array<{
+      id: string;
+      bytes: number;
+      url: string;
+      startedAt: string;
+      endedAt: string | null;
+      participant: { id: string; name: string };
+    }>;
+  };
+};
+
+export type StopRecordingMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+export type StopRecordingMutation = {
+  stopRecording: {
+    id: string;
+    state: RecordingState;
+    startedAt: string;
+    endedAt: string | null;
+    files: Array<{
+      id: string;
+      bytes: number;
+      url: string;
+      startedAt: string;
+      endedAt: string | null;
+      participant: { id: string; name: string };
+    }>;
+  };
+};
+
+export type RoomRecordingsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+export type RoomRecordingsQuery = {
+  room: {
+    recordings: Array<{
+      id: string;
+      state: RecordingState;
+      startedAt: string;
+      endedAt: string | null;
+      files: Array<{
+        id: string;
+        bytes: number;
+        url: string;
+        startedAt: string;
+        endedAt: string | null;
+        participant: { id: string; name: string };
+      }>;
+    }>;
+  };
+};
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -325,6 +419,28 @@ export const ChatMessageFragmentDoc = new TypedDocumentString(
     `,
   { fragmentName: 'ChatMessage' },
 ) as unknown as TypedDocumentString<ChatMessageFragment, unknown>;
+export const RecordingFieldsFragmentDoc = new TypedDocumentString(
+  `
+    fragment RecordingFields on Recording {
+  id
+  state
+  startedAt
+  endedAt
+  files {
+    id
+    participant {
+      id
+      name
+    }
+    bytes
+    url
+    startedAt
+    endedAt
+  }
+}
+    `,
+  { fragmentName: 'RecordingFields' },
+) as unknown as TypedDocumentString<RecordingFieldsFragment, unknown>;
 export const JoinDocument = new TypedDocumentString(`
     mutation Join($input: JoinInput!) {
   join(input: $input) {
@@ -371,6 +487,11 @@ export const RoomDocument = new TypedDocumentString(`
     open
     maxParticipants
     videoCodec
+    recordings {
+      id
+      state
+      startedAt
+    }
     participants {
       id
       name
@@ -407,6 +528,7 @@ export const RoomEventsDocument = new TypedDocumentString(`
     trackId
     reason
     attributes
+    recordingId
     message {
       ...ChatMessage
     }
@@ -533,3 +655,74 @@ export const SetAttributesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SetAttributesMutation, SetAttributesMutationVariables>;
+export const StartRecordingDocument = new TypedDocumentString(`
+    mutation StartRecording($roomId: ID!) {
+  startRecording(roomId: $roomId) {
+    ...RecordingFields
+  }
+}
+    fragment RecordingFields on Recording {
+  id
+  state
+  startedAt
+  endedAt
+  files {
+    id
+    participant {
+      id
+      name
+    }
+    bytes
+    url
+    startedAt
+    endedAt
+  }
+}`) as unknown as TypedDocumentString<StartRecordingMutation, StartRecordingMutationVariables>;
+export const StopRecordingDocument = new TypedDocumentString(`
+    mutation StopRecording($id: ID!) {
+  stopRecording(id: $id) {
+    ...RecordingFields
+  }
+}
+    fragment RecordingFields on Recording {
+  id
+  state
+  startedAt
+  endedAt
+  files {
+    id
+    participant {
+      id
+      name
+    }
+    bytes
+    url
+    startedAt
+    endedAt
+  }
+}`) as unknown as TypedDocumentString<StopRecordingMutation, StopRecordingMutationVariables>;
+export const RoomRecordingsDocument = new TypedDocumentString(`
+    query RoomRecordings($id: ID!) {
+  room(id: $id) {
+    recordings {
+      ...RecordingFields
+    }
+  }
+}
+    fragment RecordingFields on Recording {
+  id
+  state
+  startedAt
+  endedAt
+  files {
+    id
+    participant {
+      id
+      name
+    }
+    bytes
+    url
+    startedAt
+    endedAt
+  }
+}`) as unknown as TypedDocumentString<RoomRecordingsQuery, RoomRecordingsQueryVariables>;
