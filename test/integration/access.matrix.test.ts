@@ -55,6 +55,8 @@ describe('secured mode: the authorization matrix', () => {
   let credentials: Record<Credential, string | undefined>;
   let sendOffer: string;
   let alicesAudio: string;
+  /** A recording the application started in matrix-a: nobody else may stop it. */
+  let recordingId: string;
   const admin = tokens.mintAdminToken();
   const asAdmin = { authorization: `Bearer ${admin}` };
 
@@ -107,6 +109,12 @@ describe('secured mode: the authorization matrix', () => {
       joinTokenNoGrants: join('matrix-a', 'erin'),
       ownParticipantNoAdmin: alice.token,
     };
+    const recording = await server.gql<{ startRecording: { id: string } }>(
+      `mutation { startRecording(roomId: "matrix-a") { id } }`,
+      {},
+      asAdmin,
+    );
+    recordingId = recording.data!.startRecording.id;
   });
 
   afterAll(async () => {
@@ -179,6 +187,20 @@ describe('secured mode: the authorization matrix', () => {
       kind: 'mutation',
       document: `mutation ($id: ID!) { kickParticipant(participantId: $id, ban: true) }`,
       variables: () => ({ id: bob.id }),
+      expect: { ...NOT_FOR_MEMBERS, participantSameRoom: 'FORBIDDEN' },
+    },
+    {
+      name: 'startRecording',
+      kind: 'mutation',
+      document: `mutation { startRecording(roomId: "matrix-a") { id } }`,
+      variables: () => ({}),
+      expect: { ...NOT_FOR_MEMBERS, participantSameRoom: 'FORBIDDEN' },
+    },
+    {
+      name: 'stopRecording',
+      kind: 'mutation',
+      document: `mutation ($id: ID!) { stopRecording(id: $id) { id } }`,
+      variables: () => ({ id: recordingId }),
       expect: { ...NOT_FOR_MEMBERS, participantSameRoom: 'FORBIDDEN' },
     },
     {
@@ -277,6 +299,12 @@ describe('secured mode: the authorization matrix', () => {
     );
     expect(room.data!.room.open).toBe(true);
     expect(room.data!.room.participants.map((p) => p.name).sort()).toEqual(['alice', 'bob']);
+    const recordings = await server.gql<{ room: { recordings: unknown[] } }>(
+      `query { room(id: "matrix-a") { recordings { id state } } }`,
+      {},
+      asAdmin,
+    );
+    expect(recordings.data!.room.recordings).toEqual([{ id: recordingId, state: 'RECORDING' }]);
     const created = await server.gql(`query { room(id: "matrix-new") { id } }`, {}, asAdmin);
     expect(created.errors?.[0]?.extensions?.code).toBe('ROOM_NOT_FOUND');
   });

@@ -199,13 +199,33 @@ describe.each(databases)('recording on %s', (_name, databaseUrl) => {
     expect(existsSync(path.join(dataDir, 'recordings', room, second.id))).toBe(true);
   }, 90_000);
 
-  test('closing the room stops its recording first; a stream stopped by a re-offer has its file finalized; nothing crashes', async () => {
+  test('closing the room stops its recording first; a stream stopped by a re-offer and a vanished peer have their files finalized; nothing crashes', async () => {
     const room = 'closing';
     const dan = await join(room, 'dan');
     const eve = await join(room, 'eve');
-    await eve.waitForMediaFrom([dan]);
+    const gil = await join(room, 'gil');
+    await eve.waitForMediaFrom([dan, gil]);
     const recording = (await server.gql<{ startRecording: Recording }>(START, { room }, admin)).data!
       .startRecording;
+    await sleep(1000);
+
+    // Gil's machine goes away mid-recording (no leave): the server removes him and ends his file.
+    await gil.close();
+    const present = async () =>
+      (
+        await server.gql<{ room: { participants: Array<{ name: string }> } }>(
+          `query ($id: ID!) { room(id: $id) { participants { name } } }`,
+          { id: room },
+          admin,
+        )
+      ).data!.room.participants.map((participant) => participant.name);
+    for (let waited = 0; (await present()).includes('gil') && waited < 15_000; waited += 250)
+      await sleep(250);
+    expect(await present()).not.toContain('gil');
+    const gilsFile = (
+      await server.gql<{ room: { recordings: Recording[] } }>(RECORDINGS, { room }, admin)
+    ).data!.room.recordings[0]!.files.find((file) => file.participant.name === 'gil')!;
+    expect(gilsFile.endedAt).not.toBeNull();
 
     // Dan adds a second camera during the recording, then stops it: its own file, finalized.
     const extra = dan.peer.addExtraVideo();
@@ -227,7 +247,7 @@ describe.each(databases)('recording on %s', (_name, databaseUrl) => {
     const [stopped] = after.data!.room.recordings;
     expect(stopped!.id).toBe(recording.id);
     expect(stopped!.state).toBe('STOPPED');
-    expect(stopped!.files).toHaveLength(3);
+    expect(stopped!.files.map((file) => file.participant.name).sort()).toEqual(['dan', 'dan', 'eve', 'gil']);
     for (const file of stopped!.files) {
       expect(file.endedAt).not.toBeNull();
       const mp4 = readMp4((await download(server, file.url, admin)).body);
@@ -235,7 +255,9 @@ describe.each(databases)('recording on %s', (_name, databaseUrl) => {
     }
     const types = (await storedEvents(server, room)).map((event) => event.type);
     expect(types.indexOf('RECORDING_STOPPED')).toBeGreaterThan(types.indexOf('RECORDING_STARTED'));
-    expect(types.indexOf('RECORDING_STOPPED')).toBeLessThan(types.indexOf('PARTICIPANT_LEFT'));
+    // Dan and Eve left with the room, after the recording stopped (Gil long before).
+    const afterStop = types.slice(types.indexOf('RECORDING_STOPPED'));
+    expect(afterStop.filter((type) => type === 'PARTICIPANT_LEFT')).toHaveLength(2);
     expect(types.at(-1)).toBe('ROOM_CLOSED');
     // Nothing of the room is left in medooze.
     expect(server.app.media.nativeObjects()).toEqual({
