@@ -24,6 +24,7 @@ import type {
   SignalingLink,
 } from './ports';
 import { QualityRecorder, type QualityRecorderOptions } from './QualityRecorder';
+import { RecordingLog } from './RecordingLog';
 import { Recordings } from './Recordings';
 import type { Page, PageRequest, RoomRecord, SessionRecord } from './records';
 import type { RetryPolicy } from './RetryingWriter';
@@ -91,6 +92,10 @@ export class ConferenceService {
     recordingMedia?: RecordingMedia,
   ) {
     this.#sessions = new SessionLog(repositories.sessions, this.writes, options.retryPolicy);
+    const recordingLog =
+      recordingMedia && repositories.recordings
+        ? new RecordingLog(repositories.recordings, this.writes, options.retryPolicy)
+        : null;
     this.registry = new RoomRegistry(
       repositories.rooms,
       repositories.events,
@@ -101,10 +106,14 @@ export class ConferenceService {
         emptyTimeoutMs: options.emptyRoomTimeoutMs,
         retryPolicy: options.retryPolicy,
         onEventsStored: (roomId, through) => this.observer.notify('eventsStored', roomId, through),
-        recordings:
-          recordingMedia && repositories.recordings
-            ? { media: recordingMedia, repository: repositories.recordings }
-            : undefined,
+        recordings: recordingLog
+          ? {
+              media: recordingMedia!,
+              repository: repositories.recordings!,
+              log: recordingLog,
+              onStopping: (recording) => this.recordings.retire(recording),
+            }
+          : undefined,
       },
       { ...options, emptyTimeoutMs: options.emptyRoomTimeoutMs },
       (participant) => this.observer.notify('participantJoined', participant.roomId, participant.id),
@@ -112,7 +121,7 @@ export class ConferenceService {
         this.observer.notify('participantLeft', participant.roomId, reason, participant.id),
       (change, roomId) => this.observer.notify(change === 'opened' ? 'roomOpened' : 'roomClosed', roomId),
     );
-    this.recordings = new Recordings(this.registry, repositories.recordings ?? null);
+    this.recordings = new Recordings(this.registry, repositories.recordings ?? null, recordingLog);
     this.#moderation = new Moderation(this.registry, repositories.rooms);
     this.#chat = new Chat(this.registry, repositories.events);
     this.#quality = new QualityRecorder(

@@ -2,11 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { logger } from '../shared/logger';
 import type { Participant } from './Participant';
 import type { PublishedStream, RecordingMedia, RecordingRepository, StreamRecorder } from './ports';
+import type { RecordingLog } from './RecordingLog';
 import type { RecordingFileRecord, RecordingRecord, RecordingState } from './records';
 
 export interface RecordingServices {
   media: RecordingMedia;
   repository: RecordingRepository;
+  /** Where its files' starts and ends and its own end are written, in the background. */
+  log: RecordingLog;
+  /** Told when a recording begins to stop (readers keep it until the database has all of it). */
+  onStopping: (recording: Recording) => void;
 }
 
 interface OpenFile {
@@ -17,11 +22,11 @@ interface OpenFile {
 /**
  * One recording of one room: it owns a StreamRecorder per participant stream recorded (one MP4 file
  * each) and keeps the record of its files. Its room tells it who publishes what (`sync`) and who
- * left (`forget`); `stop` finalizes every file. Writes to the database go one after the other, and
- * `stop` waits for them, so what `Room.recordings` reads after a stop is complete.
+ * left (`forget`); `stop` finalizes every file. What changes is written in the background
+ * (RecordingLog); until it is stored, readers get this object (Recordings keeps it).
  */
 export class Recording {
-  readonly id = randomUUID();
+  readonly id: string = randomUUID();
   readonly startedAt = new Date();
   #state: RecordingState = 'RECORDING';
   #endedAt: Date | null = null;
@@ -30,7 +35,6 @@ export class Recording {
   readonly #closed: RecordingFileRecord[] = [];
   /** Files being finalized (stop waits for them). */
   readonly #finalizing = new Set<Promise<void>>();
-  #writes: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | undefined;
 
   constructor(
@@ -87,9 +91,7 @@ export class Recording {
       await Promise.all([...this.#finalizing]);
       this.#state = 'STOPPED';
       this.#endedAt = new Date();
-      const endedAt = this.#endedAt;
-      this.#write(() => this.services.repository.end(this.id, 'STOPPED', endedAt));
-      await this.#writes;
+      this.services.log.ended(this.id, 'STOPPED', this.#endedAt);
     })();
     return this.#stopping;
   }
@@ -129,7 +131,7 @@ export class Recording {
       return;
     }
     this.#open.set(key, { record, recorder });
-    this.#write(() => this.services.repository.addFile(record));
+    this.services.log.fileStarted(record);
   }
 
   /** Stops the file's recorder now (synchronously detached from its tracks), finalized in the background. */
@@ -146,17 +148,10 @@ export class Recording {
       .then((bytes) => {
         const record = { ...file.record, endedAt: new Date(), bytes };
         this.#closed.push(record);
-        this.#write(() => this.services.repository.endFile(record.id, record.endedAt, bytes));
+        this.services.log.fileEnded(record.id, record.endedAt, bytes);
       });
     this.#finalizing.add(finalizing);
     void finalizing.finally(() => this.#finalizing.delete(finalizing));
-  }
-
-  /** Database writes in order; a failure is logged (the file itself is on disk). */
-  #write(write: () => Promise<void>): void {
-    this.#writes = this.#writes.then(write).catch((error: unknown) => {
-      logger.error({ err: error, recordingId: this.id }, 'storing a recording failed');
-    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
 import type { RecordingRepository } from './ports';
+import type { RecordingLog } from './RecordingLog';
 import type { Recording } from './Recording';
 import type { RecordingFileRecord, RecordingRecord } from './records';
 import type { RoomRegistry } from './RoomRegistry';
@@ -12,11 +13,19 @@ import type { RoomRegistry } from './RoomRegistry';
 export class Recordings {
   /** Recordings being stopped, so a second stop waits for the same end. */
   readonly #stopping = new Map<string, Promise<RecordingRecord>>();
+  /** Stopped recordings whose last changes the database has not taken yet: read from here meanwhile. */
+  readonly #retiring = new Map<string, Recording>();
 
   constructor(
     private readonly registry: RoomRegistry,
     private readonly repository: RecordingRepository | null,
+    private readonly log: RecordingLog | null,
   ) {}
+
+  /** Stopped recordings still held in memory (leak checks). */
+  get retiring(): number {
+    return this.#retiring.size;
+  }
 
   /** Starts recording an open room: RECORDING_IN_PROGRESS, ROOM_NOT_FOUND, ROOM_CLOSED. */
   async start(roomId: string): Promise<RecordingRecord> {
@@ -31,6 +40,12 @@ export class Recordings {
   async stop(id: string): Promise<RecordingRecord> {
     const stopping = this.#stopping.get(id);
     if (stopping) return stopping;
+    const retiring = this.#retiring.get(id);
+    if (retiring) {
+      // Being stopped by its room (closing, shutdown): the same end.
+      await retiring.stop();
+      return retiring.toRecord();
+    }
     const live = this.#live(id);
     if (!live) return this.find(id);
     const room = this.registry.live(live.roomId)!;
@@ -42,9 +57,22 @@ export class Recordings {
     return done;
   }
 
+  /**
+   * A recording stopped (by stopRecording, its room closing or shutting down): it is read from
+   * memory until the database has all of it.
+   */
+  retire(recording: Recording): void {
+    if (!this.log || this.#retiring.has(recording.id)) return;
+    this.#retiring.set(recording.id, recording);
+    void recording
+      .stop()
+      .then(() => this.log!.flush())
+      .finally(() => this.#retiring.delete(recording.id));
+  }
+
   /** The recording, live or stored; RECORDING_NOT_FOUND. */
   async find(id: string): Promise<RecordingRecord> {
-    const live = this.#live(id);
+    const live = this.#live(id) ?? this.#retiring.get(id);
     if (live) return live.toRecord();
     const stored = this.repository ? await this.repository.find(id) : null;
     if (!stored) throw new DomainError(ErrorCode.RECORDING_NOT_FOUND, `No recording with id "${id}".`);
@@ -54,11 +82,13 @@ export class Recordings {
   /** The room's recordings, oldest first (the running one with its files as they are now). */
   async ofRoom(roomId: string): Promise<RecordingRecord[]> {
     const stored = this.repository ? await this.repository.listForRoom(roomId) : [];
+    const inMemory = [...this.#retiring.values()].filter((recording) => recording.roomId === roomId);
     const current = this.registry.live(roomId)?.recordings.current;
-    if (!current) return stored;
-    const live = current.toRecord();
-    return [...stored.filter((recording) => recording.id !== live.id), live].sort(
-      (a, b) => a.startedAt.getTime() - b.startedAt.getTime(),
+    if (current) inMemory.push(current);
+    if (inMemory.length === 0) return stored;
+    const live = new Map(inMemory.map((recording) => [recording.id, recording.toRecord()]));
+    return [...stored.filter((recording) => !live.has(recording.id)), ...live.values()].sort(
+      (a, b) => a.startedAt.getTime() - b.startedAt.getTime() || (a.id < b.id ? -1 : 1),
     );
   }
 

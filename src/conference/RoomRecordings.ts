@@ -60,6 +60,7 @@ export class RoomRecordings {
     const recording = this.#current;
     if (!recording) return null;
     this.#current = null;
+    this.services?.onStopping(recording);
     await recording.stop();
     this.record({ type: RoomEventType.RECORDING_STOPPED, recordingId: recording.id });
     return recording;

@@ -32,8 +32,10 @@ export class PrismaRecordingRepository implements RecordingRepository {
     await this.prisma.recording.create({ data: recording });
   }
 
+  /** Idempotent: a file already stored (a retried batch) is left as it is. */
   async addFile(file: RecordingFileRecord): Promise<void> {
-    await this.prisma.recordingFile.create({ data: { ...file, bytes: BigInt(file.bytes) } });
+    const row = { ...file, bytes: BigInt(file.bytes) };
+    await this.prisma.recordingFile.upsert({ where: { id: file.id }, create: row, update: {} });
   }
 
   async endFile(id: string, endedAt: Date, bytes: number): Promise<void> {

@@ -200,7 +200,8 @@ export class MemoryRecordingRepository implements RecordingRepository {
   }
   async addFile(file: RecordingFileRecord): Promise<void> {
     this.db.check(true);
-    this.recordings.get(file.recordingId)?.files.push({ ...file });
+    const files = this.recordings.get(file.recordingId)?.files;
+    if (files && !files.some((known) => known.id === file.id)) files.push({ ...file });
   }
   async endFile(id: string, endedAt: Date, bytes: number): Promise<void> {
     this.db.check(true);

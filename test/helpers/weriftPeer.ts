@@ -107,6 +107,7 @@ export class TestPeer {
   private videoSeq = random16();
   private videoTs = random32();
   private videoFrame = 0;
+  private audioPackets = 0;
   private vp9PictureId = random16() & 0x7fff;
   /** Set by PLI/FIR and by the connection coming up: the next frame is a keyframe. */
   private keyframePending = true;
@@ -227,6 +228,19 @@ export class TestPeer {
   /** FIRs received for the local video track (medooze normally uses PLI). */
   get firCount(): number {
     return this._firCount;
+  }
+
+  /**
+   * Seconds of video made so far (frames over the frame rate, before connecting too): under load
+   * the send timer falls behind the clock, and this is what a recording of the stream can hold.
+   */
+  get videoSecondsSent(): number {
+    return this.videoFrame / VIDEO_FPS;
+  }
+
+  /** Seconds of audio made so far (20 ms packets, before connecting too). */
+  get audioSecondsSent(): number {
+    return (this.audioPackets * AUDIO_INTERVAL_MS) / 1000;
   }
 
   /** Keyframes actually handed to werift once connected (before that they are dropped). */
@@ -419,6 +433,7 @@ export class TestPeer {
     });
     this.audioSeq = (this.audioSeq + 1) & 0xffff;
     this.audioTs = (this.audioTs + AUDIO_TIMESTAMP_STEP) >>> 0;
+    this.audioPackets++;
     send(sender, new RtpPacket(header, OPUS_SILENCE));
   }
 

@@ -198,6 +198,34 @@ describe('a room owns its recording', () => {
     expect(media.recorders).toHaveLength(2000);
     expect(conference.participantsOf('many')).toEqual([ann]);
     expect(await conference.recordings.ofRoom('many')).toHaveLength(1000);
+    await conference.flushEvents();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(conference.recordings.retiring).toBe(0);
+  });
+
+  test('a database outage during a recording delays its history and loses none of it', async () => {
+    const { conference, join, db, recordings, events } = setup();
+    await join('o', 'ann');
+    // A start the database cannot take is refused (it would be lost at a restart) and changes nothing.
+    db.down = true;
+    expect(await codeOf(conference.recordings.start('o'))).toMatch(/database unreachable/);
+    db.down = false;
+    const recording = await conference.recordings.start('o');
+    db.writesDown = true;
+    await join('o', 'ben');
+    const stopped = await conference.recordings.stop(recording.id);
+    expect(stopped.state).toBe('STOPPED');
+    expect(stopped.files).toHaveLength(2);
+    // Readers get the stopped recording from memory while the database is away.
+    expect(await conference.recordings.ofRoom('o')).toEqual([stopped]);
+    expect(await conference.recordings.find(recording.id)).toEqual(stopped);
+    expect((await recordings.find(recording.id))!.state).toBe('RECORDING');
+    db.writesDown = false;
+    await conference.flushEvents();
+    expect(await recordings.find(recording.id)).toEqual(stopped);
+    expect(await conference.recordings.ofRoom('o')).toEqual([stopped]);
+    const started = events.stored('o').filter((event) => event.type === RoomEventType.RECORDING_STARTED);
+    expect(started.map((event) => event.recordingId)).toEqual([recording.id]);
   });
 
   test('without recording media the server says so', async () => {
