@@ -40,12 +40,13 @@ export function recordingDownload(options: {
       const name = FILE_NAME.exec(String(req.params.file ?? ''));
       access.requireModerator();
       if (!name) throw Object.assign(new Error('not a recording file'), { status: 404 });
-      const { roomId, file } = await options.conference.recordings.file(
+      const { roomId, state, file } = await options.conference.recordings.file(
         String(req.params.recording),
         name[1]!,
       );
       await access.requireRoomAdmin(roomId);
-      if (file.endedAt === null) {
+      // A FAILED recording's files are served as the dead process left them (no MP4 index).
+      if (file.endedAt === null && state === 'RECORDING') {
         res.status(409).json(refusal(ErrorCode.RECORDING_IN_PROGRESS, 'This file is still being recorded.'));
         return;
       }

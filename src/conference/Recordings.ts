@@ -3,7 +3,7 @@ import { logger } from '../shared/logger';
 import type { RecordingRepository } from './ports';
 import type { RecordingLog } from './RecordingLog';
 import type { Recording } from './Recording';
-import type { RecordingFileRecord, RecordingRecord } from './records';
+import type { RecordingFileRecord, RecordingRecord, RecordingState } from './records';
 import type { RoomRegistry } from './RoomRegistry';
 
 /**
@@ -93,7 +93,10 @@ export class Recordings {
   }
 
   /** A file of a recording, with its room (for the download's access check); RECORDING_NOT_FOUND. */
-  async file(recordingId: string, fileId: string): Promise<{ roomId: string; file: RecordingFileRecord }> {
+  async file(
+    recordingId: string,
+    fileId: string,
+  ): Promise<{ roomId: string; state: RecordingState; file: RecordingFileRecord }> {
     const recording = await this.find(recordingId);
     const file = recording.files.find((candidate) => candidate.id === fileId);
     if (!file) {
@@ -102,7 +105,7 @@ export class Recordings {
         `Recording "${recordingId}" has no file "${fileId}".`,
       );
     }
-    return { roomId: recording.roomId, file };
+    return { roomId: recording.roomId, state: recording.state, file };
   }
 
   /** Recordings a process that died left RECORDING are FAILED (their files may lack an index). */

@@ -1,9 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AccessTokens } from '../../src/access/AccessTokens';
 import { readMp4 } from '../helpers/mp4';
 import { TestParticipant } from '../helpers/participant';
-import { collect, POSTGRES_URL, startTestServer, type TestServer } from '../helpers/server';
+import { ensureBuilt, exited, listening, startServer } from '../helpers/process';
+import { collect, graphqlEndpoint, POSTGRES_URL, startTestServer, type TestServer } from '../helpers/server';
 
 /** Recording a call of real WebRTC peers (werift) to MP4 files, downloading them, across a restart. */
 const API_KEY = 'recording-key';
@@ -302,6 +305,52 @@ describe.each(databases)('recording on %s', (_name, databaseUrl) => {
       incomingStreams: 0,
       outgoingStreams: 0,
     });
+  }, 60_000);
+});
+
+describe('a server killed while recording', () => {
+  test('after SIGKILL the recording is FAILED at the next start; its files are listed and served as they were left', async () => {
+    ensureBuilt();
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'sfu-rec-kill-'));
+    const child = startServer({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+    const first = graphqlEndpoint(await listening(child));
+    const hal = await TestParticipant.join(first, 'killed', 'hal');
+    const ida = await TestParticipant.join(first, 'killed', 'ida');
+    await ida.waitForMediaFrom([hal]);
+    const recording = (await first.gql<{ startRecording: Recording }>(START, { room: 'killed' })).data!
+      .startRecording;
+    await sleep(1500);
+    const gone = exited(child);
+    child.kill('SIGKILL');
+    await gone;
+    await Promise.all([hal.close(), ida.close(), first.disconnect()]);
+
+    const server = await startTestServer({ dataDir });
+    try {
+      const after = await server.gql<{ room: { recordings: Recording[] } }>(RECORDINGS, { room: 'killed' });
+      const [failed] = after.data!.room.recordings;
+      expect(failed).toMatchObject({ id: recording.id, state: 'FAILED' });
+      expect(failed!.endedAt).not.toBeNull();
+      expect(failed!.files.map((file) => file.participant.name).sort()).toEqual(['hal', 'ida']);
+      for (const file of failed!.files) {
+        expect(file.endedAt).toBeNull();
+        const { status, body } = await download(server, file.url);
+        expect(status).toBe(200);
+        // What medooze wrote before the kill: the header and media, but no index (moov comes at close).
+        expect(body.toString('latin1', 4, 8)).toBe('ftyp');
+        expect(body.length).toBe(
+          statSync(path.join(dataDir, 'recordings', 'killed', recording.id, `${file.id}.mp4`)).size,
+        );
+        expect(() => readMp4(body)).toThrow(/no moov/);
+      }
+      // The room records again.
+      expect(
+        (await server.gql<{ startRecording: Recording }>(START, { room: 'killed' })).errors,
+      ).toBeUndefined();
+    } finally {
+      await server.dispose();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 
