@@ -59,6 +59,7 @@ export const RoomDocument = graphql(`
         id
         name
         attributes
+        reconnecting
         streams {
           id
           tracks {
