@@ -86,6 +86,24 @@ async function watchGreying(page: Page, name: string, id: string): Promise<void>
   );
 }
 
+/** On the frozen page itself: how many visible connection statuses at most, and whether its own tile greyed. */
+async function watchOwnStatus(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const own = { maxStatuses: 0, selfGreyed: false };
+    (window as unknown as { own: typeof own }).own = own;
+    new MutationObserver(() => {
+      const statuses = [...document.querySelectorAll<HTMLElement>('body *')].filter(
+        (el) =>
+          el.children.length === 0 &&
+          /reconnecting|connection lost/i.test(el.textContent ?? '') &&
+          el.offsetParent !== null,
+      ).length;
+      own.maxStatuses = Math.max(own.maxStatuses, statuses);
+      own.selfGreyed ||= !!document.querySelector('.tile.local.reconnecting');
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  });
+}
+
 const shown = (page: Page) => page.evaluate(() => (window as unknown as { shown: Shown[] }).shown);
 
 /** The watcher (shared browser) and the frozen one (a browser of its own) in a call, media flowing. */
@@ -110,6 +128,7 @@ async function call(label: string) {
   await watcher.click('#toggle-people');
   await watcher.waitForSelector(`#people-list li[data-participant-id="${frozenId}"]`);
   await watchGreying(watcher, 'Frozen', frozenId);
+  await watchOwnStatus(frozen);
   const events = recordRoomEvents(server, id);
   await events.ready;
   return { id, frozenBrowser, watcher, frozen, frozenId, watcherId, seen: events.seen };
@@ -153,6 +172,12 @@ test('a 2 s freeze: greyed "Reconnecting…" tile and people line, then PARTICIP
     expect(changes.some((change) => change.tile && change.row && change.present)).toBe(true);
     const last = (await shown(watcher)).at(-1)!;
     expect(last).toMatchObject({ tile: false, row: false, present: true });
+    // The thawed page: its own outage shows at most once (the room bar), never as a greyed own tile.
+    const own = await frozen.evaluate(
+      () => (window as unknown as { own: { maxStatuses: number; selfGreyed: boolean } }).own,
+    );
+    expect(own.maxStatuses).toBeLessThanOrEqual(1);
+    expect(own.selfGreyed).toBe(false);
     await sleep(1_000);
     expect(seen.filter((event) => event.type === 'PARTICIPANT_LEFT')).toEqual([]);
   } finally {
