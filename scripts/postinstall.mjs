@@ -1,11 +1,13 @@
 // Runs after `npm install` / `npm ci`, once every dependency (the medooze addon included) is built.
+//  0. Say that the media addon was built, and how long it took: npm shows nothing while a
+//     dependency's install script runs, so the minutes of compiling medooze look like a hang.
 //  1. medooze-media-server ships its TypeScript typings in build/types, and the node-gyp build
 //     that compiles its addon deletes build/ first. Put them back from the package tarball
 //     (npm's cache, or the npm registry) so `tsc` checks our code against the real types.
 //  2. Generate the Prisma client. Prisma's CLI is configured (prisma.config.ts, engine 'js') so
 //     that it never downloads native engines.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +46,22 @@ function restoreMedoozeTypings() {
   }
 }
 
+function reportMedoozeBuild() {
+  const build = path.join(medooze, 'build');
+  const addon = path.join(build, 'Release', 'medooze-media-server.node');
+  if (!existsSync(addon)) {
+    console.log('postinstall: medooze-media-server has no native addon (its install script did not run?)');
+    return;
+  }
+  // node-gyp writes config.gypi when it configures, the addon when the build ends.
+  const configured = path.join(build, 'config.gypi');
+  const seconds = existsSync(configured)
+    ? Math.round((statSync(addon).mtimeMs - statSync(configured).mtimeMs) / 1000)
+    : 0;
+  const took = seconds > 0 ? `, built from source in ${Math.floor(seconds / 60)} min ${seconds % 60} s` : '';
+  console.log(`postinstall: medooze-media-server native addon ready${took}`);
+}
+
 function generatePrismaClient() {
   // PostgreSQL (node_modules/.prisma/client) and the embedded default, SQLite (node_modules/.prisma/sqlite-client).
   for (const schema of ['prisma/schema.prisma', 'prisma/sqlite/schema.prisma']) {
@@ -60,5 +78,6 @@ function generatePrismaClient() {
   console.log('postinstall: generated the Prisma clients (PostgreSQL and SQLite)');
 }
 
+reportMedoozeBuild();
 restoreMedoozeTypings();
 generatePrismaClient();

@@ -50,12 +50,14 @@ function row(
   media: MediaState,
   actions: HTMLElement[],
   attributes: Record<string, string> = {},
+  reconnecting = false,
 ): HTMLElement {
   return h(
     'li',
-    attributes,
+    reconnecting ? { ...attributes, class: 'reconnecting', 'data-reconnecting': 'true' } : attributes,
     h('span', { class: 'person-state' }, stateIcon('mic', media.mic), stateIcon('cam', media.cam)),
     h('span', { class: 'person-name', title: label }, label),
+    reconnecting ? h('span', { class: 'person-reconnecting', role: 'status' }, 'Reconnecting…') : '',
     raised
       ? h('span', { class: 'person-hand', title: 'Hand raised', 'data-hand-raised': 'true' }, 'Hand')
       : '',
@@ -87,6 +89,7 @@ export function renderPeople(
         mediaStateOf(client, p.id),
         [qualityButton(client, p), ...(moderator ? moderationButtons(client, p, me.secured) : [])],
         { 'data-participant-id': p.id },
+        p.reconnecting,
       ),
     ),
   );

@@ -80,6 +80,7 @@ function onStreamAdded(client: ConferenceClient, remote: RemoteStream): void {
     kind: hasTile ? 'screen' : 'camera',
     participantId: remote.participant.id,
   });
+  tile.setReconnecting(remote.participant.reconnecting);
   for (const track of remote.stream.getTracks()) {
     if (!client.isTrackMuted(track.id)) continue;
     if (track.kind === 'audio') tile.setMicMuted(true);
@@ -110,6 +111,12 @@ async function connectClient(s: Omit<Session, 'client'>): Promise<ConferenceClie
   client.on('participantLeft', (p, reason) => {
     const why = reason && reason !== 'LEFT' ? ` (${reason.toLowerCase().replace(/_/g, ' ')})` : '';
     if (mine()) showNotice(`presence-${p.id}`, `${p.name} left${why}`, { timeoutMs: 4000 });
+    refreshPeople();
+  });
+  // Greyed, not dropped, while the server waits for them (their streams stay until they leave).
+  client.on('participantReconnecting', (p, reconnecting) => {
+    for (const tile of layout.tiles.values())
+      if (tile.participantId === p.id && !tile.local) tile.setReconnecting(reconnecting);
     refreshPeople();
   });
   client.on('streamAdded', (remote) => onStreamAdded(client, remote));

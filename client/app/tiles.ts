@@ -1,6 +1,6 @@
 /**
  * Video tiles: a picture (or the avatar when the camera is off), the name, mute and connection
- * cues, an audio-level ring, and pin / fullscreen buttons. Tiles are keyed by stream id (remote),
+ * cues, an audio-level ring, a reconnecting state, and pin / fullscreen buttons. Tiles are keyed by stream id (remote),
  * 'local' and 'screen' (your own share). Where tiles go is the layout's job (layout.ts).
  */
 import { h, icon } from './dom';
@@ -84,6 +84,18 @@ export class Tile {
 
   setMicMuted(muted: boolean): void {
     this.el.classList.toggle('mic-muted', muted);
+  }
+
+  /**
+   * The server has not heard from this participant for a moment: the tile greys and says so until
+   * it is back (or leaves). The label exists only while it applies (one visible status).
+   */
+  setReconnecting(reconnecting: boolean): void {
+    this.el.classList.toggle('reconnecting', reconnecting);
+    const label = this.el.querySelector('.tile-reconnecting');
+    if (!reconnecting) label?.remove();
+    else if (!label)
+      this.el.append(h('span', { class: 'tile-reconnecting', role: 'status' }, 'Reconnecting…'));
   }
 
   setSpeaking(speaking: boolean): void {

@@ -1,35 +1,15 @@
-import type { Client } from 'graphql-ws';
 import { ChatLog } from './ChatLog';
 import { Emitter } from './emitter';
-import { ConferenceError, errorCode } from './errors';
-import { Negotiator } from './Negotiator';
-import {
-  AnswerDocument,
-  CloseRoomDocument,
-  JoinDocument,
-  KickParticipantDocument,
-  LeaveDocument,
-  MuteTrackDocument,
-  QualityHistoryDocument,
-  NegotiationDocument,
-  PingDocument,
-  RenegotiateDocument,
-  RoomDocument,
-  RoomEventsDocument,
-  RoomMessagesDocument,
-  RoomRecordingsDocument,
-  SendMessageDocument,
-  StartRecordingDocument,
-  StopRecordingDocument,
-  SetAttributesDocument,
-  RoomSettingsDocument,
-  SetPreferredLayerDocument,
-  SetTrackMutedDocument,
-} from './operations';
-import { type CameraLayers, Publisher } from './Publisher';
+import { ConnectionStatus } from './ConnectionStatus';
+import { asConferenceError, ConferenceError } from './errors';
+import { JoinDocument, PingDocument } from './operations';
+import { PeerLink } from './PeerLink';
+import { Publisher } from './Publisher';
 import { RecordingStatus } from './RecordingStatus';
-import { type RoomEvent, type RoomSnapshot, RoomState } from './RoomState';
-import { RtcNegotiationPeer } from './RtcNegotiationPeer';
+import { RoomRequests } from './RoomRequests';
+import { RoomState } from './RoomState';
+import { RoomSync } from './RoomSync';
+import { SignalingSocket } from './SignalingSocket';
 import { Transport } from './transport';
 import type {
   ChatMessage,
@@ -45,20 +25,7 @@ import type {
   RemoteStream,
 } from './types';
 
-export type {
-  AttributesChange,
-  ChatMessage,
-  ConferenceClientOptions,
-  ConferenceEvents,
-  ConnectionState,
-  Grants,
-  JoinOptions,
-  ParticipantInfo,
-  QualitySample,
-  Recording,
-  RecordingInfo,
-  RemoteStream,
-} from './types';
+export type * from './types';
 export { RtcNegotiationPeer } from './RtcNegotiationPeer';
 
 /**
@@ -74,48 +41,49 @@ export { RtcNegotiationPeer } from './RtcNegotiationPeer';
 export class ConferenceClient extends Emitter<ConferenceEvents> {
   readonly #transport: Transport;
   readonly #options: ConferenceClientOptions;
-  #state: ConnectionState = 'idle';
-  #pc: RTCPeerConnection | undefined;
-  #negotiator: Negotiator | undefined;
-  #restartingIce: Promise<void> | undefined;
-  #socket: Client | undefined;
-  #socketUp = false;
-  #socketEverUp = false;
-  #unsubscribes: Array<() => void> = [];
+  readonly #status = new ConnectionStatus(
+    <K extends keyof ConferenceEvents>(event: K, ...args: ConferenceEvents[K]) => this.emit(event, ...args),
+  );
+  /** The peer connection and its negotiation, from join on. */
+  #link: PeerLink | undefined;
+  /** The signalling socket and its subscriptions, once join was answered. */
+  #signaling: SignalingSocket | undefined;
   #participantId: string | undefined;
   #roomId: string | undefined;
   #localStream: MediaStream | null = null;
+  /** The room's requests besides joining (chat, mutes, moderation, quality...). */
+  readonly #requests: RoomRequests;
   /** Your tracks as sent. */
   readonly #publisher = new Publisher();
   /** Everyone else and their streams. */
   readonly #room = new RoomState(
     <K extends keyof ConferenceEvents>(event: K, ...args: ConferenceEvents[K]) => this.emit(event, ...args),
-    () => this.#scheduleRefresh(200),
+    () => this.#sync?.schedule(200),
   );
-  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Routes room events and reads the room again when needed, from join on. */
+  #sync: RoomSync | undefined;
   #grants: Grants | undefined;
   #name: string | undefined;
   #simulcast = false;
   /** Chat messages received (history and live), oldest first, each id once. */
   readonly #chat = new ChatLog(
     <K extends keyof ConferenceEvents>(event: K, ...args: ConferenceEvents[K]) => this.emit(event, ...args),
-    async (after) =>
-      (await this.#transport.request(RoomMessagesDocument, { id: this.#roomId ?? '', first: 100, after }))
-        .room.messages,
-    () => this.#state === 'closed',
+    (after) => this.#requests.messages(after),
+    () => this.#status.closed,
   );
 
-  /** Whether the room is being recorded (snapshot at join, then events). */
+  /** Whether the room is being recorded (the room's snapshot at join, then events). */
   readonly #recording = new RecordingStatus((event, recording) => this.emit(event, recording));
 
   constructor(options: ConferenceClientOptions = {}) {
     super();
     this.#options = options;
     this.#transport = new Transport(options);
+    this.#requests = new RoomRequests(this.#transport, () => this.#roomId);
   }
 
   get state(): ConnectionState {
-    return this.#state;
+    return this.#status.state;
   }
   /** Your display name as the server knows it (a join token's name wins), once joined. */
   get name(): string | undefined {
@@ -138,7 +106,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   }
   /** The underlying RTCPeerConnection (for stats and diagnostics). */
   get peerConnection(): RTCPeerConnection | undefined {
-    return this.#pc;
+    return this.#link?.pc;
   }
   /** Everyone else in the room. */
   get participants(): ParticipantInfo[] {
@@ -164,13 +132,9 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
    * ConferenceError BAD_USER_INPUT (empty, over 4000 characters), RATE_LIMITED, ...
    */
   async sendMessage(text: string, options: { to?: string[] } = {}): Promise<ChatMessage> {
-    const participantId = this.#requireJoined();
-    const to = options.to && options.to.length > 0 ? options.to : null;
-    const { sendMessage } = await this.#transport.request(SendMessageDocument, {
-      input: { participantId, text, to },
-    });
-    this.#chat.add(sendMessage);
-    return sendMessage;
+    const message = await this.#requests.sendMessage(this.#requireJoined(), text, options.to);
+    this.#chat.add(message);
+    return message;
   }
 
   /**
@@ -180,11 +144,9 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
    */
   async setAttributes(patch: Record<string, unknown>): Promise<Readonly<Record<string, unknown>>> {
     const participantId = this.#requireJoined();
-    const { setAttributes } = await this.#transport.request(SetAttributesDocument, {
-      input: { participantId, attributes: patch },
-    });
-    this.#room.setAttributes(participantId, setAttributes.attributes);
-    return setAttributes.attributes;
+    const attributes = await this.#requests.setAttributes(participantId, patch);
+    this.#room.setAttributes(participantId, attributes);
+    return attributes;
   }
 
   /** Checks that the server answers GraphQL; rejects with ConferenceError NETWORK_ERROR if not. */
@@ -205,98 +167,65 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     localStream: MediaStream | null,
     options: JoinOptions = {},
   ): Promise<void> {
-    if (this.#state !== 'idle') throw new Error('join() may be called once per ConferenceClient');
-    this.#setState('joining');
+    if (this.#status.state !== 'idle') throw new Error('join() may be called once per ConferenceClient');
+    this.#status.set('joining');
     if (options.token) this.#transport.token = options.token;
     this.#roomId = roomId;
     this.#localStream = localStream;
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', ...this.#options.rtcConfiguration });
-    this.#pc = pc;
+    const link = new PeerLink(this.#options, {
+      track: (event) => this.#room.onTrack(event),
+      stateChanged: () => this.#updateState(),
+      iceBroken: () => void this.restartIce().catch((error: unknown) => this.#fail(error)),
+      error: (error) => this.#fail(error),
+    });
+    this.#link = link;
+    const sync = new RoomSync(this.#transport, roomId, this.#room, this.#chat, this.#recording, {
+      selfId: () => this.#participantId,
+      closed: () => this.#status.closed,
+      close: (reason) => this.#close(reason),
+      mutedByModerator: (trackId) => this.#mutedByModerator(trackId),
+      fail: (error) => this.#fail(error),
+    });
+    this.#sync = sync;
     try {
       const camera = localStream?.getVideoTracks()[0];
-      const layers = camera ? await this.#layersWanted(roomId, options.simulcast ?? 'auto') : 'none';
+      const layers = camera ? await this.#requests.cameraLayers(roomId, options.simulcast ?? 'auto') : 'none';
       const simulcast = layers === 'simulcast';
-      this.#publisher.addLocalStream(pc, localStream, camera, layers);
-      pc.addEventListener('track', (event) => this.#room.onTrack(event));
-      pc.addEventListener('connectionstatechange', () => this.#updateState());
-      // The media path broke (network change, NAT rebinding): restart ICE on the same connection.
-      pc.addEventListener('iceconnectionstatechange', () => {
-        if (pc.iceConnectionState === 'disconnected' || pc.iceConnectionState === 'failed')
-          void this.restartIce().catch((error: unknown) => this.#fail(error));
-      });
-
-      const peer = new RtcNegotiationPeer(pc, this.#options.iceGatheringTimeoutMs);
-      await pc.setLocalDescription(await pc.createOffer());
-      const offer = await peer.gatheredLocalSdp();
+      this.#publisher.addLocalStream(link.pc, localStream, camera, layers);
+      const offer = await link.offer();
       const { join } = await this.#transport.request(JoinDocument, {
         input: { roomId, name: name.trim() ? name : null, offer },
       });
       this.#transport.token = join.token;
-      this.#participantId = join.participant.id;
-      this.#room.selfId = join.participant.id;
+      const participantId = join.participant.id;
+      this.#participantId = participantId;
+      this.#room.selfId = participantId;
       this.#grants = join.participant.grants;
       this.#name = join.participant.name;
-      await pc.setRemoteDescription({ type: 'answer', sdp: join.answer });
+      await link.accept(join.answer, this.#requests.signaling(participantId));
       if (simulcast && camera)
         this.#simulcast = await Publisher.keepSimulcast(this.#publisher.transceiver(camera)!);
 
-      const participantId = join.participant.id;
-      this.#negotiator = new Negotiator(
-        peer,
-        {
-          answer: async (revision, sdp) => {
-            await this.#transport.request(AnswerDocument, { input: { participantId, revision, sdp } });
-          },
-          renegotiate: async (offer) =>
-            (await this.#transport.request(RenegotiateDocument, { input: { participantId, offer } }))
-              .renegotiate,
-        },
-        { onError: (error) => this.#fail(error) },
-      );
-
-      this.#socket = this.#transport.createSocket({
-        connected: () => {
-          const again = this.#socketEverUp;
-          this.#socketUp = this.#socketEverUp = true;
+      this.#signaling = new SignalingSocket(this.#transport, participantId, roomId, {
+        connected: (again) => {
           this.#updateState();
           // Events may have been missed while the socket was down: reconcile with the room.
           if (again) {
-            this.#scheduleRefresh(0);
+            sync.schedule(0);
             void this.#chat.load().catch((error: unknown) => this.#fail(error));
           }
         },
-        closed: () => {
-          this.#socketUp = false;
-          this.#updateState();
-        },
+        closed: () => this.#updateState(),
+        serverOffer: (offer) => link.handleServerOffer(offer),
+        roomEvent: (event) => sync.onEvent(event),
+        negotiationRefused: (error) => this.#signalingLost(error),
+        roomEventsFailed: (error) => this.#fail(error),
       });
-      this.#unsubscribes.push(
-        Transport.subscribe(
-          this.#socket,
-          NegotiationDocument,
-          { participantId },
-          {
-            next: ({ negotiation }) => void this.#negotiator?.handleServerOffer(negotiation),
-            error: (error) => this.#signalingLost(error),
-          },
-        ),
-        Transport.subscribe(
-          this.#socket,
-          RoomEventsDocument,
-          { roomId },
-          {
-            next: ({ roomEvents }) => this.#onRoomEvent(roomEvents),
-            error: (error) => this.#fail(error),
-          },
-        ),
-      );
-      await this.#refresh();
+      await sync.refresh();
       await this.#chat.load();
     } catch (error) {
       this.#close();
-      throw error instanceof ConferenceError
-        ? error
-        : new ConferenceError('INTERNAL_SERVER_ERROR', String(error), error);
+      throw asConferenceError(error);
     }
   }
 
@@ -311,11 +240,11 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     stream: MediaStream = new MediaStream([track]),
     options: { simulcast?: boolean } = {},
   ): Promise<string> {
-    const pc = this.#requirePc();
+    const link = this.#requireLink();
     if (this.#publisher.has(track)) return stream.id;
     const simulcast = !!options.simulcast && track.kind === 'video';
-    const transceiver = this.#publisher.add(pc, track, stream, simulcast);
-    await this.#negotiator!.renegotiate();
+    const transceiver = this.#publisher.add(link.pc, track, stream, simulcast);
+    await link.renegotiate();
     if (simulcast) await Publisher.keepSimulcast(transceiver);
     return stream.id;
   }
@@ -327,10 +256,8 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   async setTrackMuted(track: MediaStreamTrack, muted: boolean): Promise<void> {
     track.enabled = !muted;
     const participantId = this.#participantId;
-    if (!participantId || this.#state === 'closed') return;
-    await this.#transport.request(SetTrackMutedDocument, {
-      input: { participantId, trackId: this.#publisher.idOf(track), muted },
-    });
+    if (!participantId || this.#status.closed) return;
+    await this.#requests.setTrackMuted(participantId, this.#publisher.idOf(track), muted);
   }
 
   /**
@@ -358,11 +285,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     spatial: number | null,
     temporal: number | null = null,
   ): Promise<void> {
-    const participantId = this.#participantId;
-    if (!participantId || this.#state === 'closed') throw new Error('not in a room');
-    await this.#transport.request(SetPreferredLayerDocument, {
-      input: { participantId, streamId, spatial, temporal },
-    });
+    await this.#requests.setPreferredLayer(this.#requireJoined(), streamId, spatial, temporal);
   }
 
   /**
@@ -370,7 +293,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
    * `ban`, its identity cannot come back with a token issued before now.
    */
   async kickParticipant(participantId: string, ban = false): Promise<void> {
-    await this.#transport.request(KickParticipantDocument, { participantId, ban });
+    await this.#requests.kick(participantId, ban);
   }
 
   /**
@@ -378,10 +301,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
    * loss, RTT and jitter per sampling interval (the server's QUALITY_SAMPLE_INTERVAL_MS).
    */
   async qualityHistory(participantId: string, last = 60): Promise<QualitySample[]> {
-    const roomId = this.#roomId;
-    if (!roomId) return [];
-    const { room } = await this.#transport.request(QualityHistoryDocument, { roomId, last });
-    return room.participants.find((participant) => participant.id === participantId)?.qualityHistory ?? [];
+    return (await this.qualityHistories(last)).get(participantId) ?? [];
   }
 
   /** The recording running in the room, or null: people must know when they are recorded. */
@@ -391,54 +311,40 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
 
   /** Moderation: starts recording the room (RECORDING_IN_PROGRESS when one runs). */
   async startRecording(): Promise<Recording> {
-    const { startRecording } = await this.#transport.request(StartRecordingDocument, {
-      roomId: this.#requireRoom(),
-    });
-    return startRecording;
+    return this.#requests.startRecording();
   }
 
   /** Moderation: stops the running recording (or the one named) and returns it with its files. */
   async stopRecording(id = this.#recording.current?.id): Promise<Recording> {
     if (!id) throw new ConferenceError('RECORDING_NOT_FOUND', 'The room is not being recorded.');
-    const { stopRecording } = await this.#transport.request(StopRecordingDocument, { id });
-    return stopRecording;
+    return this.#requests.stopRecording(id);
   }
 
   /** The room's recordings with their files, oldest first. */
   async recordings(): Promise<Recording[]> {
-    const { room } = await this.#transport.request(RoomRecordingsDocument, { id: this.#requireRoom() });
-    return room.recordings;
-  }
-
-  #requireRoom(): string {
-    if (!this.#roomId) throw new Error('not in a room');
-    return this.#roomId;
+    return this.#requests.recordings();
   }
 
   /** Moderation: ends the meeting for everyone (closeRoom; the roomAdmin grant). Everyone gets `left` ROOM_CLOSED. */
   async closeRoom(): Promise<void> {
-    if (!this.#roomId) throw new Error('not in a room');
-    await this.#transport.request(CloseRoomDocument, { id: this.#roomId });
+    await this.#requests.closeRoom();
   }
 
   /** The latest `last` quality samples of everyone in the room (you included), by participant id. */
   async qualityHistories(last = 1): Promise<Map<string, QualitySample[]>> {
-    const roomId = this.#roomId;
-    if (!roomId) return new Map();
-    const { room } = await this.#transport.request(QualityHistoryDocument, { roomId, last });
-    return new Map(room.participants.map((participant) => [participant.id, participant.qualityHistory]));
+    return this.#requests.qualityHistories(last);
   }
 
   /** Moderation: mutes someone else's track (the server stops forwarding it; they may unmute). */
   async muteTrack(trackId: string): Promise<void> {
-    await this.#transport.request(MuteTrackDocument, { trackId, roomId: this.#roomId ?? null });
+    await this.#requests.muteTrack(trackId);
   }
 
   /** Stops sending a track published at join or with publishTrack (the track itself is not stopped). */
   async unpublishTrack(track: MediaStreamTrack): Promise<void> {
-    const pc = this.#requirePc();
-    if (!this.#publisher.remove(pc, track)) return;
-    await this.#negotiator!.renegotiate();
+    const link = this.#requireLink();
+    if (!this.#publisher.remove(link.pc, track)) return;
+    await link.renegotiate();
   }
 
   /**
@@ -447,20 +353,14 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
    * itself when the ICE connection goes `disconnected` or `failed`; one restart at a time.
    */
   async restartIce(): Promise<void> {
-    const pc = this.#requirePc();
-    if (this.#restartingIce) return this.#restartingIce;
-    this.#restartingIce = (async () => {
-      pc.restartIce();
-      await this.#negotiator!.renegotiate();
-    })().finally(() => (this.#restartingIce = undefined));
-    return this.#restartingIce;
+    return this.#requireLink().restartIce();
   }
 
   /** Leaves the room (best effort if the server is unreachable) and releases everything. */
   async leave(): Promise<void> {
-    if (this.#state === 'closed' || this.#state === 'idle') return;
+    if (this.#status.closed || this.#status.state === 'idle') return;
     const participantId = this.#participantId;
-    if (participantId) await this.#transport.request(LeaveDocument, { participantId }).catch(() => undefined);
+    if (participantId) await this.#requests.leave(participantId);
     this.#close('LEFT');
   }
 
@@ -469,64 +369,30 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
    * the client reconnects, re-subscribes and catches up by itself.
    */
   dropSocket(): void {
-    this.#socket?.terminate();
+    this.#signaling?.terminate();
   }
 
   /** `getStats()` of the peer connection. */
   getStats(): Promise<RTCStatsReport> {
-    return this.#requirePc().getStats();
-  }
-
-  /**
-   * How the camera is sent. `'auto'`: simulcast in VP8 rooms that allow it, SVC in VP9 ones, else one
-   * plain encoding; an unknown room gets the server's defaults (VP8, simulcast).
-   */
-  async #layersWanted(roomId: string, wanted: boolean | 'auto'): Promise<CameraLayers> {
-    if (wanted !== 'auto') return wanted ? 'simulcast' : 'none';
-    try {
-      const { room } = await this.#transport.request(RoomSettingsDocument, { id: roomId });
-      if (!room.simulcast) return 'none';
-      return room.videoCodec === 'VP8' ? 'simulcast' : room.videoCodec === 'VP9' ? 'svc' : 'none';
-    } catch (error) {
-      // Joining creates it with the server's defaults; the answer has the last word anyway.
-      return errorCode(error) === 'ROOM_NOT_FOUND' ? 'simulcast' : 'none';
-    }
+    return this.#requireLink().pc.getStats();
   }
 
   #requireJoined(): string {
-    if (!this.#participantId || this.#state === 'closed') throw new Error('not in a room');
+    if (!this.#participantId || this.#status.closed) throw new Error('not in a room');
     return this.#participantId;
   }
 
-  #requirePc(): RTCPeerConnection {
-    if (!this.#pc || !this.#negotiator || this.#state === 'closed') throw new Error('not in a room');
-    return this.#pc;
-  }
-
-  #setState(state: ConnectionState): void {
-    if (state === this.#state) return;
-    const previous = this.#state;
-    this.#state = state;
-    this.emit('connectionState', state, previous);
+  #requireLink(): PeerLink {
+    if (!this.#link?.negotiating || this.#status.closed) throw new Error('not in a room');
+    return this.#link;
   }
 
   #updateState(): void {
-    if (this.#state === 'closed' || this.#state === 'idle' || !this.#pc) return;
-    const media = this.#pc.connectionState;
-    if (media === 'failed') {
-      this.#setState('failed');
-      this.emit('error', new ConferenceError('MEDIA_FAILED', 'The media connection failed.'));
-    } else if (media === 'connected' && this.#socketUp) this.#setState('connected');
-    else if (media === 'disconnected' || (this.#socketEverUp && !this.#socketUp))
-      this.#setState('reconnecting');
+    if (this.#link) this.#status.update(this.#link.pc.connectionState, this.#signaling);
   }
 
   #fail(error: unknown): void {
-    const wrapped =
-      error instanceof ConferenceError
-        ? error
-        : new ConferenceError('INTERNAL_SERVER_ERROR', String(error), error);
-    this.emit('error', wrapped);
+    this.emit('error', asConferenceError(error));
   }
 
   /** The negotiation subscription was refused: the server no longer knows us (timeout, removal). */
@@ -536,65 +402,22 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   }
 
   #close(reason?: string): void {
-    if (this.#state === 'closed') return;
-    clearTimeout(this.#refreshTimer);
-    for (const unsubscribe of this.#unsubscribes.splice(0)) unsubscribe();
-    this.#negotiator?.close();
-    void this.#socket?.dispose();
-    this.#pc?.close();
+    if (this.#status.closed) return;
+    this.#sync?.stop();
+    this.#signaling?.close();
+    this.#link?.close();
     this.#room.clear();
     this.#recording.clear();
-    this.#setState('closed');
+    this.#status.set('closed');
     if (reason) this.emit('left', reason);
   }
 
-  /** Events about you and the room itself are handled here; the rest changes the room state. */
-  #onRoomEvent(event: RoomEvent): void {
-    const self = !!event.participantId && event.participantId === this.#participantId;
-    if (event.type === 'ROOM_CLOSED') return this.#close('ROOM_CLOSED');
-    if (event.type === 'RECORDING_STARTED' || event.type === 'RECORDING_STOPPED') {
-      return this.#recording.apply(event);
-    }
-    if (event.type === 'MESSAGE') {
-      if (event.message) this.#chat.add(event.message);
-      return;
-    }
-    if (event.type === 'PARTICIPANT_LEFT' && self) return this.#close(event.reason ?? 'REMOVED');
-    if (event.type === 'TRACK_MUTED' && self && event.reason === 'MODERATOR') {
-      // The server no longer forwards it; stop sending too, and let the page show it.
-      const track = event.trackId ? this.#publisher.trackWithId(event.trackId) : undefined;
-      if (track) {
-        track.enabled = false;
-        this.emit('mutedByModerator', track);
-      }
-      return;
-    }
-    this.#room.apply(event);
-  }
-
-  #scheduleRefresh(delayMs: number): void {
-    if (this.#refreshTimer !== undefined || this.#state === 'closed') return;
-    this.#refreshTimer = setTimeout(() => {
-      this.#refreshTimer = undefined;
-      this.#refresh().catch((error) => this.#fail(error));
-    }, delayMs);
-  }
-
-  /** Reconciles participants and stream owners with `room(id)`. */
-  async #refresh(): Promise<void> {
-    if (!this.#roomId) return;
-    const { room } = await this.#transport.request(RoomDocument, { id: this.#roomId });
-    if (this.#state === 'closed') return;
-    this.#applySnapshot(room);
-  }
-
-  #applySnapshot(room: RoomSnapshot): void {
-    if (!room.open) {
-      this.#close('ROOM_CLOSED');
-      return;
-    }
-    this.#room.applySnapshot(room);
-    this.#recording.applySnapshot(room);
+  /** The server no longer forwards it; stop sending too, and let the page show it. */
+  #mutedByModerator(trackId: string): void {
+    const track = this.#publisher.trackWithId(trackId);
+    if (!track) return;
+    track.enabled = false;
+    this.emit('mutedByModerator', track);
   }
 
   /** The local stream given to join(). */

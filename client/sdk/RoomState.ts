@@ -10,7 +10,10 @@ import type { ConferenceEvents, ParticipantInfo, RemoteStream } from './types';
 export type RoomEvent = RoomEventsSubscription['roomEvents'];
 export type RoomSnapshot = RoomQuery['room'];
 
-/** Tells the client's listeners (RoomState says participantJoined/Left, streamAdded/Removed, activeSpeaker, trackMuted). */
+/**
+ * Tells the client's listeners (RoomState says participantJoined/Left/Reconnecting,
+ * streamAdded/Removed, activeSpeaker, trackMuted, attributesChanged).
+ */
 export type Emit = <K extends keyof ConferenceEvents>(event: K, ...args: ConferenceEvents[K]) => void;
 
 export class RoomState {
@@ -95,6 +98,10 @@ export class RoomState {
           this.emit('activeSpeaker', this.#participants.get(participantId)!);
         }
         break;
+      case 'PARTICIPANT_RECONNECTING':
+      case 'PARTICIPANT_RECONNECTED':
+        if (participantId) this.#setReconnecting(participantId, event.type === 'PARTICIPANT_RECONNECTING');
+        break;
       case 'PARTICIPANT_ATTRIBUTES_CHANGED':
         if (participantId && event.attributes) this.setAttributes(participantId, event.attributes);
         break;
@@ -123,6 +130,8 @@ export class RoomState {
       }
       this.#addParticipant(participant.id, participant.name, participant.attributes);
       this.setAttributes(participant.id, participant.attributes);
+      // Missed while the socket was down, or already silent when we arrived.
+      this.#setReconnecting(participant.id, participant.reconnecting);
       const info = this.#participants.get(participant.id)!;
       for (const stream of participant.streams) {
         this.#streamOwner.set(stream.id, participant.id);
@@ -188,9 +197,17 @@ export class RoomState {
 
   #addParticipant(id: string, name: string, attributes: Readonly<Record<string, unknown>> = {}): void {
     if (id === this.selfId || this.#participants.has(id)) return;
-    const participant: ParticipantInfo = { id, name, attributes };
+    const participant: ParticipantInfo = { id, name, attributes, reconnecting: false };
     this.#participants.set(id, participant);
     this.emit('participantJoined', participant);
+  }
+
+  /** Someone else went silent or came back; says `participantReconnecting` when it changes. */
+  #setReconnecting(id: string, reconnecting: boolean): void {
+    const participant = this.#participants.get(id);
+    if (!participant || participant.reconnecting === reconnecting) return;
+    (participant as { reconnecting: boolean }).reconnecting = reconnecting;
+    this.emit('participantReconnecting', participant, reconnecting);
   }
 
   #removeParticipant(id: string, reason: string | null): void {

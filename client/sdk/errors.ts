@@ -29,3 +29,10 @@ export class ConferenceError extends Error {
 export function errorCode(error: unknown): ErrorCode | undefined {
   return error instanceof ConferenceError ? error.code : undefined;
 }
+
+/** `error` as a ConferenceError (anything else becomes INTERNAL_SERVER_ERROR, with it as details). */
+export function asConferenceError(error: unknown): ConferenceError {
+  return error instanceof ConferenceError
+    ? error
+    : new ConferenceError('INTERNAL_SERVER_ERROR', String(error), error);
+}

@@ -2,11 +2,16 @@
  * Browser SDK of the GraphQL SFU: join a room, publish and receive media, follow the room.
  * See client/README.md.
  *
- * - ConferenceClient: the connection (join, signalling socket, negotiation, state) and the API;
- * - RoomState: who else is there, whose streams, which tracks are muted, their attributes;
+ * - ConferenceClient: the API; it wires the parts below;
+ * - PeerLink: the peer connection, join's offer/answer, renegotiations (Negotiator), ICE restarts;
+ * - SignalingSocket: the graphql-ws socket and its negotiation / roomEvents subscriptions;
+ * - ConnectionStatus: the connection state from the peer connection's and the socket's;
+ * - RoomSync: routes room events and reads the room again when needed;
+ * - RoomState: who else is there (and whether reconnecting), whose streams, muted tracks, attributes;
  * - ChatLog: the chat messages you may read (history, then live), each id once;
- * - RecordingStatus: whether the room is being recorded (snapshot at join, then events);
- * - Publisher: your tracks as sent (transceivers, simulcast / SVC encodings, replaceTrack).
+ * - RecordingStatus: whether the room is being recorded (room snapshot at join, then events);
+ * - Publisher: your tracks as sent (transceivers, simulcast / SVC encodings, replaceTrack);
+ * - RoomRequests: the other requests (chat, attributes, mutes, layers, moderation, quality).
  */
 export { ConferenceClient } from './ConferenceClient';
 export { RtcNegotiationPeer } from './RtcNegotiationPeer';
@@ -23,9 +28,9 @@ export type {
   Grants,
   QualitySample,
   JoinOptions,
+  ParticipantInfo,
   Recording,
   RecordingInfo,
-  ParticipantInfo,
   RemoteStream,
 } from './types';
 export { API_ERROR_CODES, ConferenceError, errorCode, type ApiErrorCode, type ErrorCode } from './errors';

@@ -64,6 +64,7 @@ export const RoomDocument = graphql(`
         id
         name
         attributes
+        reconnecting
         streams {
           id
           tracks {

@@ -20,6 +20,11 @@ export interface ParticipantInfo {
   readonly name: string;
   /** What it says about itself (setAttributes), e.g. `{ handRaised: true }`; kept up to date. */
   readonly attributes: Readonly<Record<string, unknown>>;
+  /**
+   * The server has not heard from it for a moment (network blip, frozen client): it keeps its place
+   * and streams until the server's participant timeout; a page greys its tile. Kept up to date.
+   */
+  readonly reconnecting: boolean;
 }
 
 /**
@@ -65,6 +70,12 @@ export type ConnectionState = 'idle' | 'joining' | 'connected' | 'reconnecting' 
 export interface ConferenceEvents {
   participantJoined: [participant: ParticipantInfo];
   participantLeft: [participant: ParticipantInfo, reason: string | null];
+  /**
+   * Someone went silent (`reconnecting` true: PARTICIPANT_RECONNECTING) or was heard from again
+   * (false: PARTICIPANT_RECONNECTED). If it does not come back, `participantLeft` follows
+   * (`CONNECTION_LOST`). Never about you: your own connection is `connectionState`.
+   */
+  participantReconnecting: [participant: ParticipantInfo, reconnecting: boolean];
   streamAdded: [stream: RemoteStream];
   streamRemoved: [stream: RemoteStream];
   /** Someone else is speaking now (`null` id: it is you). */

@@ -1,40 +1,13 @@
 import { ChildParticipant } from '../helpers/childParticipant';
 import { TestParticipant } from '../helpers/participant';
+import { recordRoomEvents } from '../helpers/roomEvents';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 /** How many freezes and blips to measure (the issue's closing numbers use FREEZES=10 BLIPS=20). */
 const FREEZES = Number(process.env.FREEZES ?? 3);
 const BLIPS = Number(process.env.BLIPS ?? 3);
 
-interface Seen {
-  type: string;
-  participantId: string | null;
-  reason: string | null;
-  at: number;
-}
-
-const EVENTS = `subscription ($room: ID!) { roomEvents(roomId: $room) { type participantId reason } }`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Every room event from now on, with the time it arrived. */
-function record(server: TestServer, roomId: string): { seen: Seen[]; ready: Promise<void> } {
-  const seen: Seen[] = [];
-  const client = server.ws();
-  let ready: () => void = () => undefined;
-  const connected = new Promise<void>((resolve) => (ready = resolve));
-  client.on('connected', () => setTimeout(ready, 100));
-  client.subscribe<{ roomEvents: Omit<Seen, 'at'> }>(
-    { query: EVENTS, variables: { room: roomId } },
-    {
-      next: (value) => {
-        if (value.data) seen.push({ ...value.data.roomEvents, at: Date.now() });
-      },
-      error: () => undefined,
-      complete: () => undefined,
-    },
-  );
-  return { seen, ready: connected };
-}
 
 async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const started = Date.now();
@@ -64,7 +37,7 @@ describe('presence: frozen participants and blips (child processes, SIGSTOP)', (
   test('a frozen participant: PARTICIPANT_RECONNECTING, then PARTICIPANT_LEFT with CONNECTION_LOST within 5 s', async () => {
     const watcher = await TestParticipant.join(server, 'freeze', 'watcher');
     cleanup.push(() => watcher.close());
-    const { seen, ready } = record(server, 'freeze');
+    const { seen, ready } = recordRoomEvents(server, 'freeze');
     await ready;
     const detection: number[] = [];
     for (let n = 0; n < FREEZES; n++) {
@@ -119,7 +92,7 @@ describe('presence: frozen participants and blips (child processes, SIGSTOP)', (
       15_000,
       'watcher receiving blipping',
     );
-    const { seen, ready } = record(server, 'blip');
+    const { seen, ready } = recordRoomEvents(server, 'blip');
     await ready;
     let reconnected = 0;
     const stalls: string[] = [];
@@ -179,7 +152,7 @@ describe('presence: frozen participants and blips (child processes, SIGSTOP)', (
       () => ben.close(),
     );
     await ann.waitForMediaFrom([ben]);
-    const { seen, ready } = record(server, 'resume');
+    const { seen, ready } = recordRoomEvents(server, 'resume');
     await ready;
     await ann.dropSignaling();
     // While ann is away, carol joins: ann's offer for her waits as the pending offer.

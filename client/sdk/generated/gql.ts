@@ -18,7 +18,7 @@ type Documents = {
   '\n  mutation Answer($input: AnswerInput!) {\n    answer(input: $input)\n  }\n': typeof types.AnswerDocument;
   '\n  mutation Renegotiate($input: RenegotiateInput!) {\n    renegotiate(input: $input) {\n      answer\n      revision\n    }\n  }\n': typeof types.RenegotiateDocument;
   '\n  mutation Leave($participantId: ID!) {\n    leave(participantId: $participantId)\n  }\n': typeof types.LeaveDocument;
-  '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      recordings {\n        id\n        state\n        startedAt\n      }\n      participants {\n        id\n        name\n        attributes\n        streams {\n          id\n          tracks {\n            id\n            kind\n            muted\n          }\n        }\n      }\n    }\n  }\n': typeof types.RoomDocument;
+  '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      recordings {\n        id\n        state\n        startedAt\n      }\n      participants {\n        id\n        name\n        attributes\n        reconnecting\n        streams {\n          id\n          tracks {\n            id\n            kind\n            muted\n          }\n        }\n      }\n    }\n  }\n': typeof types.RoomDocument;
   '\n  subscription Negotiation($participantId: ID!) {\n    negotiation(participantId: $participantId) {\n      revision\n      sdp\n    }\n  }\n': typeof types.NegotiationDocument;
   '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      trackId\n      reason\n      attributes\n      recordingId\n      message {\n        ...ChatMessage\n      }\n    }\n  }\n': typeof types.RoomEventsDocument;
   '\n  mutation SetTrackMuted($input: SetTrackMutedInput!) {\n    setTrackMuted(input: $input)\n  }\n': typeof types.SetTrackMutedDocument;
@@ -46,7 +46,7 @@ const documents: Documents = {
     types.RenegotiateDocument,
   '\n  mutation Leave($participantId: ID!) {\n    leave(participantId: $participantId)\n  }\n':
     types.LeaveDocument,
-  '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      recordings {\n        id\n        state\n        startedAt\n      }\n      participants {\n        id\n        name\n        attributes\n        streams {\n          id\n          tracks {\n            id\n            kind\n            muted\n          }\n        }\n      }\n    }\n  }\n':
+  '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      recordings {\n        id\n        state\n        startedAt\n      }\n      participants {\n        id\n        name\n        attributes\n        reconnecting\n        streams {\n          id\n          tracks {\n            id\n            kind\n            muted\n          }\n        }\n      }\n    }\n  }\n':
     types.RoomDocument,
   '\n  subscription Negotiation($participantId: ID!) {\n    negotiation(participantId: $participantId) {\n      revision\n      sdp\n    }\n  }\n':
     types.NegotiationDocument,
@@ -113,7 +113,7 @@ export function graphql(
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(
-  source: '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      recordings {\n        id\n        state\n        startedAt\n      }\n      participants {\n        id\n        name\n        attributes\n        streams {\n          id\n          tracks {\n            id\n            kind\n            muted\n          }\n        }\n      }\n    }\n  }\n',
+  source: '\n  query Room($id: ID!) {\n    room(id: $id) {\n      id\n      name\n      open\n      maxParticipants\n      videoCodec\n      recordings {\n        id\n        state\n        startedAt\n      }\n      participants {\n        id\n        name\n        attributes\n        reconnecting\n        streams {\n          id\n          tracks {\n            id\n            kind\n            muted\n          }\n        }\n      }\n    }\n  }\n',
 ): typeof import('./graphql').RoomDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.

@@ -154,6 +154,7 @@ export type RoomQuery = {
       id: string;
       name: string;
       attributes: Record<string, unknown>;
+      reconnecting: boolean;
       streams: Array<{ id: string; tracks: Array<{ id: string; kind: TrackKind; muted: boolean }> }>;
     }>;
   };
@@ -496,6 +497,7 @@ export const RoomDocument = new TypedDocumentString(`
       id
       name
       attributes
+      reconnecting
       streams {
         id
         tracks {

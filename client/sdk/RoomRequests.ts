@@ -1,0 +1,140 @@
+/**
+ * The GraphQL requests a participant makes in its room besides joining: chat, attributes, mutes,
+ * layer pins, moderation, quality history, leaving, the mutations of a renegotiation, and reading
+ * the room's settings to choose how the camera is sent. No state of its own: the room is the
+ * client's (none before join).
+ */
+import type { MessagePage } from './ChatLog';
+import { errorCode } from './errors';
+import type { NegotiationSignaling } from './Negotiator';
+import {
+  AnswerDocument,
+  CloseRoomDocument,
+  KickParticipantDocument,
+  LeaveDocument,
+  MuteTrackDocument,
+  QualityHistoryDocument,
+  RenegotiateDocument,
+  RoomMessagesDocument,
+  RoomRecordingsDocument,
+  StartRecordingDocument,
+  StopRecordingDocument,
+  RoomSettingsDocument,
+  SendMessageDocument,
+  SetAttributesDocument,
+  SetPreferredLayerDocument,
+  SetTrackMutedDocument,
+} from './operations';
+import type { CameraLayers } from './Publisher';
+import type { Transport } from './transport';
+import type { ChatMessage, QualitySample, Recording } from './types';
+
+type Attributes = Readonly<Record<string, unknown>>;
+
+export class RoomRequests {
+  constructor(
+    private readonly transport: Transport,
+    private readonly roomId: () => string | undefined,
+  ) {}
+
+  /** `answer` and `renegotiate` for `participantId`'s Negotiator. */
+  signaling(participantId: string): NegotiationSignaling {
+    return {
+      answer: async (revision, sdp) => {
+        await this.transport.request(AnswerDocument, { input: { participantId, revision, sdp } });
+      },
+      renegotiate: async (offer) =>
+        (await this.transport.request(RenegotiateDocument, { input: { participantId, offer } })).renegotiate,
+    };
+  }
+
+  /**
+   * How the camera is sent. `'auto'`: simulcast in VP8 rooms that allow it, SVC in VP9 ones, else one
+   * plain encoding; an unknown room gets the server's defaults (VP8, simulcast).
+   */
+  async cameraLayers(roomId: string, wanted: boolean | 'auto'): Promise<CameraLayers> {
+    if (wanted !== 'auto') return wanted ? 'simulcast' : 'none';
+    try {
+      const { room } = await this.transport.request(RoomSettingsDocument, { id: roomId });
+      if (!room.simulcast) return 'none';
+      return room.videoCodec === 'VP8' ? 'simulcast' : room.videoCodec === 'VP9' ? 'svc' : 'none';
+    } catch (error) {
+      // Joining creates it with the server's defaults; the answer has the last word anyway.
+      return errorCode(error) === 'ROOM_NOT_FOUND' ? 'simulcast' : 'none';
+    }
+  }
+
+  /** A page of the room's chat history after the cursor `after`. */
+  async messages(after: string | null): Promise<MessagePage> {
+    const id = this.roomId() ?? '';
+    return (await this.transport.request(RoomMessagesDocument, { id, first: 100, after })).room.messages;
+  }
+
+  async sendMessage(participantId: string, text: string, to: string[] | undefined): Promise<ChatMessage> {
+    const input = { participantId, text, to: to && to.length > 0 ? to : null };
+    return (await this.transport.request(SendMessageDocument, { input })).sendMessage;
+  }
+
+  async setAttributes(participantId: string, attributes: Record<string, unknown>): Promise<Attributes> {
+    const input = { participantId, attributes };
+    return (await this.transport.request(SetAttributesDocument, { input })).setAttributes.attributes;
+  }
+
+  async setTrackMuted(participantId: string, trackId: string, muted: boolean): Promise<void> {
+    await this.transport.request(SetTrackMutedDocument, { input: { participantId, trackId, muted } });
+  }
+
+  async setPreferredLayer(
+    participantId: string,
+    streamId: string,
+    spatial: number | null,
+    temporal: number | null,
+  ): Promise<void> {
+    await this.transport.request(SetPreferredLayerDocument, {
+      input: { participantId, streamId, spatial, temporal },
+    });
+  }
+
+  async kick(participantId: string, ban: boolean): Promise<void> {
+    await this.transport.request(KickParticipantDocument, { participantId, ban });
+  }
+
+  async muteTrack(trackId: string): Promise<void> {
+    await this.transport.request(MuteTrackDocument, { trackId, roomId: this.roomId() ?? null });
+  }
+
+  async startRecording(): Promise<Recording> {
+    const roomId = this.roomId();
+    if (!roomId) throw new Error('not in a room');
+    return (await this.transport.request(StartRecordingDocument, { roomId })).startRecording;
+  }
+
+  async stopRecording(id: string): Promise<Recording> {
+    return (await this.transport.request(StopRecordingDocument, { id })).stopRecording;
+  }
+
+  async recordings(): Promise<Recording[]> {
+    const id = this.roomId();
+    if (!id) throw new Error('not in a room');
+    return (await this.transport.request(RoomRecordingsDocument, { id })).room.recordings;
+  }
+
+  async closeRoom(): Promise<void> {
+    const id = this.roomId();
+    if (!id) throw new Error('not in a room');
+    await this.transport.request(CloseRoomDocument, { id });
+  }
+
+  /** The latest `last` quality samples of everyone in the room, by participant id (none before join). */
+  async qualityHistories(last: number): Promise<Map<string, QualitySample[]>> {
+    const roomId = this.roomId();
+    if (!roomId) return new Map();
+    const { room } = await this.transport.request(QualityHistoryDocument, { roomId, last });
+    return new Map(room.participants.map((participant) => [participant.id, participant.qualityHistory]));
+  }
+
+  /** Best effort: the server may be unreachable. */
+  async leave(participantId: string): Promise<void> {
+    await this.transport.request(LeaveDocument, { participantId }).catch(() => undefined);
+  }
+}
