@@ -386,6 +386,30 @@ describe('recording downloads in open mode', () => {
     ).toEqual(['audio', 'video']);
     expect((await download(server, url, { origin: 'https://evil.example' })).status).toBe(403);
   }, 30_000);
+
+  test('a VP9 room is recorded as VP9 (no transcoding)', async () => {
+    await server.gql(`mutation { createRoom(input: { id: "vp9", videoCodec: VP9 }) { id } }`);
+    const [jon, kim] = [
+      await TestParticipant.join(server, 'vp9', 'jon', { videoCodec: 'VP9' }),
+      await TestParticipant.join(server, 'vp9', 'kim', { videoCodec: 'VP9' }),
+    ];
+    people.push(jon, kim);
+    await kim.waitForMediaFrom([jon]);
+    const recording = (await server.gql<{ startRecording: Recording }>(START, { room: 'vp9' })).data!
+      .startRecording;
+    await sleep(2000);
+    const stopped = (await server.gql<{ stopRecording: Recording }>(STOP, { id: recording.id })).data!
+      .stopRecording;
+    expect(stopped.files).toHaveLength(2);
+    for (const file of stopped.files) {
+      const mp4 = readMp4((await download(server, file.url)).body);
+      expect(mp4.tracks.map((track) => `${track.kind}:${track.codec}`).sort()).toEqual([
+        'audio:Opus',
+        'video:vp09',
+      ]);
+      expect(mp4.tracks.find((track) => track.kind === 'video')!.samples).toBeGreaterThan(5);
+    }
+  }, 30_000);
 });
 
 const RENEGOTIATE = `mutation ($input: RenegotiateInput!) { renegotiate(input: $input) { answer revision } }`;
