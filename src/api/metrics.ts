@@ -30,6 +30,12 @@ export class Metrics {
       'Streams forwarded to subscribers.',
       () => conference.stats().forwardedStreams,
     );
+    gauge('sfu_recordings_active', 'Rooms being recorded on this node.', () => conference.recordings.active);
+    gauge(
+      'sfu_recording_files_open',
+      'Recording files being written (one per participant stream recorded).',
+      () => conference.recordings.openFiles,
+    );
     // One reading of every peer's statistics per scrape serves both directions.
     new Gauge({
       name: 'sfu_bitrate_bps',

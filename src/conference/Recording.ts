@@ -46,6 +46,11 @@ export class Recording {
     return this.#state;
   }
 
+  /** Files being written now. */
+  get openFiles(): number {
+    return this.#open.size;
+  }
+
   get active(): boolean {
     return this.#stopping === undefined;
   }

@@ -22,6 +22,18 @@ export class Recordings {
     private readonly log: RecordingLog | null,
   ) {}
 
+  /** Rooms being recorded now. */
+  get active(): number {
+    return this.registry.rooms().filter((room) => room.recordings.current).length;
+  }
+
+  /** Files being written now, over every room. */
+  get openFiles(): number {
+    let count = 0;
+    for (const room of this.registry.rooms()) count += room.recordings.current?.openFiles ?? 0;
+    return count;
+  }
+
   /** Stopped recordings still held in memory (leak checks). */
   get retiring(): number {
     return this.#retiring.size;

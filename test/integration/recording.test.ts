@@ -45,6 +45,12 @@ async function storedEvents(server: TestServer, room: string): Promise<Event['ro
   return events.map((event) => event.roomEvents);
 }
 
+async function metric(server: TestServer, name: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`, { headers: admin })).text();
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
+  return Number(line?.split(' ')[1]);
+}
+
 async function download(server: TestServer, url: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${server.url}${url}`, { headers });
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
@@ -115,6 +121,8 @@ describe.each(databases)('recording on %s', (_name, databaseUrl) => {
       'ben',
       'cat',
     ]);
+    expect(await metric(server, 'sfu_recordings_active')).toBe(1);
+    expect(await metric(server, 'sfu_recording_files_open')).toBe(3);
     // A file still being written is not served (its MP4 index comes at the end).
     const open = live.data!.room.recordings[0]!.files[0]!;
     expect((await download(server, open.url, admin)).status).toBe(409);
@@ -141,6 +149,8 @@ describe.each(databases)('recording on %s', (_name, databaseUrl) => {
       expect(file.endedAt).not.toBeNull();
       expect(file.url).toBe(`/recordings/${recording.id}/${file.id}.mp4`);
     }
+    expect(await metric(server, 'sfu_recordings_active')).toBe(0);
+    expect(await metric(server, 'sfu_recording_files_open')).toBe(0);
     // Stopping again returns it as it is; an unknown id is RECORDING_NOT_FOUND.
     const again = await server.gql<{ stopRecording: Recording }>(STOP, { id: recording.id }, moderator);
     expect(again.data!.stopRecording).toEqual(result);
