@@ -13,7 +13,11 @@ export class OriginPolicy {
   readonly #origins: Set<string>;
   readonly #hosts: Set<string>;
 
-  constructor(allowedOrigins: readonly string[]) {
+  constructor(
+    allowedOrigins: readonly string[],
+    /** Cluster: the other nodes' origins (a page moved by a drain talks to them). */
+    private readonly nodeOrigins: () => readonly string[] = () => [],
+  ) {
     this.#origins = new Set(allowedOrigins);
     this.#hosts = new Set(allowedOrigins.map((origin) => new URL(origin).hostname.toLowerCase()));
   }
@@ -26,7 +30,7 @@ export class OriginPolicy {
     }
     const origin = headers.origin;
     if (origin === undefined) return null;
-    if (this.#origins.has(origin)) return null;
+    if (this.#origins.has(origin) || this.nodeOrigins().includes(origin)) return null;
     if (origin === `http://${host}` || origin === `https://${host}`) return null;
     return 'Open mode accepts browser requests from its own page only (set ALLOWED_ORIGINS to add origins).';
   }
@@ -58,10 +62,16 @@ const SAFE_HOST = /^[A-Za-z0-9.:[\]-]{1,255}$/;
  * invitation link carries a join token), and a content security policy allowing only the server's
  * own scripts, styles and sockets.
  */
-export function securityHeaders(): RequestHandler {
+export function securityHeaders(nodeOrigins: () => readonly string[] = () => []): RequestHandler {
   return (req, res, next) => {
     const host = req.headers.host && SAFE_HOST.test(req.headers.host) ? req.headers.host : undefined;
-    const sockets = host ? ` ws://${host} wss://${host}` : '';
+    // Cluster: a drain moves a page's call to another node, whose API it then uses.
+    const nodes = nodeOrigins()
+      .map((origin) => new URL(origin).host)
+      .filter((node) => SAFE_HOST.test(node) && node !== host)
+      .map((node) => ` http://${node} ws://${node}`)
+      .join('');
+    const sockets = (host ? ` ws://${host} wss://${host}` : '') + nodes;
     res.setHeader(
       'Content-Security-Policy',
       [

@@ -10,6 +10,7 @@ import { ParticipantResolver } from './participants/participant.resolver';
 import { RoomResolver } from './rooms/room.resolver';
 import { SessionResolver } from './rooms/session.resolver';
 import { SignalingResolver } from './signaling/signaling.resolver';
+import { NodeResolver, RoomNodeResolver } from './cluster/node.resolver';
 
 export const resolvers = [
   RoomResolver,
@@ -21,6 +22,8 @@ export const resolvers = [
   RoomMessagesResolver,
   RoomEventMessageResolver,
   WebhookResolver,
+  NodeResolver,
+  RoomNodeResolver,
 ] as const;
 
 let cached: GraphQLSchema | undefined;

@@ -16,6 +16,7 @@ import {
   type GraphQLSchema,
   Kind,
   specifiedRules,
+  print,
   subscribe,
   visit,
 } from 'graphql';
@@ -28,7 +29,8 @@ import { isDomainError } from '../shared/errors';
 import type { AccessTokens } from '../access/AccessTokens';
 import { ParticipantTokens } from '../access/ParticipantTokens';
 import type { BackgroundWritesStatus } from '../conference/BackgroundWrites';
-import type { WebhookFailureRecord } from '../conference/ports';
+import type { SignalingLink, WebhookFailureRecord } from '../conference/ports';
+import type { Offer } from '../conference/Participant';
 import { Access } from './access';
 import { type ApiContext, bearerToken, qualityLoader } from './context';
 import { DocumentCache } from './documentCache';
@@ -36,10 +38,19 @@ import { formatError, formatErrors } from './errors';
 import { assertListItems, documentLimitRules, queryLimitRules, type QueryLimits } from './limits';
 import { OriginPolicy, sameToken, securityHeaders } from './edge';
 import { LiveSubscriptions } from './subscriptions';
-import { RateLimiter } from './RateLimiter';
+import { type Limiter, RateLimiter } from './RateLimiter';
 import { SocketLiveness } from './SocketLiveness';
 import { Metrics } from './metrics';
 import { buildApiSchema } from './schema';
+import type { ClusterGateway, NodeView } from './cluster/gateway';
+import {
+  CLIENT_ADDRESS_HEADER,
+  Forwarder,
+  type GraphQLRequestBody,
+  INTERNAL_HEADER,
+} from './cluster/Forwarder';
+import { forwardedResult, refusalResult } from './cluster/forwardedResult';
+import { operationKind, targetOf } from './cluster/routing';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -47,6 +58,8 @@ export interface HealthReport {
   media: { state: string; port: number };
   /** Writes the database has not taken yet (events, sessions, samples): retried, never silently dropped. */
   writes: BackgroundWritesStatus;
+  /** Cluster: this node, and whether it reaches Redis. */
+  node?: { id: string; redis: 'ok' | 'unreachable' };
 }
 
 export interface ApiServerOptions {
@@ -70,6 +83,12 @@ export interface ApiServerOptions {
   allowedOrigins?: string[];
   /** Secured mode: a bearer token that may read /metrics (an admin token may too). */
   metricsToken?: string;
+  /** This node's id (NODE_ID, or generated at start). */
+  nodeId?: string;
+  /** Cluster: operations on rooms held by other nodes are carried out there (absent: one node). */
+  cluster?: ClusterGateway;
+  /** Joins per address counted cluster-wide (absent: counted here, per node). */
+  sharedJoinLimiter?: Limiter;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -89,7 +108,11 @@ export class ApiServer {
   readonly #apollo: ApolloServer<ApiContext>;
   readonly #wsDisposable: { dispose: () => void | Promise<void> };
   readonly #metrics: Metrics;
-  readonly #joinLimiter: RateLimiter;
+  readonly #joinLimiter: Limiter;
+  readonly #forwarder: Forwarder | null;
+  readonly #printed = new WeakMap<DocumentNode, string>();
+  readonly #documents: DocumentCache;
+  readonly #nodeOrigins: () => readonly string[];
   readonly #participantTokens = new ParticipantTokens();
   readonly #chatLimiters = {
     messages: new RateLimiter(5, 'messages', 'from this participant'),
@@ -121,7 +144,9 @@ export class ApiServer {
       'moderation calls',
       'from one moderator',
     );
-    this.#origins = options.tokens ? null : new OriginPolicy(options.allowedOrigins ?? []);
+    const nodeOrigins = () => options.cluster?.origins() ?? [];
+    this.#nodeOrigins = nodeOrigins;
+    this.#origins = options.tokens ? null : new OriginPolicy(options.allowedOrigins ?? [], nodeOrigins);
     // Every rule reports (a document breaking several gets every code); depth and cost first, as before.
     const limitRules = [
       ...queryLimitRules(options.queryLimits ?? { maxDepth: 12, maxCost: 5000 }),
@@ -145,12 +170,14 @@ export class ApiServer {
         : undefined,
     });
     this.#liveness = new SocketLiveness(this.#ws);
-    const joinLimiter = new RateLimiter(options.joinsPerSecondPerAddress ?? 20, 'joins');
-    this.#joinLimiter = joinLimiter;
+    this.#joinLimiter =
+      options.sharedJoinLimiter ?? new RateLimiter(options.joinsPerSecondPerAddress ?? 20, 'joins');
+    this.#forwarder = options.cluster ? new Forwarder(options.cluster) : null;
     // A participant token dies with its participant.
-    options.conference.observer.on('participantLeft', (_roomId, _reason, participantId) =>
-      this.#participantTokens.revoke(participantId),
-    );
+    options.conference.observer.on('participantLeft', (_roomId, _reason, participantId) => {
+      this.#participantTokens.revoke(participantId);
+      options.cluster?.participantLeft(participantId);
+    });
     const context = (ctx: {
       connectionParams?: Readonly<Record<string, unknown>>;
       extra: { socket: WebSocket; request: { socket: { remoteAddress?: string } } };
@@ -161,7 +188,7 @@ export class ApiServer {
       ),
       signalingLink: this.#liveness.link(ctx.extra.socket),
     });
-    const documents = new DocumentCache([...specifiedRules, ...limitRules]);
+    const documents = (this.#documents = new DocumentCache([...specifiedRules, ...limitRules]));
     this.#wsDisposable = useServer<Record<string, unknown>>(
       {
         schema,
@@ -180,7 +207,7 @@ export class ApiServer {
             ];
           }
         },
-        execute: (args) => this.#guarded(args, () => execute(args)),
+        execute: (args) => this.#guarded(args, () => this.#executeHere(args)),
         subscribe: (args) => this.#guarded(args, () => subscribe(args)),
         onNext: (_ctx, _id, _payload, _args, result) =>
           withFormattedErrors(result as ExecutionResult, formatAndCount),
@@ -215,8 +242,14 @@ export class ApiServer {
     this.#started = true;
     const app = express();
     app.disable('x-powered-by');
-    app.use(securityHeaders());
-    if (this.#origins) app.use(this.#origins.middleware());
+    app.use(securityHeaders(this.#nodeOrigins));
+    if (this.#origins) {
+      const originCheck = this.#origins.middleware();
+      // A node forwarding an operation checked its client's origin already.
+      app.use((req, res, next) =>
+        this.#forwardedByNode(req.headers) ? next() : originCheck(req, res, next),
+      );
+    }
     app.get('/healthz', async (_req, res) => {
       const report = await this.options.health();
       res.status(report.status === 'ok' ? 200 : 503).json(report);
@@ -247,9 +280,10 @@ export class ApiServer {
     app.use(
       '/graphql',
       express.json({ limit: this.options.bodyLimit ?? '1mb' }),
+      (req, res, next) => void this.#forwardHttp(req, res, next),
       expressMiddleware(this.#apollo, {
         context: async ({ req }) =>
-          this.#context(bearerToken(req.headers.authorization), req.socket.remoteAddress),
+          this.#context(bearerToken(req.headers.authorization), this.#clientAddress(req)),
       }),
     );
     app.use('/explorer', express.static(explorerDir, { index: false, fallthrough: false }));
@@ -263,7 +297,112 @@ export class ApiServer {
         resolve();
       });
     });
-    return this.#http.address() as AddressInfo;
+    const address = this.#http.address() as AddressInfo;
+    const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.#url = `http://${shown}:${address.port}`;
+    return address;
+  }
+
+  /**
+   * Cluster, on the node holding a participant: its offers for a `negotiation` subscription whose
+   * socket is on another node (the token is checked here, as for a local socket).
+   */
+  openOffers = (participantId: string, token: string, link: SignalingLink): AsyncIterableIterator<Offer> => {
+    const { access, conference, subscriptions } = this.#context(token, undefined);
+    const participant = access.participant(participantId);
+    return subscriptions.track(conference.negotiation(participant, link), access.subscriptionOwner());
+  };
+
+  /** This node as `Node` and /healthz show it. */
+  readonly #localNode = (): NodeView => {
+    if (this.options.cluster) return this.options.cluster.self();
+    const totals = this.options.conference.stats();
+    return {
+      id: this.options.nodeId ?? 'local',
+      url: this.#url ?? '',
+      alive: true,
+      draining: false,
+      rooms: totals.rooms,
+      participants: totals.participants,
+      streams: totals.forwardedStreams,
+      load: totals.participants + totals.forwardedStreams,
+    };
+  };
+  #url: string | undefined;
+
+  /** Whether a request comes from another node of the cluster (its internal secret). */
+  #forwardedByNode(headers: import('node:http').IncomingHttpHeaders): boolean {
+    const cluster = this.options.cluster;
+    const presented = headers[INTERNAL_HEADER];
+    return !!cluster && typeof presented === 'string' && sameToken(presented, cluster.internalSecret);
+  }
+
+  /** The client's address: the socket's, or for an operation forwarded by a node, its client's. */
+  #clientAddress(req: express.Request): string | undefined {
+    const forwarded = req.headers[CLIENT_ADDRESS_HEADER];
+    if (typeof forwarded === 'string' && this.#forwardedByNode(req.headers)) return forwarded;
+    return req.socket.remoteAddress;
+  }
+
+  /**
+   * Cluster, HTTP: a query or mutation about a room another node holds is carried out there
+   * (Forwarder); anything else, or an operation a node forwarded here, runs here.
+   */
+  async #forwardHttp(req: express.Request, res: express.Response, next: express.NextFunction): Promise<void> {
+    const forwarder = this.#forwarder;
+    const body = req.body as GraphQLRequestBody | undefined;
+    if (
+      !forwarder ||
+      req.method !== 'POST' ||
+      typeof body?.query !== 'string' ||
+      this.#forwardedByNode(req.headers)
+    )
+      return next();
+    let document: DocumentNode;
+    try {
+      document = this.#documents.parse(body.query);
+    } catch {
+      return next();
+    }
+    const kind = operationKind(document, body.operationName);
+    if (kind !== 'query' && kind !== 'mutation') return next();
+    try {
+      const url = await forwarder.destination(targetOf(document, body.operationName, body.variables));
+      if (!url) return next();
+      const { status, result } = await forwarder.forward(
+        url,
+        body,
+        bearerToken(req.headers.authorization),
+        req.socket.remoteAddress ?? 'unknown',
+      );
+      res.status(status).json(result);
+    } catch (error) {
+      const result = refusalResult(error);
+      res.status(503).json({ errors: formatErrors(result.errors ?? []) });
+    }
+  }
+
+  /** graphql-ws queries and mutations: here, or on the node holding their room (cluster). */
+  async #executeHere(args: ExecutionArgs): Promise<ExecutionResult> {
+    const forwarder = this.#forwarder;
+    if (!forwarder) return execute(args);
+    const variables = args.variableValues as Record<string, unknown> | undefined;
+    try {
+      const url = await forwarder.destination(targetOf(args.document, args.operationName, variables));
+      if (!url) return await execute(args);
+      let query = this.#printed.get(args.document);
+      if (!query) this.#printed.set(args.document, (query = print(args.document)));
+      const context = args.contextValue as ApiContext;
+      const { result } = await forwarder.forward(
+        url,
+        { query, variables, operationName: args.operationName },
+        context.token,
+        context.clientAddress,
+      );
+      return forwardedResult(result);
+    } catch (error) {
+      return refusalResult(error);
+    }
   }
 
   /** What a request or socket's operations get: the use cases and what its bearer may do. */
@@ -281,7 +420,16 @@ export class ApiServer {
       participantLimiter: this.#participantLimiter,
       moderationLimiter: this.#moderationLimiter,
       qualityLoader: qualityLoader(conference),
-      access: new Access(conference, tokens ?? null, this.#participantTokens, token, address),
+      access: new Access(
+        conference,
+        tokens ?? null,
+        this.#participantTokens,
+        token,
+        address,
+        this.options.cluster ?? null,
+      ),
+      cluster: this.options.cluster,
+      localNode: this.#localNode,
     };
   }
 

@@ -10,6 +10,7 @@ import { LeaveReason, type RoomEvent } from './events';
 import { bannedBy, type JoinPermit, OPEN_PERMIT } from './grants';
 import { Moderation } from './Moderation';
 import { type Offer, Participant } from './Participant';
+import type { Room } from './Room';
 import type {
   MediaPeerFactory,
   PeerStats,
@@ -17,6 +18,7 @@ import type {
   QualitySample,
   QualitySampleRepository,
   RoomEventRepository,
+  RoomOwnership,
   RoomRepository,
   SessionRepository,
   SignalingLink,
@@ -25,6 +27,7 @@ import { QualityRecorder, type QualityRecorderOptions } from './QualityRecorder'
 import type { Page, PageRequest, RoomRecord, SessionRecord } from './records';
 import type { RetryPolicy } from './RetryingWriter';
 import { RoomRegistry } from './RoomRegistry';
+import type { RoomEventStream } from './RoomEventStream';
 import { SessionLog } from './SessionLog';
 import { validateDisplayName, validateRoomId, validateSdp, type RoomInput } from './validation';
 
@@ -49,6 +52,13 @@ export interface ConferenceOptions {
   retryPolicy?: RetryPolicy;
   /** This process alone creates and closes rooms in its database (the embedded one): see RoomRegistryOptions. */
   soleWriter?: boolean;
+  /**
+   * Cluster: rooms are held through leases (see RoomOwnership). Start-up then leaves other nodes'
+   * stays alone, and a room taken over from a node that died ends that node's stays (NODE_FAILURE).
+   */
+  ownership?: RoomOwnership;
+  /** Cluster: the events of a room another node holds (see RoomRegistryOptions.remoteEvents). */
+  remoteEvents?: (roomId: string, after: number | null) => Promise<RoomEventStream>;
 }
 
 export interface Repositories {
@@ -92,9 +102,14 @@ export class ConferenceService {
         writers: this.writes,
         emptyTimeoutMs: options.emptyRoomTimeoutMs,
         retryPolicy: options.retryPolicy,
-        onEventsStored: (roomId, through) => this.observer.notify('eventsStored', roomId, through),
+        onEventsStored: (roomId, through, events) =>
+          this.observer.notify('eventsStored', roomId, through, events),
       },
-      { ...options, emptyTimeoutMs: options.emptyRoomTimeoutMs },
+      {
+        ...options,
+        emptyTimeoutMs: options.emptyRoomTimeoutMs,
+        onTaken: options.ownership ? (room, since) => this.#endStaleStays(room, since) : undefined,
+      },
       (participant) => this.observer.notify('participantJoined', participant.roomId, participant.id),
       (participant, reason) =>
         this.observer.notify('participantLeft', participant.roomId, reason, participant.id),
@@ -139,10 +154,32 @@ export class ConferenceService {
    */
   async recover(at = new Date()): Promise<number> {
     await this.registry.loadOpenRooms();
+    // In a cluster the other nodes' stays are live: a room left by a dead node is taken over by
+    // another (its failover), which ends that node's stays then (#endStaleStays).
+    if (this.options.ownership) return 0;
     const count = await this.repositories.sessions.endAllLive(at, LeaveReason.SERVER_RESTART);
     if (count > 0) logger.info({ count }, 'closed sessions left open by the previous run');
     await this.registry.recover();
     return count;
+  }
+
+  /**
+   * A room this node just took: stays still open in the database began on its previous holder,
+   * which died (a drained node ends its own stays before letting go). Each is ended with
+   * NODE_FAILURE and recorded as PARTICIPANT_LEFT, continuing the room's numbering.
+   */
+  async #endStaleStays(room: Room, since: Date): Promise<void> {
+    const ended = await this.repositories.sessions.endLiveInRoom(room.id, since, LeaveReason.NODE_FAILURE);
+    for (const stay of ended) {
+      room.recordLostMember(stay.id, stay.displayName);
+      this.observer.notify('participantLeft', room.id, LeaveReason.NODE_FAILURE, stay.id);
+    }
+    if (ended.length > 0) {
+      logger.info(
+        { event: 'room.taken_over', roomId: room.id, count: ended.length },
+        'took over a room from a node that died',
+      );
+    }
   }
 
   async createRoom(input: RoomInput): Promise<RoomRecord> {

@@ -19,6 +19,17 @@ export interface RoomRepository {
   listBans(roomId: string): Promise<RoomBan[]>;
 }
 
+/**
+ * Cluster: which node holds a room (a lease). A single node has none and holds every room. A room
+ * is loaded only by the node that claimed it, so it never has two live copies.
+ */
+export interface RoomOwnership {
+  /** Takes (or keeps) the room for this node; false when another node holds it. */
+  claim(roomId: string): Promise<boolean>;
+  /** Gives the room up (closed, moved, or shut down). */
+  release(roomId: string): Promise<void>;
+}
+
 export interface RoomBan {
   identity: string;
   bannedAt: Date;
@@ -31,6 +42,11 @@ export interface SessionRepository {
   end(id: string, leftAt: Date, reason: string): Promise<void>;
   /** Closes every session still marked live (after a crash nobody else will); returns how many. */
   endAllLive(leftAt: Date, reason: string): Promise<number>;
+  /**
+   * Closes, at `at`, the room's sessions still marked live that began before `at` (their node died);
+   * returns the sessions it closed.
+   */
+  endLiveInRoom(roomId: string, at: Date, reason: string): Promise<SessionRecord[]>;
   /**
    * The room's stays, oldest first: at most `first`, after the stay with id `after` (an id this
    * room does not have starts from the beginning).

@@ -104,6 +104,7 @@ export class RoomResolver {
     subscribe: async ({ args, context }) => {
       const { conference, access, subscriptions } = context as ApiContext;
       const roomId = String(args.roomId);
+      await access.identifyAcrossNodes();
       await access.requireRoom(roomId);
       const owner = access.subscriptionOwner();
       subscriptions.assertRoomHasRoom(roomId);
