@@ -44,6 +44,11 @@ export class ParticipantTokens {
     this.#byDigest.delete(hash.toString('base64url'));
   }
 
+  /** The digest of the participant's token (published to the cluster), if it has one. */
+  digestOf(participantId: string): string | undefined {
+    return this.#byParticipant.get(participantId)?.toString('base64url');
+  }
+
   get size(): number {
     return this.#byParticipant.size;
   }

@@ -172,7 +172,26 @@ export class ApiServer {
     this.#liveness = new SocketLiveness(this.#ws);
     this.#joinLimiter =
       options.sharedJoinLimiter ?? new RateLimiter(options.joinsPerSecondPerAddress ?? 20, 'joins');
-    this.#forwarder = options.cluster ? new Forwarder(options.cluster) : null;
+    this.#forwarder = options.cluster
+      ? new Forwarder(options.cluster, {
+          room: (id) => options.conference.registry.live(id) !== undefined,
+          participant: (id) => options.conference.registry.participant(id) !== undefined,
+        })
+      : null;
+    // A restarted Redis forgot which participants are here: tell it again, so their operations
+    // arriving at other nodes still find this one.
+    options.cluster?.onReconnect(() => {
+      for (const participant of options.conference.registry.participants()) {
+        const digest = this.#participantTokens.digestOf(participant.id);
+        if (!digest) continue;
+        const entry = {
+          participantId: participant.id,
+          roomId: participant.roomId,
+          identity: participant.identity,
+        };
+        void options.cluster?.participantJoined(entry, digest).catch(() => undefined);
+      }
+    });
     // A participant token dies with its participant.
     options.conference.observer.on('participantLeft', (_roomId, _reason, participantId) => {
       this.#participantTokens.revoke(participantId);

@@ -88,7 +88,18 @@ export class Cluster {
       throw error;
     }
     cluster.leases.start();
+    // A restarted Redis has nothing: the secret is put back by whichever node sees it first.
+    redis.onReconnect(() => {
+      void redis.command
+        .set(redis.key('internal-secret'), cluster.internalSecret, 'NX')
+        .catch(() => undefined);
+    });
     return cluster;
+  }
+
+  /** Called after Redis came back (its keys may all be gone: each node puts its own back). */
+  onReconnect(listener: () => void): void {
+    this.redis.onReconnect(listener);
   }
 
   get nodes(): NodeDirectory {

@@ -2,6 +2,7 @@ import { tokenDigest } from '../access/ParticipantTokens';
 import type { Offer } from '../conference/Participant';
 import type { SignalingLink } from '../conference/ports';
 import { logger } from '../shared/logger';
+import { LEASE_RENEW_MS } from './RoomLeases';
 import type { Cluster } from './Cluster';
 import type { NodeInfo } from './NodeDirectory';
 import type { ParticipantEntry } from './ParticipantDirectory';
@@ -24,13 +25,18 @@ export function clusterGateway(cluster: Cluster) {
       const node = await cluster.nodes.get(id);
       return node ? view(node) : undefined;
     },
-    holderOf: (roomId: string) => cluster.leases.owner(roomId),
+    // Just after Redis came back, the holders have not taken their leases back yet: wait for that.
+    holderOf: async (roomId: string) => {
+      await cluster.redis.settled(LEASE_RENEW_MS * 2);
+      return cluster.leases.owner(roomId);
+    },
     placement: async () => view(await cluster.nodes.leastLoaded()),
+    onReconnect: (listener: () => void) => cluster.onReconnect(listener),
     claim: (roomId: string) => cluster.leases.claim(roomId),
     participant: (participantId: string) => cluster.participants.get(participantId),
     participantByToken: (token: string) => cluster.participants.byTokenDigest(tokenDigest(token)),
-    participantJoined: (participant: ParticipantEntry, token: string) =>
-      cluster.participants.add(participant, tokenDigest(token)),
+    participantJoined: (participant: ParticipantEntry, digest: string) =>
+      cluster.participants.add(participant, digest),
     participantLeft: (participantId: string) =>
       void cluster.participants
         .remove(participantId)

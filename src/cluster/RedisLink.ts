@@ -76,6 +76,13 @@ export class RedisLink {
     return this.#readySince === null ? 0 : performance.now() - this.#readySince;
   }
 
+  /** Resolves once Redis has been up for `ms` (at once when it has). */
+  async settled(ms: number): Promise<void> {
+    while (this.upForMs() < ms && !this.#closed) {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(50, ms - this.upForMs())));
+    }
+  }
+
   get up(): boolean {
     return this.#readySince !== null;
   }

@@ -13,6 +13,8 @@ const ALIVE_INTERVAL_MS = 500;
 const ATTACH_TIMEOUT_MS = 3000;
 /** A relayed link no node reported on for this long is given up by its holder. */
 const ABANDONED_AFTER_MS = 30_000;
+/** Redis up for less than this (a heartbeat's lifetime and then some): what it says is not complete yet. */
+export const REDIS_SETTLE_MS = 3500;
 
 type ControlMessage =
   | { t: 'attach'; link: string; participantId: string; token: string }
@@ -153,6 +155,11 @@ export class SignalingRelay {
 
   async #tick(): Promise<void> {
     const now = performance.now();
+    // While Redis is away (and just after), entry nodes cannot report: their sockets count as alive
+    // rather than silent, so an outage removes nobody (media presence still speaks for itself).
+    if (this.redis.upForMs() < REDIS_SETTLE_MS) {
+      for (const hosted of this.#hosted.values()) hosted.link.lastSeen = now;
+    }
     // Holder side: links whose entry node went quiet for good (it died) are given up.
     for (const [id, hosted] of this.#hosted) {
       if (now - hosted.link.lastSeen < ABANDONED_AFTER_MS) continue;
@@ -172,8 +179,10 @@ export class SignalingRelay {
       report[id] = Math.max(0, now - carried.local.lastSeen);
       byHolder.set(carried.holder, report);
     }
+    const settled = this.redis.upForMs() >= REDIS_SETTLE_MS;
     for (const [holder, links] of byHolder) {
-      if (!(await this.nodes.isAlive(holder).catch(() => true))) {
+      // Right after Redis came back, heartbeats are not all renewed yet: nobody is dead then.
+      if (settled && !(await this.nodes.isAlive(holder).catch(() => true))) {
         for (const carried of this.#carried.values())
           if (carried.holder === holder) carried.queue.fail(unavailable());
         continue;

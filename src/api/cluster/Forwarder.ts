@@ -27,11 +27,31 @@ export interface GraphQLRequestBody {
  * createRoom put it on the least loaded node (this one takes it at once when that is itself).
  */
 export class Forwarder {
-  constructor(private readonly gateway: ClusterGateway) {}
+  constructor(
+    private readonly gateway: ClusterGateway,
+    /** What this node holds now (answered without Redis, so an outage leaves local calls alone). */
+    private readonly here: { room(id: string): boolean; participant(id: string): boolean },
+  ) {}
 
   /** Where the operation runs: null for here, else the holder's URL. */
   async destination(target: OperationTarget | null): Promise<string | null> {
     if (!target) return null;
+    if (target.roomId && this.here.room(target.roomId)) return null;
+    if (target.participantId && this.here.participant(target.participantId)) return null;
+    try {
+      return await this.#route(target);
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      logger.warn({ err: error }, 'could not route an operation through Redis');
+      throw new DomainError(
+        ErrorCode.SERVICE_UNAVAILABLE,
+        "The cluster's Redis is unreachable: operations on rooms of other nodes wait for it; try again.",
+        { retryAfterMs: 1000 },
+      );
+    }
+  }
+
+  async #route(target: OperationTarget): Promise<string | null> {
     let roomId = target.roomId;
     if (!roomId && target.participantId) {
       roomId = (await this.gateway.participant(target.participantId))?.roomId;

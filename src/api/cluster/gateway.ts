@@ -39,8 +39,8 @@ export interface ClusterGateway {
   claim(roomId: string): Promise<boolean>;
   participant(participantId: string): Promise<RemoteParticipant | null>;
   participantByToken(token: string): Promise<RemoteParticipant | null>;
-  /** A participant held here joined (its token digest is published) or left. */
-  participantJoined(participant: RemoteParticipant, token: string): Promise<void>;
+  /** A participant held here joined (with its token's digest, never the token) or left. */
+  participantJoined(participant: RemoteParticipant, tokenDigest: string): Promise<void>;
   participantLeft(participantId: string): void;
   /** The offers of a participant held by `holder`, carried by this node's socket. */
   relayOffers(
@@ -49,6 +49,8 @@ export interface ClusterGateway {
     token: string,
     link: SignalingLink,
   ): Promise<AsyncIterableIterator<Offer>>;
+  /** Called after Redis came back (a restarted Redis lost every key: republish what is ours). */
+  onReconnect(listener: () => void): void;
   /** Origins of the other nodes (a page moved by a drain connects to them). */
   origins(): string[];
 }

@@ -2,6 +2,7 @@ import { Arg, Ctx, ID, Mutation, Resolver, Root, Subscription } from 'type-graph
 import type { Offer } from '../../conference/Participant';
 import { UNWATCHED_LINK } from '../../conference/Presence';
 import { logger } from '../../shared/logger';
+import { tokenDigest } from '../../access/ParticipantTokens';
 import type { ApiContext } from '../context';
 import { toParticipantType } from '../participants/participant.mapper';
 import {
@@ -40,7 +41,7 @@ export class SignalingResolver {
     await cluster
       ?.participantJoined(
         { participantId: participant.id, roomId: participant.roomId, identity: participant.identity },
-        token,
+        tokenDigest(token),
       )
       .catch((error: unknown) =>
         logger.warn(
