@@ -88,9 +88,23 @@ export async function startApp(
     logConference(conference);
     await conference.recover();
     const webhookStore = new PrismaWebhookStore(database.prisma);
-    webhooks = config.webhooks ? new WebhookDispatcher(events, webhookStore, config.webhooks) : null;
-    if (webhooks) {
-      const dispatcher = webhooks;
+    const webhookOptions = config.webhooks;
+    if (webhookOptions && joined) {
+      // One node delivers for the whole cluster (a role lease); another takes over if it dies.
+      await joined.onStored((roomId) => webhooks?.notify(roomId));
+      joined.role(
+        'webhooks',
+        () => {
+          webhooks = new WebhookDispatcher(events, webhookStore, webhookOptions);
+          void webhooks.start();
+        },
+        () => {
+          webhooks?.stop();
+          webhooks = null;
+        },
+      );
+    } else if (webhookOptions) {
+      const dispatcher = (webhooks = new WebhookDispatcher(events, webhookStore, webhookOptions));
       conference.observer.on('eventsStored', (roomId) => dispatcher.notify(roomId));
       void dispatcher.start();
     }
@@ -121,6 +135,12 @@ export async function startApp(
       nodeId: config.nodeId,
       cluster: joined ? clusterGateway(joined) : undefined,
       sharedJoinLimiter: joined?.rateLimiter('joins', config.joinsPerSecondPerAddress, 'joins'),
+      sharedModerationLimiter: joined?.rateLimiter(
+        'moderation',
+        config.limits.mutationsPerSecond,
+        'moderation calls',
+        'from one moderator',
+      ),
       webhookFailures: (first) => webhookStore.listFailures(first),
       tokens:
         config.access.mode === 'secured'
@@ -153,7 +173,9 @@ export async function startApp(
       conference,
       media,
       database,
-      webhooks,
+      get webhooks() {
+        return webhooks;
+      },
       cluster: joined,
       drain: () =>
         (draining ??= (async () => {

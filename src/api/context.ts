@@ -31,7 +31,7 @@ export interface ApiContext {
   /** Event-producing mutations of one participant (setTrackMuted, renegotiate, setPreferredLayer). */
   participantLimiter: RateLimiter;
   /** Moderation (kickParticipant, muteTrack) per moderator. */
-  moderationLimiter: RateLimiter;
+  moderationLimiter: Limiter;
   /** Quality history per participant or stay, batched per request (one query per page, not per parent). */
   qualityLoader: QualityLoader;
   /** Cluster: the other nodes (absent on a single node). */

@@ -25,7 +25,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { ConferenceService } from '../conference/ConferenceService';
 import { logger } from '../shared/logger';
 import type { Limits } from '../config';
-import { isDomainError } from '../shared/errors';
+import { DomainError, type ErrorCode, isDomainError } from '../shared/errors';
 import type { AccessTokens } from '../access/AccessTokens';
 import { ParticipantTokens } from '../access/ParticipantTokens';
 import type { BackgroundWritesStatus } from '../conference/BackgroundWrites';
@@ -89,6 +89,8 @@ export interface ApiServerOptions {
   cluster?: ClusterGateway;
   /** Joins per address counted cluster-wide (absent: counted here, per node). */
   sharedJoinLimiter?: Limiter;
+  /** Moderation calls per moderator counted cluster-wide (absent: counted here). */
+  sharedModerationLimiter?: Limiter;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -121,7 +123,7 @@ export class ApiServer {
   readonly #liveness: SocketLiveness;
   readonly #subscriptions: LiveSubscriptions;
   readonly #participantLimiter: RateLimiter;
-  readonly #moderationLimiter: RateLimiter;
+  readonly #moderationLimiter: Limiter;
   readonly #limits: Limits;
   readonly #schema: GraphQLSchema;
   readonly #origins: OriginPolicy | null;
@@ -139,11 +141,9 @@ export class ApiServer {
       'mutations',
       'from one participant',
     );
-    this.#moderationLimiter = new RateLimiter(
-      limits.mutationsPerSecond,
-      'moderation calls',
-      'from one moderator',
-    );
+    this.#moderationLimiter =
+      options.sharedModerationLimiter ??
+      new RateLimiter(limits.mutationsPerSecond, 'moderation calls', 'from one moderator');
     const nodeOrigins = () => options.cluster?.origins() ?? [];
     this.#nodeOrigins = nodeOrigins;
     this.#origins = options.tokens ? null : new OriginPolicy(options.allowedOrigins ?? [], nodeOrigins);
@@ -178,6 +178,12 @@ export class ApiServer {
           participant: (id) => options.conference.registry.participant(id) !== undefined,
         })
       : null;
+    // A kick or ban made on another node ends what that person follows here.
+    void options.cluster?.onEnded((notice) => {
+      const ended = new DomainError(notice.code as ErrorCode, notice.message);
+      this.#subscriptions.endParticipant(notice.participantId, ended);
+      if (notice.identity !== null) this.#subscriptions.endIdentity(notice.roomId, notice.identity, ended);
+    });
     // A restarted Redis forgot which participants are here: tell it again, so their operations
     // arriving at other nodes still find this one.
     options.cluster?.onReconnect(() => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RoomEvent } from '../conference/events';
 import type { RoomEventRepository } from '../conference/ports';
 import { logger } from '../shared/logger';
+import { ClusterRole } from './ClusterRole';
 import { Failover } from './Failover';
 import { type NodeInfo, type NodeLoad, NodeDirectory } from './NodeDirectory';
 import { ParticipantDirectory } from './ParticipantDirectory';
@@ -53,6 +54,7 @@ export class Cluster {
   #services: NodeServices | undefined;
   #unsubscribe: () => void = () => undefined;
   #closing: Promise<void> | undefined;
+  readonly #roles: ClusterRole[] = [];
 
   private constructor(
     readonly redis: RedisLink,
@@ -139,6 +141,20 @@ export class Cluster {
   /** The holder's side of live events: a batch, once stored, goes to the nodes following the room. */
   publishStored(roomId: string, events: readonly RoomEvent[]): void {
     void this.redis.publish(eventsChannel(this.redis, roomId), encodeEvents(events));
+    void this.redis.publish(this.redis.key('stored'), roomId);
+  }
+
+  /** Told of every room whose events some node just stored (webhook delivery listens). */
+  onStored(listener: (roomId: string) => void): Promise<() => void> {
+    return this.redis.subscribe(this.redis.key('stored'), listener);
+  }
+
+  /** A job one node at a time does (see ClusterRole); started at once, stopped with the cluster. */
+  role(name: string, onGain: () => void, onLose: () => void): ClusterRole {
+    const role = new ClusterRole(this.redis, name, this.nodeId, onGain, onLose);
+    this.#roles.push(role);
+    role.start();
+    return role;
   }
 
   rateLimiter(name: string, ratePerSecond: number, what: string, per?: string): SharedRateLimiter {
@@ -180,6 +196,7 @@ export class Cluster {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#failover?.stop();
+      await Promise.all(this.#roles.map((role) => role.stop()));
       this.#unsubscribe();
       await this.#relay?.stop();
       await this.leases.stop();

@@ -50,5 +50,10 @@ export function clusterGateway(cluster: Cluster) {
       link: SignalingLink,
     ): Promise<AsyncIterableIterator<Offer>> => cluster.relay.offers(holder, participantId, token, link),
     origins: () => cluster.nodes.knownUrls(),
+    announceEnded: (notice: object) =>
+      void cluster.redis.publish(cluster.redis.key('ended'), JSON.stringify(notice)),
+    onEnded: async <T>(listener: (notice: T) => void) => {
+      await cluster.redis.subscribe(cluster.redis.key('ended'), (raw) => listener(JSON.parse(raw) as T));
+    },
   };
 }

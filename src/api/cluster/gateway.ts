@@ -13,6 +13,15 @@ export interface NodeView {
   load: number;
 }
 
+/** A kick or ban, for the subscriptions of that person on every node. */
+export interface EndedNotice {
+  participantId: string;
+  roomId: string;
+  identity: string | null;
+  code: string;
+  message: string;
+}
+
 /** A participant present somewhere in the cluster, as its token or id finds it. */
 export interface RemoteParticipant {
   participantId: string;
@@ -51,6 +60,9 @@ export interface ClusterGateway {
   ): Promise<AsyncIterableIterator<Offer>>;
   /** Called after Redis came back (a restarted Redis lost every key: republish what is ours). */
   onReconnect(listener: () => void): void;
+  /** Tells every node to end what a kicked or banned person follows there. */
+  announceEnded(notice: EndedNotice): void;
+  onEnded(listener: (notice: EndedNotice) => void): Promise<void>;
   /** Origins of the other nodes (a page moved by a drain connects to them). */
   origins(): string[];
 }
