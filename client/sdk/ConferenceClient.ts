@@ -1,7 +1,7 @@
 import { ChatLog } from './ChatLog';
 import { Emitter } from './emitter';
 import { ConnectionStatus } from './ConnectionStatus';
-import { asConferenceError, type ConferenceError } from './errors';
+import { asConferenceError, type ConferenceError, movedTo } from './errors';
 import { JoinDocument, PingDocument } from './operations';
 import { PeerLink } from './PeerLink';
 import { Publisher } from './Publisher';
@@ -368,11 +368,18 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     this.emit('error', asConferenceError(error));
   }
 
-  /** The negotiation subscription was refused: the server no longer knows us (timeout, removal). */
+  /**
+   * The negotiation subscription was refused: the server no longer knows us (timeout, removal), or
+   * the room moved to another node (ROOM_MOVED: `movedTo` says where to join again).
+   */
   #signalingLost(error: ConferenceError): void {
     this.emit('error', error);
-    this.#close(error.code === 'ROOM_CLOSED' ? 'ROOM_CLOSED' : 'SIGNALING_LOST');
+    this.movedTo = movedTo(error);
+    this.#close(error.code === 'ROOM_CLOSED' || this.movedTo ? error.code : 'SIGNALING_LOST');
   }
+
+  /** After `left` with ROOM_MOVED: the URL of the node now holding the room (join it there). */
+  movedTo: string | null = null;
 
   #close(reason?: string): void {
     if (this.#status.closed) return;

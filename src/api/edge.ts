@@ -55,6 +55,27 @@ export class OriginPolicy {
   }
 }
 
+/**
+ * Cluster: a page served by one node may be moved to another by a drain, and then calls that node's
+ * API from its own origin. Only the cluster's node origins get CORS answers (preflight included).
+ */
+export function nodeCors(nodeOrigins: () => readonly string[]): RequestHandler {
+  return (req, res, next) => {
+    const origin = req.headers.origin;
+    if (!origin || !nodeOrigins().includes(origin)) return next();
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Vary', 'Origin');
+    res.setHeader('Access-Control-Allow-Headers', 'content-type, authorization');
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
+    res.setHeader('Access-Control-Max-Age', '600');
+    if (req.method === 'OPTIONS') {
+      res.status(204).end();
+      return;
+    }
+    next();
+  };
+}
+
 const SAFE_HOST = /^[A-Za-z0-9.:[\]-]{1,255}$/;
 
 /**

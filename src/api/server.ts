@@ -36,7 +36,7 @@ import { type ApiContext, bearerToken, qualityLoader } from './context';
 import { DocumentCache } from './documentCache';
 import { formatError, formatErrors } from './errors';
 import { assertListItems, documentLimitRules, queryLimitRules, type QueryLimits } from './limits';
-import { OriginPolicy, sameToken, securityHeaders } from './edge';
+import { nodeCors, OriginPolicy, sameToken, securityHeaders } from './edge';
 import { LiveSubscriptions } from './subscriptions';
 import { type Limiter, RateLimiter } from './RateLimiter';
 import { SocketLiveness } from './SocketLiveness';
@@ -268,6 +268,7 @@ export class ApiServer {
     const app = express();
     app.disable('x-powered-by');
     app.use(securityHeaders(this.#nodeOrigins));
+    if (this.options.cluster) app.use(nodeCors(this.#nodeOrigins));
     if (this.#origins) {
       const originCheck = this.#origins.middleware();
       // A node forwarding an operation checked its client's origin already.
