@@ -12,6 +12,8 @@
  *   --api-seconds 3 --api-clients 4 --subscribers 50 --event-cycles 20
  *   --ff-room-size 4 --ff-rounds 3        firstframe: Chromium participants per room, rooms per mode
  *   --ff-modes single,simulcast --ff-burst 20   firstframe: publishing modes; joins in the keyframe burst
+ *   --cluster-joins 30                     cluster: joins through the holder and through the other node
+ *                                          (PostgreSQL and Redis: BENCH_DATABASE_URL, BENCH_REDIS_URL)
  *   --out DIR                              results directory (default bench/results)
  *   --skip-build                           do not recompile our server when dist exists
  *   --ours-root DIR                        run our server from another checkout (built there)
@@ -73,6 +75,9 @@ function parse(argv: string[]): Partial<SuiteOptions> {
         break;
       case '--event-cycles':
         options.api.eventCycles = Number(value());
+        break;
+      case '--cluster-joins':
+        options.cluster.joins = Number(value());
         break;
       case '--ff-room-size':
         options.firstframe.roomSize = Number(value());

@@ -8,6 +8,7 @@ import { targetFor } from './lib/clients';
 import { gitInfo, machine, type MachineInfo, type Summary } from './lib/measure';
 import { ensureBuilt, projectRoot, startServer, type TargetKind } from './lib/servers';
 import { renderMarkdown } from './report';
+import { type ClusterOptions, type ClusterResult, clusterScenario } from './cluster';
 import {
   apiScenario,
   capacityScenario,
@@ -27,7 +28,7 @@ import {
   type Log,
 } from './scenarios';
 
-export const SCENARIOS = ['join', 'fanout', 'capacity', 'api', 'firstframe'] as const;
+export const SCENARIOS = ['join', 'fanout', 'capacity', 'api', 'firstframe', 'cluster'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface SuiteOptions {
@@ -37,6 +38,7 @@ export interface SuiteOptions {
   capacity: CapacityOptions;
   api: ApiOptions;
   firstframe: FirstFrameOptions;
+  cluster: ClusterOptions;
   /** Where to write results (default bench/results); null writes nothing. */
   outDir: string | null;
   /** Skip compiling our server when dist/src/main.js exists. */
@@ -57,6 +59,11 @@ export const DEFAULT_OPTIONS: SuiteOptions = {
   },
   api: { seconds: 3, clients: 4, rooms: 20, subscribers: 50, eventCycles: 20 },
   firstframe: { roomSize: 4, rounds: 3, modes: ['single', 'simulcast'], burstJoins: 20 },
+  cluster: {
+    joins: 30,
+    databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test',
+    redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  },
   outDir: null,
   skipBuild: false,
   command: 'npm run bench',
@@ -96,6 +103,8 @@ export interface SuiteResult {
     capacity?: ScenarioRun<CapacityStepResult[]>;
     api?: ScenarioRun<ApiResult>;
     firstframe?: ScenarioRun<FirstFrameResult>;
+    /** Ours only (two nodes): `baseline` stays null. */
+    cluster?: ScenarioRun<ClusterResult>;
   };
   files?: { json: string; markdown: string };
 }
@@ -163,6 +172,7 @@ export async function runSuite(
       capacity: options.capacity,
       api: options.api,
       firstframe: options.firstframe,
+      cluster: options.cluster,
     },
     comparisons: [],
     scenarios: {},
@@ -184,6 +194,16 @@ export async function runSuite(
       result.scenarios.firstframe = await both(scenario, log, (t) =>
         firstFrameScenario(t, options.firstframe, log),
       );
+    if (scenario === 'cluster') {
+      const run: ScenarioRun<ClusterResult> = { ours: null, baseline: null, errors: {} };
+      try {
+        run.ours = await clusterScenario(options.cluster, log);
+      } catch (error) {
+        run.errors.ours = error instanceof Error ? error.message : String(error);
+        log(`cluster: FAILED: ${run.errors.ours}`);
+      }
+      result.scenarios.cluster = run;
+    }
     log(`scenario ${scenario} done in ${((performance.now() - scenarioStarted) / 1000).toFixed(1)} s`);
   }
   result.comparisons = compare(result);
@@ -231,7 +251,35 @@ function compare(result: SuiteResult): Comparison[] {
     for (const key of keys)
       add(scenario, `${name} ${key}`, 'ms', 'lower', value(ours, key), value(baseline, key));
   };
-  const { join, fanout, capacity, api, firstframe } = result.scenarios;
+  const { join, fanout, capacity, api, firstframe, cluster } = result.scenarios;
+  if (cluster?.ours) {
+    // The baseline column holds the holder's own answer: the ratio is what forwarding costs.
+    const c = cluster.ours;
+    latency(
+      'cluster',
+      'join -> answer through another node (vs through the holder)',
+      c.forwardedJoinMs,
+      c.ownerJoinMs,
+      ['p50', 'p95', 'p99'],
+    );
+    add(
+      'cluster',
+      'SIGKILL of the holder -> a join through the survivor answered',
+      'ms',
+      'lower',
+      c.deathToJoinMs,
+      null,
+    );
+    add(
+      'cluster',
+      'SIGKILL of the holder -> media between rejoined participants',
+      'ms',
+      'lower',
+      c.deathToMediaMs,
+      null,
+    );
+    add('cluster', 'failed joins', 'count', 'lower', c.errors, null);
+  }
   if (join) {
     for (const mode of ['sequential', 'concurrent'] as const) {
       const o = join.ours?.[mode];
