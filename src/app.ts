@@ -14,8 +14,7 @@ import {
   PrismaWebhookStore,
 } from './persistence';
 import { WebhookDispatcher } from './webhooks/WebhookDispatcher';
-import { Cluster } from './cluster/Cluster';
-import { clusterGateway } from './cluster/ClusterGateway';
+import { Cluster, clusterGateway } from './cluster/index';
 import { logger } from './shared/logger';
 import { projectRoot } from './shared/projectRoot';
 

@@ -393,7 +393,10 @@ export class ApiServer {
     const kind = operationKind(document, body.operationName);
     if (kind !== 'query' && kind !== 'mutation') return next();
     try {
-      const url = await forwarder.destination(targetOf(document, body.operationName, body.variables));
+      const url = await forwarder.destination(
+        targetOf(document, body.operationName, body.variables),
+        kind === 'query',
+      );
       if (!url) return next();
       const { status, result } = await forwarder.forward(
         url,
@@ -414,7 +417,11 @@ export class ApiServer {
     if (!forwarder) return execute(args);
     const variables = args.variableValues as Record<string, unknown> | undefined;
     try {
-      const url = await forwarder.destination(targetOf(args.document, args.operationName, variables));
+      const target = targetOf(args.document, args.operationName, variables);
+      const url = await forwarder.destination(
+        target,
+        operationKind(args.document, args.operationName) === 'query',
+      );
       if (!url) return await execute(args);
       let query = this.#printed.get(args.document);
       if (!query) this.#printed.set(args.document, (query = print(args.document)));

@@ -4,14 +4,15 @@ import type { NodeDirectory } from './NodeDirectory';
 import type { RedisLink } from './RedisLink';
 import type { RoomLeases } from './RoomLeases';
 
-const SCAN_INTERVAL_MS = 1000;
+/** Half a lease renewal: a lapsed lease is seen within half a second. */
+const SCAN_INTERVAL_MS = 500;
 /** Rooms taken over per scan at most (the rest next second), so one node's death is spread out. */
 const TAKE_PER_SCAN = 50;
 /** A node dead this long leaves the node list. */
 const FORGET_DEAD_AFTER_MS = 5 * 60_000;
 
 /**
- * Every second, finds the open rooms nobody holds (their holder died: its leases lapsed within 3 s)
+ * Twice a second, finds the open rooms nobody holds (their holder died: its leases lapsed within 3 s)
  * and takes them: the least loaded node at once, any other a scan later if the room is still free
  * (the first one may have died too). Taking a room loads it here, which ends the dead node's stays
  * with NODE_FAILURE and continues the room's numbering. Just after Redis came back, nothing is taken

@@ -34,12 +34,12 @@ export class Forwarder {
   ) {}
 
   /** Where the operation runs: null for here, else the holder's URL. */
-  async destination(target: OperationTarget | null): Promise<string | null> {
+  async destination(target: OperationTarget | null, readOnly = false): Promise<string | null> {
     if (!target) return null;
     if (target.roomId && this.here.room(target.roomId)) return null;
     if (target.participantId && this.here.participant(target.participantId)) return null;
     try {
-      return await this.#route(target);
+      return await this.#route(target, readOnly);
     } catch (error) {
       if (error instanceof DomainError) throw error;
       logger.warn({ err: error }, 'could not route an operation through Redis');
@@ -51,7 +51,7 @@ export class Forwarder {
     }
   }
 
-  async #route(target: OperationTarget): Promise<string | null> {
+  async #route(target: OperationTarget, readOnly: boolean): Promise<string | null> {
     let roomId = target.roomId;
     if (!roomId && target.participantId) {
       roomId = (await this.gateway.participant(target.participantId))?.roomId;
@@ -68,6 +68,8 @@ export class Forwarder {
       if (holder) {
         const node = await this.gateway.node(holder);
         if (node?.alive) return node.url;
+        // A query can still be answered from the database here (the room's record and history).
+        if (readOnly) return null;
         throw new DomainError(
           ErrorCode.NODE_UNAVAILABLE,
           'The node holding this room stopped answering; another node takes the room over within seconds: try again.',
