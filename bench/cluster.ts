@@ -34,7 +34,8 @@ export async function clusterScenario(options: ClusterOptions, log: Log): Promis
   const env = (id: string) => ({
     REDIS_URL: options.redisUrl,
     REDIS_PREFIX: prefix,
-    DATABASE_URL: options.databaseUrl,
+    // A schema of its own: other runs' open rooms would be taken over by these nodes.
+    DATABASE_URL: `${options.databaseUrl}${options.databaseUrl.includes('?') ? '&' : '?'}schema=${prefix.slice(0, -1).replace('-', '_')}`,
     NODE_ID: id,
     MUTATIONS_PER_SECOND_PER_PARTICIPANT: '0',
   });

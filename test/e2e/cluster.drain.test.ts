@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, until } from '../helpers/browser';
-import { type ClusterNode, clusterPrefix, startNode } from '../helpers/clusterNodes';
+import { type ClusterNode, clusterDatabase, clusterPrefix, startNode } from '../helpers/clusterNodes';
 import { joinRoom, screenshot } from '../helpers/page';
 import { POSTGRES_URL } from '../helpers/server';
 
@@ -22,12 +22,13 @@ const run = POSTGRES_URL ? describe : describe.skip;
 
 run('draining a cluster node under the page', () => {
   let browser: Browser;
+  const database = clusterDatabase(POSTGRES_URL ?? '');
   let a: ClusterNode;
   let b: ClusterNode;
 
   beforeAll(async () => {
     browser = await launchChromium();
-    const options = { databaseUrl: POSTGRES_URL!, prefix: clusterPrefix() };
+    const options = { databaseUrl: database.url, prefix: clusterPrefix() };
     [a, b] = await Promise.all([startNode('drain-a', options), startNode('drain-b', options)]);
   }, 120_000);
 
@@ -37,6 +38,7 @@ run('draining a cluster node under the page', () => {
       await node?.disconnect();
       await node?.kill();
     }
+    await database.drop();
   }, 60_000);
 
   const framesFrom = async (page: Page, participantId: string) =>

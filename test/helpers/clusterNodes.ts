@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { ensureBuilt, exited, listening, startServer } from './process';
 import { type GraphQLEndpoint, graphqlEndpoint } from './server';
 
@@ -25,6 +26,26 @@ export interface ClusterOptions {
 
 /** A fresh key prefix for one test cluster. */
 export const clusterPrefix = () => `test-${randomBytes(4).toString('hex')}:`;
+
+/**
+ * A PostgreSQL schema of one test cluster's own (other runs' open rooms would otherwise be taken
+ * over by its nodes), and how to drop it afterwards.
+ */
+export function clusterDatabase(baseUrl: string): { url: string; drop: () => Promise<void> } {
+  const schema = `cluster_${randomBytes(4).toString('hex')}`;
+  return {
+    url: `${baseUrl}${baseUrl.includes('?') ? '&' : '?'}schema=${schema}`,
+    async drop() {
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
 
 /** Starts a node named `id` of the cluster; resolves once it listens and joined. */
 export async function startNode(

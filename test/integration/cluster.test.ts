@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type ClusterNode, clusterPrefix, startNode } from '../helpers/clusterNodes';
+import { type ClusterNode, clusterDatabase, clusterPrefix, startNode } from '../helpers/clusterNodes';
 import { TestParticipant } from '../helpers/participant';
 import { POSTGRES_URL } from '../helpers/server';
 
@@ -47,7 +47,8 @@ const run = POSTGRES_URL ? describe : describe.skip;
 run('a cluster of three nodes on Redis and PostgreSQL', () => {
   jest.setTimeout(120_000);
   const prefix = clusterPrefix();
-  const options = { databaseUrl: POSTGRES_URL!, prefix };
+  const database = clusterDatabase(POSTGRES_URL ?? '');
+  const options = { databaseUrl: database.url, prefix };
   let nodes: ClusterNode[] = [];
   const participants: TestParticipant[] = [];
 
@@ -61,6 +62,7 @@ run('a cluster of three nodes on Redis and PostgreSQL', () => {
     await Promise.all(participants.map((participant) => participant.close().catch(() => undefined)));
     await Promise.all(nodes.map((node) => node.disconnect()));
     await Promise.all(nodes.map((node) => node.kill()));
+    await database.drop();
   });
 
   it('serves one room from any node: media both ways, the same room everywhere, events in order on each', async () => {
