@@ -137,7 +137,8 @@ export class RoomRegistry {
       );
     }
     const id = valid.id ?? randomUUID();
-    await this.#claim(id);
+    // Held by another node means it exists.
+    await this.#claim(id, ErrorCode.ROOM_EXISTS);
     let record: RoomRecord;
     try {
       record = await this.repository.create({
@@ -371,11 +372,11 @@ export class RoomRegistry {
     return room;
   }
 
-  async #claim(id: string): Promise<void> {
+  async #claim(id: string, code: ErrorCode = ErrorCode.ROOM_ELSEWHERE): Promise<void> {
     const ownership = this.options.ownership;
     if (!ownership || this.#rooms.has(id)) return;
     if (!(await ownership.claim(id))) {
-      throw new DomainError(ErrorCode.ROOM_ELSEWHERE, `Room "${id}" is held by another node.`);
+      throw new DomainError(code, `Room "${id}" is held by another node.`);
     }
   }
 

@@ -115,6 +115,16 @@ run('a cluster of three nodes on Redis and PostgreSQL', () => {
     const holderNode = nodes.find((node) => node.id === holder)!;
     const health = (await (await fetch(`${holderNode.url}/healthz`)).json()) as { node: { id: string } };
     expect(health.node.id).toBe(holder);
+    // Pinned: created on the node named, whichever node was asked.
+    const pinned = await a.gql<{ createRoom: { node: { id: string } } }>(
+      `mutation ($id: ID!, $node: ID!) { createRoom(input: { id: $id, node: $node }) { node { id } } }`,
+      { id: `${roomId}-pinned`, node: c.id },
+    );
+    expect(pinned.data?.createRoom.node.id).toBe(c.id);
+    const again = await b.gql(`mutation ($id: ID!) { createRoom(input: { id: $id }) { id } }`, {
+      id: `${roomId}-pinned`,
+    });
+    expect(again.errors?.[0]?.extensions?.code).toBe('ROOM_EXISTS');
     const listed = await b.gql<{ nodes: Array<{ id: string; alive: boolean; rooms: number }> }>(
       `{ nodes { id alive rooms } }`,
     );

@@ -58,6 +58,7 @@ export class Forwarder {
       // A participant nobody knows: answered here (PARTICIPANT_NOT_FOUND or FORBIDDEN).
       if (!roomId) return null;
     }
+    if (target.pin) return this.#pinned(target.pin);
     for (let attempt = 0; attempt < ROUTE_ATTEMPTS; attempt++) {
       if (!roomId) {
         const node = await this.gateway.placement();
@@ -85,6 +86,16 @@ export class Forwarder {
     throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'The room is changing nodes; try again.', {
       retryAfterMs: 500,
     });
+  }
+
+  /** createRoom pinned to a node: there, if it is alive (a room that exists elsewhere says ROOM_EXISTS there). */
+  async #pinned(nodeId: string): Promise<string | null> {
+    if (nodeId === this.gateway.nodeId) return null;
+    const node = await this.gateway.node(nodeId);
+    if (!node?.alive) {
+      throw new DomainError(ErrorCode.NODE_UNAVAILABLE, `Node "${nodeId}" is not alive in this cluster.`);
+    }
+    return node.url;
   }
 
   /** Runs the operation on `url`'s node; its JSON answer and HTTP status, as it gave them. */

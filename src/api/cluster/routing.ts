@@ -12,6 +12,8 @@ export interface OperationTarget {
   participantId?: string;
   /** join and createRoom put a room nobody holds on the least loaded node. */
   place: boolean;
+  /** createRoom's `input.node`: this node rather than the least loaded one. */
+  pin?: string;
 }
 
 /** Root fields whose `id` argument is a room id. */
@@ -60,11 +62,12 @@ function fieldTarget(field: FieldNode, variables: Record<string, unknown>): Oper
     text(input?.roomId) ??
     (ROOM_ID_FIELDS.has(name) ? text(args.get('id')) : undefined) ??
     (name === 'createRoom' ? text(input?.id) : undefined);
-  if (roomId) return { roomId, place };
+  const pin = name === 'createRoom' ? text(input?.node) : undefined;
+  if (roomId) return { roomId, place, ...(pin && { pin }) };
   const participantId = text(args.get('participantId')) ?? text(input?.participantId);
   if (participantId) return { participantId, place: false };
   // createRoom without an id: a new room, placed like any other.
-  if (name === 'createRoom') return { place: true };
+  if (name === 'createRoom') return { place: true, ...(pin && { pin }) };
   return null;
 }
 
