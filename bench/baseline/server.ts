@@ -165,7 +165,7 @@ function join(socket: WebSocket, roomId: string, name: string, sdp: string): Mem
   }
   if (receives) changed(member);
   publish(member, peer.publishedStreams());
-  send(socket, { type: 'answer', id: member.id, sdp: peer.answer });
+  send(socket, { type: 'answer', id: member.id, sdp: peer.createAnswer() });
   return member;
 }
 
