@@ -1,7 +1,7 @@
 import type { Client } from 'graphql-ws';
 import { ChatLog } from './ChatLog';
 import { Emitter } from './emitter';
-import { ConferenceError, errorCode } from './errors';
+import { ConferenceError } from './errors';
 import { Negotiator } from './Negotiator';
 import {
   AnswerDocument,
@@ -19,12 +19,12 @@ import {
   RoomMessagesDocument,
   SendMessageDocument,
   SetAttributesDocument,
-  RoomSettingsDocument,
   SetPreferredLayerDocument,
   SetTrackMutedDocument,
 } from './operations';
-import { type CameraLayers, Publisher } from './Publisher';
+import { Publisher } from './Publisher';
 import { type RoomEvent, type RoomSnapshot, RoomState } from './RoomState';
+import { layersFor, readRoomBeforeJoin } from './roomBeforeJoin';
 import { RtcNegotiationPeer } from './RtcNegotiationPeer';
 import { Transport } from './transport';
 import type {
@@ -203,9 +203,12 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     this.#pc = pc;
     try {
       const camera = localStream?.getVideoTracks()[0];
-      const layers = camera ? await this.#layersWanted(roomId, options.simulcast ?? 'auto') : 'none';
+      const room = await readRoomBeforeJoin(this.#transport, roomId);
+      const layers = camera ? layersFor(room, options.simulcast ?? 'auto') : 'none';
       const simulcast = layers === 'simulcast';
-      this.#publisher.addLocalStream(pc, localStream, camera, layers);
+      // A receive-only pair per stream there: the join answer carries them, no server offer needed.
+      const videoCodec = typeof room.settings === 'object' ? room.settings?.videoCodec : undefined;
+      this.#publisher.addLocalStream(pc, localStream, camera, layers, room.streams, videoCodec);
       pc.addEventListener('track', (event) => this.#room.onTrack(event));
       pc.addEventListener('connectionstatechange', () => this.#updateState());
       // The media path broke (network change, NAT rebinding): restart ICE on the same connection.
@@ -433,22 +436,6 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   /** `getStats()` of the peer connection. */
   getStats(): Promise<RTCStatsReport> {
     return this.#requirePc().getStats();
-  }
-
-  /**
-   * How the camera is sent. `'auto'`: simulcast in VP8 rooms that allow it, SVC in VP9 ones, else one
-   * plain encoding; an unknown room gets the server's defaults (VP8, simulcast).
-   */
-  async #layersWanted(roomId: string, wanted: boolean | 'auto'): Promise<CameraLayers> {
-    if (wanted !== 'auto') return wanted ? 'simulcast' : 'none';
-    try {
-      const { room } = await this.#transport.request(RoomSettingsDocument, { id: roomId });
-      if (!room.simulcast) return 'none';
-      return room.videoCodec === 'VP8' ? 'simulcast' : room.videoCodec === 'VP9' ? 'svc' : 'none';
-    } catch (error) {
-      // Joining creates it with the server's defaults; the answer has the last word anyway.
-      return errorCode(error) === 'ROOM_NOT_FOUND' ? 'simulcast' : 'none';
-    }
   }
 
   #requireJoined(): string {

@@ -119,6 +119,12 @@ export const RoomSettingsDocument = graphql(`
       open
       videoCodec
       simulcast
+      participants {
+        id
+        streams {
+          id
+        }
+      }
     }
   }
 `);
