@@ -125,6 +125,8 @@ function pageJoin(options: PageJoinOptions): void {
   let stopped = false;
   (window as unknown as { bench: unknown }).bench = {
     marks: () => marks,
+    /** For diagnostics: the page's peer connection. */
+    peerConnection: () => pc,
     leave: async () => {
       stopped = true;
       await leave().catch(() => undefined);
