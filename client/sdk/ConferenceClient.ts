@@ -209,7 +209,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
       // A receive-only pair per stream there: the join answer carries them, no server offer needed.
       const videoCodec = typeof room.settings === 'object' ? room.settings?.videoCodec : undefined;
       this.#publisher.addLocalStream(pc, localStream, camera, layers, room.streams, videoCodec);
-      pc.addEventListener('track', (event) => this.#room.onTrack(event));
+      pc.addEventListener('track', (event) => this.#room.onTrack(event, pc.remoteDescription?.sdp));
       pc.addEventListener('connectionstatechange', () => this.#updateState());
       // The media path broke (network change, NAT rebinding): restart ICE on the same connection.
       pc.addEventListener('iceconnectionstatechange', () => {
@@ -392,7 +392,10 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
 
   /** Moderation: mutes someone else's track (the server stops forwarding it; they may unmute). */
   async muteTrack(trackId: string): Promise<void> {
-    await this.#transport.request(MuteTrackDocument, { trackId, roomId: this.#roomId ?? null });
+    await this.#transport.request(MuteTrackDocument, {
+      trackId: this.#room.roomTrackId(trackId),
+      roomId: this.#roomId ?? null,
+    });
   }
 
   /** Stops sending a track published at join or with publishTrack (the track itself is not stopped). */

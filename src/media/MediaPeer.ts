@@ -226,6 +226,7 @@ export class MediaPeer implements MediaPeerPort {
       (ended) => this.#forget(ended),
       () => this.#connected && !this.#closed,
       () => this.#layers?.adapt(),
+      this.#layered.svc,
     );
     this.#subscriptions.set(streamId, subscription);
     publication.attach(subscription);

@@ -10,6 +10,7 @@ import { logger } from '../shared/logger';
 export type SDPManager = ReturnType<MediaServer.Endpoint['createSDPManager']>;
 type Transport = MediaServer.Transport;
 type IncomingStream = MediaServer.IncomingStream;
+type IncomingStreamTrack = MediaServer.IncomingStreamTrack;
 type TrackInfo = InstanceType<typeof TrackInfoClass>;
 type OutgoingStream = MediaServer.OutgoingStream;
 type OutgoingStreamTrack = MediaServer.OutgoingStreamTrack;
@@ -193,4 +194,25 @@ export function placeOnOfferedSections(manager: SDPManager): OutgoingStreamTrack
     placed.push(entry.track);
   }
   return placed;
+}
+
+/**
+ * medooze 1.156's VP9LayerSelector starts out `waitingForIntra`, and its test is inverted: while
+ * waiting it drops every packet of a layer frame without inter-picture prediction (P=0, the
+ * keyframe) and stops waiting at the first predicted one (src/vp9/VP9LayerSelector.cpp, Select).
+ * `OutgoingStreamTrack.attachTo` switches smoothly by default: the transponder holds everything
+ * back until a keyframe. Together, the keyframe a VP9 subscription starts from is dropped, the
+ * deltas after it reach the subscriber undecodable, and it decodes only from the next keyframe,
+ * one PLI window later (Chromium, L1T3: first frame ~620 ms after the first packet, 6 frames
+ * dropped). Attached without the smooth wait, the first packets the selector sees are deltas: they
+ * end its wait (the few that reach the subscriber are dropped by its decoder), and the keyframe
+ * asked for at attach passes. VP8 and H264 keep the smooth attach (their first packet is a keyframe).
+ */
+export function attachVideo(
+  outgoing: OutgoingStreamTrack,
+  incoming: IncomingStreamTrack,
+  vp9: boolean,
+): void {
+  if (vp9) outgoing.attachTo(incoming, undefined, false);
+  else outgoing.attachTo(incoming);
 }

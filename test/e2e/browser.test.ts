@@ -102,6 +102,16 @@ test('three participants see and hear each other; one leaves; a socket drops; a 
   report.alice = await expectMediaFrom(alice, 'Alice', ['Bob', 'Carol']);
   report.bob = await expectMediaFrom(bob, 'Bob', ['Alice', 'Carol']);
   report.carol = await expectMediaFrom(carol, 'Carol', ['Alice', 'Bob']);
+  // Bob and Carol found the others there: their join answers carried them, no server offer came.
+  const lastRemoteDescription = (page: Page) =>
+    page.evaluate(
+      () =>
+        (window as unknown as { sfu: { client: { peerConnection?: RTCPeerConnection } } }).sfu.client
+          .peerConnection?.remoteDescription?.type,
+    );
+  expect(await lastRemoteDescription(carol)).toBe('answer');
+  expect(await lastRemoteDescription(bob)).toBe('answer');
+  expect(await lastRemoteDescription(alice)).toBe('offer');
 
   // The participant list shows everyone.
   expect(

@@ -1,5 +1,6 @@
 import { MAX_RECEIVE_PAIRS, Publisher } from '../../client/sdk/Publisher';
 import { layersFor } from '../../client/sdk/roomBeforeJoin';
+import { msidTrackId } from '../../client/sdk/RoomState';
 
 /** Records the transceivers a join offer is made of (kind or track kind, direction, codecs kept). */
 function fakePeerConnection() {
@@ -69,4 +70,22 @@ describe('the join offer', () => {
     expect(layersFor({ settings: null, streams: 0 }, 'auto')).toBe('none');
     expect(layersFor({ settings: null, streams: 0 }, true)).toBe('simulcast');
   });
+});
+
+test('a received track is known by the msid of its media section', () => {
+  const sdp = [
+    'v=0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+    'a=mid:0',
+    'a=recvonly',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96',
+    'a=mid:3',
+    'a=sendonly',
+    'a=msid:stream-1 camera-of-ada',
+    '',
+  ].join('\r\n');
+  expect(msidTrackId(sdp, '3')).toBe('camera-of-ada');
+  expect(msidTrackId(sdp, '0')).toBeUndefined();
+  expect(msidTrackId(sdp, '30')).toBeUndefined();
+  expect(msidTrackId(undefined, '3')).toBeUndefined();
 });
