@@ -214,9 +214,20 @@ function pageJoin(options: PageJoinOptions): void {
         ...(sendEncodings ? { sendEncodings } : {}),
       });
     }
+    // As the SDK does: receive-only sections list only what the room sends (a section with every
+    // codec Chromium knows is ~4 KB of SDP).
+    const only = (kind: 'audio' | 'video'): RTCRtpCodec[] => {
+      const wanted = kind === 'audio' ? 'audio/opus' : options.layers === 'svc' ? 'video/vp9' : 'video/vp8';
+      return (RTCRtpReceiver.getCapabilities(kind)?.codecs ?? []).filter((codec) =>
+        [wanted, `${kind}/rtx`].includes(codec.mimeType.toLowerCase()),
+      );
+    };
     for (let pair = 0; pair < receiveSections; pair++) {
-      peer.addTransceiver('audio', { direction: 'recvonly' });
-      peer.addTransceiver('video', { direction: 'recvonly' });
+      for (const kind of ['audio', 'video'] as const) {
+        const transceiver = peer.addTransceiver(kind, { direction: 'recvonly' });
+        const codecs = only(kind);
+        if (codecs.length > 0) transceiver.setCodecPreferences(codecs);
+      }
     }
     peer.addEventListener('track', (event) => {
       const streamId = event.streams[0]?.id;
