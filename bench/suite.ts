@@ -14,6 +14,7 @@ import {
   capacityScenario,
   fanoutScenario,
   firstFrameScenario,
+  type FirstFrameMode,
   type FirstFrameOptions,
   type FirstFrameResult,
   joinScenario,
@@ -48,6 +49,12 @@ export interface SuiteOptions {
   command: string;
 }
 
+const MODE_LABEL: Record<FirstFrameMode, string> = {
+  single: 'VP8',
+  simulcast: 'simulcast',
+  svc: 'VP9 SVC',
+};
+
 export const DEFAULT_OPTIONS: SuiteOptions = {
   scenarios: [...SCENARIOS],
   join: { joins: 60, concurrency: 20, roomSize: 4 },
@@ -58,7 +65,13 @@ export const DEFAULT_OPTIONS: SuiteOptions = {
     maxLoss: 0.01,
   },
   api: { seconds: 3, clients: 4, rooms: 20, subscribers: 50, eventCycles: 20 },
-  firstframe: { roomSize: 4, rounds: 3, modes: ['single', 'simulcast'], burstJoins: 20 },
+  firstframe: {
+    roomSize: 4,
+    rounds: 3,
+    modes: ['single', 'simulcast', 'svc'],
+    burstJoins: 20,
+    receiveSections: true,
+  },
   cluster: {
     joins: 30,
     databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test',
@@ -405,18 +418,30 @@ function compare(result: SuiteResult): Comparison[] {
     for (const mode of result.options.firstframe.modes) {
       const o = firstframe.ours?.modes.find((entry) => entry.mode === mode);
       const b = firstframe.baseline?.modes.find((entry) => entry.mode === mode);
-      const label = `Chromium ${mode === 'simulcast' ? 'simulcast' : 'VP8'}, rooms of ${result.options.firstframe.roomSize}`;
+      const label = `Chromium ${MODE_LABEL[mode]}, rooms of ${result.options.firstframe.roomSize}`;
       const steps: Array<[string, keyof FirstFrameResult['modes'][number], Array<keyof Summary>]> = [
         ['join pressed -> joiner decodes each earlier participant', 'joinerFirstDecodedMs', ['p50', 'p95']],
         ['join pressed -> earlier participants decode the joiner', 'othersFirstDecodedMs', ['p50', 'p95']],
+        ['join pressed -> camera ready', 'mediaMs', ['p50']],
+        ['join pressed -> join sent', 'joinSentMs', ['p50']],
         ['join pressed -> join answered', 'answerMs', ['p50']],
         ['join pressed -> ICE connected', 'iceConnectedMs', ['p50']],
+        ['join pressed -> ICE + DTLS connected', 'connectedMs', ['p50']],
+        ['join pressed -> first server offer answered', 'firstOfferAnsweredMs', ['p50']],
         ['join pressed -> joiner gets first video RTP', 'joinerFirstRtpMs', ['p50']],
         ['joiner: first video RTP -> first decoded frame', 'joinerRtpToDecodedMs', ['p50', 'p95']],
       ];
       for (const [name, key, keys] of steps)
         latency('firstframe', `${label}: ${name}`, o?.[key] as Summary, b?.[key] as Summary, keys);
       add('firstframe', `${label}: streams never decoded`, 'count', 'lower', o?.missing, b?.missing);
+      add(
+        'firstframe',
+        `${label}: joiners with a server offer before their last first frame`,
+        'count',
+        'lower',
+        o?.offerBeforeDecoded,
+        b?.offerBeforeDecoded,
+      );
     }
     const o = firstframe.ours?.burst;
     const b = firstframe.baseline?.burst;

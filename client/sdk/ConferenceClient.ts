@@ -6,6 +6,7 @@ import { JoinDocument, PingDocument } from './operations';
 import { PeerLink } from './PeerLink';
 import { Publisher } from './Publisher';
 import { RoomRequests } from './RoomRequests';
+import { layersFor, readRoomBeforeJoin } from './roomBeforeJoin';
 import { RoomState } from './RoomState';
 import { RoomSync } from './RoomSync';
 import { SignalingSocket } from './SignalingSocket';
@@ -167,7 +168,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     this.#roomId = roomId;
     this.#localStream = localStream;
     const link = new PeerLink(this.#options, {
-      track: (event) => this.#room.onTrack(event),
+      track: (event) => this.#room.onTrack(event, link.pc.remoteDescription?.sdp),
       stateChanged: () => this.#updateState(),
       iceBroken: () => void this.restartIce().catch((error: unknown) => this.#fail(error)),
       error: (error) => this.#fail(error),
@@ -183,9 +184,12 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     this.#sync = sync;
     try {
       const camera = localStream?.getVideoTracks()[0];
-      const layers = camera ? await this.#requests.cameraLayers(roomId, options.simulcast ?? 'auto') : 'none';
+      const room = await readRoomBeforeJoin(this.#transport, roomId);
+      const layers = camera ? layersFor(room, options.simulcast ?? 'auto') : 'none';
       const simulcast = layers === 'simulcast';
-      this.#publisher.addLocalStream(link.pc, localStream, camera, layers);
+      // A receive-only pair per stream there: the join answer carries them, no server offer needed.
+      const videoCodec = typeof room.settings === 'object' ? room.settings?.videoCodec : undefined;
+      this.#publisher.addLocalStream(link.pc, localStream, camera, layers, room.streams, videoCodec);
       const offer = await link.offer();
       const { join } = await this.#transport.request(JoinDocument, {
         input: { roomId, name: name.trim() ? name : null, offer },
@@ -310,7 +314,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
 
   /** Moderation: mutes someone else's track (the server stops forwarding it; they may unmute). */
   async muteTrack(trackId: string): Promise<void> {
-    await this.#requests.muteTrack(trackId);
+    await this.#requests.muteTrack(this.#room.roomTrackId(trackId));
   }
 
   /** Stops sending a track published at join or with publishTrack (the track itself is not stopped). */

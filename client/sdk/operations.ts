@@ -120,6 +120,12 @@ export const RoomSettingsDocument = graphql(`
       open
       videoCodec
       simulcast
+      participants {
+        id
+        streams {
+          id
+        }
+      }
     }
   }
 `);

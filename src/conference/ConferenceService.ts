@@ -271,6 +271,7 @@ export class ConferenceService {
       sessions: this.#sessions,
     });
     let admitted = false;
+    let answer: string;
     try {
       participant.connect(
         this.media.create(offer, {
@@ -282,6 +283,8 @@ export class ConferenceService {
       room.assertStreamIdsFree(participant.sentStreams());
       admitted = true;
       room.admit(participant);
+      // After admit: the answer carries the room's streams on the sections the offer receives on.
+      answer = participant.peer.createAnswer();
     } catch (error) {
       if (!admitted) room.release();
       await participant.close(LeaveReason.LEFT);
@@ -290,7 +293,7 @@ export class ConferenceService {
     participant.on('negotiated', (seconds, offeredBy) =>
       this.observer.notify('negotiationCompleted', seconds, offeredBy),
     );
-    return { participant, answer: participant.peer.answer };
+    return { participant, answer };
   }
 
   answer(participant: Participant, revision: number, sdp: string): void {

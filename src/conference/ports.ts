@@ -114,7 +114,12 @@ export interface SessionDescription {
 export interface MediaPeer {
   /** Unique among the peers of one media engine. */
   readonly id: string;
-  readonly answer: string;
+  /**
+   * The answer to the client's first offer; made at the first call (then the same string), once the
+   * room has subscribed the peer to what is there: the offer's receive-only media sections then carry
+   * those streams, and only what does not fit needs a server offer.
+   */
+  createAnswer(): string;
   /** 'stable' | 'local-offer' | 'remote-offer' | 'initial'. */
   readonly signalingState: string;
   publishedStreams(): PublishedStream[];
@@ -167,7 +172,7 @@ export interface SpeakerDetector {
 
 export interface MediaPeerFactory {
   createSpeakerDetector(onChange: (peer: MediaPeer) => void): SpeakerDetector;
-  /** Creates a peer from the client's first offer; the answer is `peer.answer`. */
+  /** Creates a peer from the client's first offer; the answer is `peer.createAnswer()`. */
   create(
     offer: SessionDescription,
     options: { videoCodec: VideoCodec; simulcast: boolean; listener: MediaPeerListener },
