@@ -20,6 +20,11 @@ const graphql = {
   message: 'Only src/api speaks GraphQL and HTTP.',
 };
 
+const redis = {
+  group: ['ioredis', 'rate-limiter-flexible'],
+  message: 'Only src/cluster talks to Redis.',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'data/', 'bench/results/', 'coverage/', 'client/**/*.js'] },
   js.configs.recommended,
@@ -31,13 +36,14 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['warn', 'error'] }],
     },
   },
-  restrict(['src/conference/**/*.ts'], [medooze, prisma, graphql]),
-  restrict(['src/media/**/*.ts'], [prisma, graphql]),
-  restrict(['src/persistence/**/*.ts'], [medooze, graphql]),
-  restrict(['src/api/**/*.ts'], [medooze, prisma]),
-  restrict(['src/shared/**/*.ts'], [medooze, prisma, graphql]),
-  restrict(['src/access/**/*.ts'], [medooze, prisma, graphql]),
-  restrict(['src/webhooks/**/*.ts'], [medooze, prisma, graphql]),
+  restrict(['src/conference/**/*.ts'], [medooze, prisma, graphql, redis]),
+  restrict(['src/media/**/*.ts'], [prisma, graphql, redis]),
+  restrict(['src/persistence/**/*.ts'], [medooze, graphql, redis]),
+  restrict(['src/api/**/*.ts'], [medooze, prisma, redis]),
+  restrict(['src/shared/**/*.ts'], [medooze, prisma, graphql, redis]),
+  restrict(['src/access/**/*.ts'], [medooze, prisma, graphql, redis]),
+  restrict(['src/webhooks/**/*.ts'], [medooze, prisma, graphql, redis]),
+  restrict(['src/cluster/**/*.ts'], [medooze, prisma, graphql]),
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: {

@@ -5,7 +5,8 @@
  *
  *   npx esbuild bench/ab.ts --bundle --platform=node --target=node20 --packages=external \
  *     --outfile=dist/bench/ab.js && node dist/bench/ab.js --before /tmp/before [--passes 2]
- *     [--kinds ours,baseline] [--ff-room-size 4 --ff-rounds 2 --ff-modes single,simulcast --ff-burst 20]
+ *     [--kinds ours,baseline] [--ff-room-size 4 --ff-rounds 2 --ff-modes single,simulcast,svc --ff-burst 20]
+ *     [--ff-no-receive-sections]
  *
  * Writes bench/results/ab-<time>.json; prints p50/p95 per pass and pooled, and after/before ratios.
  */
@@ -35,6 +36,7 @@ function parse(argv: string[]): {
     rounds: 2,
     modes: ['single', 'simulcast'],
     burstJoins: 20,
+    receiveSections: true,
   };
   let before = '';
   let passes = 2;
@@ -59,6 +61,9 @@ function parse(argv: string[]): {
         break;
       case '--ff-modes':
         options.modes = value().split(',') as FirstFrameOptions['modes'];
+        break;
+      case '--ff-no-receive-sections':
+        options.receiveSections = false;
         break;
       case '--ff-burst':
         options.burstJoins = Number(value());
@@ -130,8 +135,12 @@ function report(runs: Run[], options: FirstFrameOptions, kinds: TargetKind[]): s
   const metrics = [
     ['joiner decodes each earlier participant', 'joinerFirstDecodedMs'],
     ['earlier participants decode the joiner', 'othersFirstDecodedMs'],
+    ['camera ready', 'mediaMs'],
+    ['join sent', 'joinSentMs'],
     ['join answered', 'answerMs'],
     ['ICE connected', 'iceConnectedMs'],
+    ['ICE + DTLS connected', 'connectedMs'],
+    ['first server offer answered', 'firstOfferAnsweredMs'],
     ['joiner: first video RTP', 'joinerFirstRtpMs'],
     ['joiner: first RTP -> first decoded frame', 'joinerRtpToDecodedMs'],
   ] as const;

@@ -11,7 +11,10 @@
  *   --window 5                             forwarding: measuring window, seconds
  *   --api-seconds 3 --api-clients 4 --subscribers 50 --event-cycles 20
  *   --ff-room-size 4 --ff-rounds 3        firstframe: Chromium participants per room, rooms per mode
- *   --ff-modes single,simulcast --ff-burst 20   firstframe: publishing modes; joins in the keyframe burst
+ *   --ff-modes single,simulcast,svc --ff-burst 20   firstframe: publishing modes; joins in the keyframe burst
+ *   --ff-no-receive-sections               firstframe: joiners offer their own tracks only (server offer flow)
+ *   --cluster-joins 30                     cluster: joins through the holder and through the other node
+ *                                          (PostgreSQL and Redis: BENCH_DATABASE_URL, BENCH_REDIS_URL)
  *   --out DIR                              results directory (default bench/results)
  *   --skip-build                           do not recompile our server when dist exists
  *   --ours-root DIR                        run our server from another checkout (built there)
@@ -74,6 +77,9 @@ function parse(argv: string[]): Partial<SuiteOptions> {
       case '--event-cycles':
         options.api.eventCycles = Number(value());
         break;
+      case '--cluster-joins':
+        options.cluster.joins = Number(value());
+        break;
       case '--ff-room-size':
         options.firstframe.roomSize = Number(value());
         break;
@@ -84,6 +90,9 @@ function parse(argv: string[]): Partial<SuiteOptions> {
         options.firstframe.modes = value()
           .split(',')
           .map((mode) => mode.trim()) as SuiteOptions['firstframe']['modes'];
+        break;
+      case '--ff-no-receive-sections':
+        options.firstframe.receiveSections = false;
         break;
       case '--ff-burst':
         options.firstframe.burstJoins = Number(value());

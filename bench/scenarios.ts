@@ -501,19 +501,38 @@ export interface FirstFrameOptions {
   roomSize: number;
   /** Rooms per mode (samples). */
   rounds: number;
-  /** Which publishing modes: single-encoding VP8 and/or three-encoding simulcast (the page's default). */
-  modes: Array<'single' | 'simulcast'>;
+  /**
+   * Which publishing modes: single-encoding VP8, three-encoding simulcast (the page's default) and
+   * VP9 SVC (L3T3_KEY, in a VP9 room).
+   */
+  modes: FirstFrameMode[];
+  /**
+   * Whether a joiner offers a receive-only audio + video pair per stream already in the room (the
+   * SDK's join), so the join answer can carry them; false: its own tracks only (a server offer
+   * brings the others).
+   */
+  receiveSections: boolean;
   /** Receive-only werift joiners in the keyframe-burst part (0: skip it). */
   burstJoins: number;
 }
 
+export type FirstFrameMode = 'single' | 'simulcast' | 'svc';
+
 /** Times from the joiner pressing join (before getUserMedia), in ms. */
 export interface FirstFrameModeResult {
-  mode: 'single' | 'simulcast';
+  mode: FirstFrameMode;
   samples: number;
-  /** The joiner's own steps. */
+  /** The joiner's own steps: camera (and room query) ready, join sent, answered, ICE, ICE + DTLS. */
+  mediaMs: Summary;
+  joinSentMs: Summary;
   answerMs: Summary;
   iceConnectedMs: Summary;
+  connectedMs: Summary;
+  /** Its first server offer received and answered (joiners that got one before the timeout). */
+  firstOfferReceivedMs: Summary;
+  firstOfferAnsweredMs: Summary;
+  /** Joiners that had a server offer before they decoded every earlier participant. */
+  offerBeforeDecoded: number;
   /** The joiner receiving each earlier participant's video. */
   joinerFirstRtpMs: Summary;
   joinerFirstDecodedMs: Summary;
@@ -570,12 +589,18 @@ export async function firstFrameScenario(
 async function firstFrameMode(
   target: Target,
   options: FirstFrameOptions,
-  mode: 'single' | 'simulcast',
+  mode: FirstFrameMode,
   browser: Browser,
   log: Log,
 ): Promise<FirstFrameModeResult> {
+  const mediaMs: number[] = [];
+  const joinSentMs: number[] = [];
   const answerMs: number[] = [];
   const iceMs: number[] = [];
+  const connectedMs: number[] = [];
+  const offerReceivedMs: number[] = [];
+  const offerAnsweredMs: number[] = [];
+  let offerBeforeDecoded = 0;
   const joinerRtp: number[] = [];
   const joinerDecoded: number[] = [];
   const gap: number[] = [];
@@ -588,6 +613,7 @@ async function firstFrameMode(
     const roomId = `firstframe-${mode}-${round}`;
     const pages: Array<{ page: BenchPage; streamId: string }> = [];
     try {
+      if (mode === 'svc' && target.kind === 'ours') await createVp9Room(target.server.url, roomId);
       for (let n = 0; n < options.roomSize; n++) {
         const page = await BenchPage.open(browser, target.kind, target.server.url);
         await page.join({
@@ -595,7 +621,9 @@ async function firstFrameMode(
           url: target.server.url,
           roomId,
           name: `ff${n}`,
-          simulcast: mode === 'simulcast',
+          layers: mode,
+          // Ours is asked by the page; the baseline has no such query, so the driver says.
+          receiveSections: !options.receiveSections ? 0 : target.kind === 'ours' ? 'room' : n,
         });
         const earlier = pages.map((entry) => entry.streamId);
         // Until the joiner decodes everyone earlier and everyone earlier decodes the joiner.
@@ -616,8 +644,17 @@ async function firstFrameMode(
         pages.push({ page, streamId: mine.streamId });
         if (n === 0) continue;
         const t0 = mine.pressedAt;
+        if (mine.mediaAt) mediaMs.push(mine.mediaAt - t0);
+        if (mine.joinSentAt) joinSentMs.push(mine.joinSentAt - t0);
         if (mine.answeredAt) answerMs.push(mine.answeredAt - t0);
         if (mine.iceConnectedAt) iceMs.push(mine.iceConnectedAt - t0);
+        if (mine.connectedAt) connectedMs.push(mine.connectedAt - t0);
+        const [offerAt] = mine.offersReceivedAt;
+        const [offerAnsweredAt] = mine.offersAnsweredAt;
+        if (offerAt) offerReceivedMs.push(offerAt - t0);
+        if (offerAnsweredAt) offerAnsweredMs.push(offerAnsweredAt - t0);
+        const lastDecoded = Math.max(...earlier.map((id) => mine.remote[id]?.firstDecodedAt ?? Infinity));
+        if (offerAt && offerAt < lastDecoded) offerBeforeDecoded++;
         for (const id of earlier) {
           const remote = mine.remote[id];
           if (!remote?.firstDecodedAt) {
@@ -652,8 +689,14 @@ async function firstFrameMode(
   return {
     mode,
     samples: joinerDecoded.length,
+    mediaMs: summarize(mediaMs),
+    joinSentMs: summarize(joinSentMs),
     answerMs: summarize(answerMs),
     iceConnectedMs: summarize(iceMs),
+    connectedMs: summarize(connectedMs),
+    firstOfferReceivedMs: summarize(offerReceivedMs),
+    firstOfferAnsweredMs: summarize(offerAnsweredMs),
+    offerBeforeDecoded,
     joinerFirstRtpMs: summarize(joinerRtp),
     joinerFirstDecodedMs: summarize(joinerDecoded),
     joinerRtpToDecodedMs: summarize(gap),
@@ -665,6 +708,20 @@ async function firstFrameMode(
     missing,
     errors: errors.slice(0, 20),
   };
+}
+
+/** Our rooms take the server's default codec (VP8) when a join creates them: a VP9 room is made first. */
+async function createVp9Room(url: string, roomId: string): Promise<void> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: 'mutation ($id: ID!) { createRoom(input: { id: $id, videoCodec: VP9 }) { id } }',
+      variables: { id: roomId },
+    }),
+  });
+  const body = (await response.json()) as { errors?: unknown[] };
+  if (body.errors?.length) throw new Error(`createRoom ${roomId}: ${JSON.stringify(body.errors)}`);
 }
 
 /** One Chromium publisher; `joins` receive-only werift joiners, 5 at a time: how many keyframes? */
@@ -683,7 +740,8 @@ async function keyframeBurst(
       url: target.server.url,
       roomId,
       name: 'publisher',
-      simulcast: false,
+      layers: 'single',
+      receiveSections: 0,
     });
     let marks = await publisher.marks();
     for (let waited = 0; !marks.iceConnectedAt && waited < 10_000; waited += 100) {

@@ -8,11 +8,13 @@ import { targetFor } from './lib/clients';
 import { gitInfo, machine, type MachineInfo, type Summary } from './lib/measure';
 import { ensureBuilt, projectRoot, startServer, type TargetKind } from './lib/servers';
 import { renderMarkdown } from './report';
+import { type ClusterOptions, type ClusterResult, clusterScenario } from './cluster';
 import {
   apiScenario,
   capacityScenario,
   fanoutScenario,
   firstFrameScenario,
+  type FirstFrameMode,
   type FirstFrameOptions,
   type FirstFrameResult,
   joinScenario,
@@ -27,7 +29,7 @@ import {
   type Log,
 } from './scenarios';
 
-export const SCENARIOS = ['join', 'fanout', 'capacity', 'api', 'firstframe'] as const;
+export const SCENARIOS = ['join', 'fanout', 'capacity', 'api', 'firstframe', 'cluster'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface SuiteOptions {
@@ -37,6 +39,7 @@ export interface SuiteOptions {
   capacity: CapacityOptions;
   api: ApiOptions;
   firstframe: FirstFrameOptions;
+  cluster: ClusterOptions;
   /** Where to write results (default bench/results); null writes nothing. */
   outDir: string | null;
   /** Skip compiling our server when dist/src/main.js exists. */
@@ -45,6 +48,12 @@ export interface SuiteOptions {
   oursRoot?: string;
   command: string;
 }
+
+const MODE_LABEL: Record<FirstFrameMode, string> = {
+  single: 'VP8',
+  simulcast: 'simulcast',
+  svc: 'VP9 SVC',
+};
 
 export const DEFAULT_OPTIONS: SuiteOptions = {
   scenarios: [...SCENARIOS],
@@ -56,7 +65,18 @@ export const DEFAULT_OPTIONS: SuiteOptions = {
     maxLoss: 0.01,
   },
   api: { seconds: 3, clients: 4, rooms: 20, subscribers: 50, eventCycles: 20 },
-  firstframe: { roomSize: 4, rounds: 3, modes: ['single', 'simulcast'], burstJoins: 20 },
+  firstframe: {
+    roomSize: 4,
+    rounds: 3,
+    modes: ['single', 'simulcast', 'svc'],
+    burstJoins: 20,
+    receiveSections: true,
+  },
+  cluster: {
+    joins: 30,
+    databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test',
+    redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  },
   outDir: null,
   skipBuild: false,
   command: 'npm run bench',
@@ -96,6 +116,8 @@ export interface SuiteResult {
     capacity?: ScenarioRun<CapacityStepResult[]>;
     api?: ScenarioRun<ApiResult>;
     firstframe?: ScenarioRun<FirstFrameResult>;
+    /** Ours only (two nodes): `baseline` stays null. */
+    cluster?: ScenarioRun<ClusterResult>;
   };
   files?: { json: string; markdown: string };
 }
@@ -163,6 +185,7 @@ export async function runSuite(
       capacity: options.capacity,
       api: options.api,
       firstframe: options.firstframe,
+      cluster: options.cluster,
     },
     comparisons: [],
     scenarios: {},
@@ -184,6 +207,16 @@ export async function runSuite(
       result.scenarios.firstframe = await both(scenario, log, (t) =>
         firstFrameScenario(t, options.firstframe, log),
       );
+    if (scenario === 'cluster') {
+      const run: ScenarioRun<ClusterResult> = { ours: null, baseline: null, errors: {} };
+      try {
+        run.ours = await clusterScenario(options.cluster, log);
+      } catch (error) {
+        run.errors.ours = error instanceof Error ? error.message : String(error);
+        log(`cluster: FAILED: ${run.errors.ours}`);
+      }
+      result.scenarios.cluster = run;
+    }
     log(`scenario ${scenario} done in ${((performance.now() - scenarioStarted) / 1000).toFixed(1)} s`);
   }
   result.comparisons = compare(result);
@@ -231,7 +264,35 @@ function compare(result: SuiteResult): Comparison[] {
     for (const key of keys)
       add(scenario, `${name} ${key}`, 'ms', 'lower', value(ours, key), value(baseline, key));
   };
-  const { join, fanout, capacity, api, firstframe } = result.scenarios;
+  const { join, fanout, capacity, api, firstframe, cluster } = result.scenarios;
+  if (cluster?.ours) {
+    // The baseline column holds the holder's own answer: the ratio is what forwarding costs.
+    const c = cluster.ours;
+    latency(
+      'cluster',
+      'join -> answer through another node (vs through the holder)',
+      c.forwardedJoinMs,
+      c.ownerJoinMs,
+      ['p50', 'p95', 'p99'],
+    );
+    add(
+      'cluster',
+      'SIGKILL of the holder -> a join through the survivor answered',
+      'ms',
+      'lower',
+      c.deathToJoinMs,
+      null,
+    );
+    add(
+      'cluster',
+      'SIGKILL of the holder -> media between rejoined participants',
+      'ms',
+      'lower',
+      c.deathToMediaMs,
+      null,
+    );
+    add('cluster', 'failed joins', 'count', 'lower', c.errors, null);
+  }
   if (join) {
     for (const mode of ['sequential', 'concurrent'] as const) {
       const o = join.ours?.[mode];
@@ -357,18 +418,30 @@ function compare(result: SuiteResult): Comparison[] {
     for (const mode of result.options.firstframe.modes) {
       const o = firstframe.ours?.modes.find((entry) => entry.mode === mode);
       const b = firstframe.baseline?.modes.find((entry) => entry.mode === mode);
-      const label = `Chromium ${mode === 'simulcast' ? 'simulcast' : 'VP8'}, rooms of ${result.options.firstframe.roomSize}`;
+      const label = `Chromium ${MODE_LABEL[mode]}, rooms of ${result.options.firstframe.roomSize}`;
       const steps: Array<[string, keyof FirstFrameResult['modes'][number], Array<keyof Summary>]> = [
         ['join pressed -> joiner decodes each earlier participant', 'joinerFirstDecodedMs', ['p50', 'p95']],
         ['join pressed -> earlier participants decode the joiner', 'othersFirstDecodedMs', ['p50', 'p95']],
+        ['join pressed -> camera ready', 'mediaMs', ['p50']],
+        ['join pressed -> join sent', 'joinSentMs', ['p50']],
         ['join pressed -> join answered', 'answerMs', ['p50']],
         ['join pressed -> ICE connected', 'iceConnectedMs', ['p50']],
+        ['join pressed -> ICE + DTLS connected', 'connectedMs', ['p50']],
+        ['join pressed -> first server offer answered', 'firstOfferAnsweredMs', ['p50']],
         ['join pressed -> joiner gets first video RTP', 'joinerFirstRtpMs', ['p50']],
         ['joiner: first video RTP -> first decoded frame', 'joinerRtpToDecodedMs', ['p50', 'p95']],
       ];
       for (const [name, key, keys] of steps)
         latency('firstframe', `${label}: ${name}`, o?.[key] as Summary, b?.[key] as Summary, keys);
       add('firstframe', `${label}: streams never decoded`, 'count', 'lower', o?.missing, b?.missing);
+      add(
+        'firstframe',
+        `${label}: joiners with a server offer before their last first frame`,
+        'count',
+        'lower',
+        o?.offerBeforeDecoded,
+        b?.offerBeforeDecoded,
+      );
     }
     const o = firstframe.ours?.burst;
     const b = firstframe.baseline?.burst;

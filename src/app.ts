@@ -15,6 +15,7 @@ import {
   PrismaWebhookStore,
 } from './persistence';
 import { WebhookDispatcher } from './webhooks/WebhookDispatcher';
+import { Cluster, clusterGateway } from './cluster/index';
 import { logger } from './shared/logger';
 import { projectRoot } from './shared/projectRoot';
 
@@ -26,6 +27,10 @@ export interface RunningApp {
   database: Database;
   /** Present when WEBHOOK_URLS is set. */
   webhooks: WebhookDispatcher | null;
+  /** Present when REDIS_URL makes this process a cluster node. */
+  cluster: Cluster | null;
+  /** Cluster: moves every room to other nodes (SIGTERM, before close); nothing on a single node. */
+  drain(): Promise<void>;
   /** Ordered shutdown: stop accepting, end subscriptions, close rooms' media, stop media, close the database. */
   close(): Promise<void>;
 }
@@ -42,9 +47,17 @@ export async function startApp(
   const media = new MediaEngine(config.media);
   let api: ApiServer | undefined;
   let webhooks: WebhookDispatcher | null = null;
+  let cluster: Cluster | null = null;
   try {
-    media.start();
     const events = new PrismaRoomEventRepository(database.prisma, database.provider, database.writer);
+    if (config.cluster) {
+      cluster = await Cluster.connect(
+        { redisUrl: config.cluster.redisUrl, prefix: config.cluster.prefix, nodeId: config.nodeId },
+        events,
+      );
+    }
+    const joined = cluster;
+    media.start();
     const conference = new ConferenceService(
       {
         rooms: new PrismaRoomRepository(database.prisma),
@@ -64,15 +77,36 @@ export async function startApp(
         soleWriter: database.kind === 'embedded',
         maxTracksPerParticipant: config.limits.tracksPerParticipant,
         quality: { intervalMs: config.quality.sampleIntervalMs, retentionMs: config.quality.retentionMs },
+        ownership: joined?.leases,
+        remoteEvents: joined ? (roomId, after) => joined.feed.stream(roomId, after) : undefined,
       },
       media,
     );
+    // What a room's holder stored goes to the nodes whose clients follow the room.
+    if (joined)
+      conference.observer.on('eventsStored', (roomId, _through, stored) =>
+        joined.publishStored(roomId, stored),
+      );
     logConference(conference);
     await conference.recover();
     const webhookStore = new PrismaWebhookStore(database.prisma);
-    webhooks = config.webhooks ? new WebhookDispatcher(events, webhookStore, config.webhooks) : null;
-    if (webhooks) {
-      const dispatcher = webhooks;
+    const webhookOptions = config.webhooks;
+    if (webhookOptions && joined) {
+      // One node delivers for the whole cluster (a role lease); another takes over if it dies.
+      await joined.onStored((roomId) => webhooks?.notify(roomId));
+      joined.role(
+        'webhooks',
+        () => {
+          webhooks = new WebhookDispatcher(events, webhookStore, webhookOptions);
+          void webhooks.start();
+        },
+        () => {
+          webhooks?.stop();
+          webhooks = null;
+        },
+      );
+    } else if (webhookOptions) {
+      const dispatcher = (webhooks = new WebhookDispatcher(events, webhookStore, webhookOptions));
       conference.observer.on('eventsStored', (roomId) => dispatcher.notify(roomId));
       void dispatcher.start();
     }
@@ -88,6 +122,7 @@ export async function startApp(
         database: { status: databaseOk ? 'ok' : 'unreachable', kind: database.kind },
         media: { state: mediaStatus.state, port: mediaStatus.port },
         writes,
+        ...(joined && { node: { id: joined.nodeId, redis: joined.redis.up ? 'ok' : 'unreachable' } }),
       };
     };
     api = new ApiServer({
@@ -99,6 +134,15 @@ export async function startApp(
       allowedOrigins: config.allowedOrigins,
       metricsToken: config.metricsToken,
       joinsPerSecondPerAddress: config.joinsPerSecondPerAddress,
+      nodeId: config.nodeId,
+      cluster: joined ? clusterGateway(joined) : undefined,
+      sharedJoinLimiter: joined?.rateLimiter('joins', config.joinsPerSecondPerAddress, 'joins'),
+      sharedModerationLimiter: joined?.rateLimiter(
+        'moderation',
+        config.limits.mutationsPerSecond,
+        'moderation calls',
+        'from one moderator',
+      ),
       webhookFailures: (first) => webhookStore.listFailures(first),
       recordingsDir: config.media.recordingsDir,
       tokens:
@@ -109,19 +153,45 @@ export async function startApp(
     const address = await api.listen(config.host, config.port);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
-    let closing: Promise<void> | undefined;
     const apiServer = api;
+    if (joined) {
+      await joined.join({
+        url: config.cluster?.url ?? url,
+        load: () => {
+          const totals = conference.stats();
+          return { rooms: totals.rooms, participants: totals.participants, streams: totals.forwardedStreams };
+        },
+        openOffers: apiServer.openOffers,
+        openRoomIds: () => openRoomIds(conference),
+        take: async (roomId) => void (await conference.registry.open(roomId)),
+        localRooms: () => conference.registry.rooms().map((room) => room.id),
+        handOver: (roomId, to) => conference.registry.handOver(roomId, { url: to.url, nodeId: to.id }),
+      });
+    }
+    let closing: Promise<void> | undefined;
+    let draining: Promise<void> | undefined;
     return {
       url,
       address,
       conference,
       media,
       database,
-      webhooks,
+      get webhooks() {
+        return webhooks;
+      },
+      cluster: joined,
+      drain: () =>
+        (draining ??= (async () => {
+          if (!joined) return;
+          await joined.drain();
+          // The ROOM_MOVED notices are on their way to the clients before the sockets close.
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        })()),
       close: () =>
         (closing ??= (async () => {
           await apiServer.close();
           await conference.shutdown();
+          await joined?.close();
           webhooks?.stop();
           if (options.terminateMediaOnClose) media.terminate();
           else media.stop();
@@ -131,12 +201,25 @@ export async function startApp(
   } catch (error) {
     await api?.close().catch(() => undefined);
     webhooks?.stop();
+    await cluster?.close().catch(() => undefined);
     media.stop();
     await database.close().catch(() => undefined);
     // A port in use is main.ts's to say in one sentence; anything else is logged with its stack.
     if ((error as { code?: string }).code !== 'EADDRINUSE') logger.error({ err: error }, 'start-up failed');
     throw error;
   }
+}
+
+/** Every open room in the shared database (failover looks for those nobody holds). */
+async function openRoomIds(conference: ConferenceService): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | null = null;
+  do {
+    const page = await conference.listOpenRooms({ first: 100, after });
+    ids.push(...page.items.map((room) => room.id));
+    after = page.hasNextPage ? page.endCursor : null;
+  } while (after);
+  return ids;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
@@ -169,6 +170,25 @@ const schema = z
       .max(30 * 86_400_000)
       .default(86_400_000),
     WEBHOOK_PRIVATE_MESSAGES: boolean('WEBHOOK_PRIVATE_MESSAGES').default(false),
+    REDIS_URL: z
+      .string()
+      .regex(
+        /^rediss?:\/\//,
+        'REDIS_URL must be a redis:// or rediss:// URL (leave it unset for a single node)',
+      )
+      .optional(),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,64}$/, 'REDIS_PREFIX must be 1 to 64 visible ASCII characters')
+      .default('sfu:'),
+    NODE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'NODE_ID must be 1 to 64 letters, digits, "_", "-" or "."')
+      .optional(),
+    NODE_URL: z
+      .string()
+      .refine((url) => isOrigin(url), 'NODE_URL must be an origin such as http://10.0.0.5:8080')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (env.WEBHOOK_URLS?.length && !env.WEBHOOK_SECRET) {
@@ -176,6 +196,14 @@ const schema = z
         code: 'custom',
         path: ['WEBHOOK_SECRET'],
         message: 'WEBHOOK_URLS needs WEBHOOK_SECRET (whsec_<base64>) to sign what it sends',
+      });
+    }
+    if (env.REDIS_URL && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message:
+          'REDIS_URL makes this a cluster node, which needs DATABASE_URL (PostgreSQL, shared by the nodes)',
       });
     }
     const secured = env.ACCESS_MODE === 'secured' || (env.ACCESS_MODE === undefined && env.API_SECRET);
@@ -272,6 +300,13 @@ export interface Config {
   quality: { sampleIntervalMs: number; retentionMs: number };
   /** Where room events are POSTed (none: off), signed with `secret` (Standard Webhooks). */
   webhooks: { urls: string[]; secret: string; maxAgeMs: number; privateMessages: boolean } | null;
+  /** This process's name among nodes (NODE_ID, else generated). */
+  nodeId: string;
+  /**
+   * Set by REDIS_URL: this process is one node of a cluster sharing Redis and PostgreSQL. `url` is
+   * where the other nodes reach its HTTP API (NODE_URL, else the address it listens on).
+   */
+  cluster: { redisUrl: string; prefix: string; url?: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -349,5 +384,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             privateMessages: e.WEBHOOK_PRIVATE_MESSAGES,
           }
         : null,
+    nodeId: e.NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,
+    cluster: e.REDIS_URL ? { redisUrl: e.REDIS_URL, prefix: e.REDIS_PREFIX, url: e.NODE_URL } : null,
   };
 }

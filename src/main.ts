@@ -72,16 +72,23 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 10_000);
     watchdog.unref();
-    app.close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    // In a cluster, SIGTERM first moves this node's rooms to the others (their clients rejoin there).
+    const drained =
+      signal === 'SIGTERM'
+        ? app.drain().catch((error: unknown) => logger.warn({ err: error }, 'drain failed'))
+        : Promise.resolve();
+    drained
+      .then(() => app.close())
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

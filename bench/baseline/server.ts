@@ -38,6 +38,8 @@ interface Room {
   members: Map<string, Member>;
   watchers: Set<WebSocket>;
   sequence: number;
+  /** Set by the join that creates it (VP8 unless it asks for VP9), as our server's createRoom. */
+  videoCodec: 'VP8' | 'VP9';
 }
 
 interface Member {
@@ -59,12 +61,13 @@ const engine = new MediaEngine({ announcedIp: process.env.MEDIA_ANNOUNCED_IP ?? 
 engine.start();
 const rooms = new Map<string, Room>();
 
-function room(id: string, name = id): Room {
+function room(id: string, name = id, videoCodec: 'VP8' | 'VP9' = 'VP8'): Room {
   let existing = rooms.get(id);
   if (!existing) {
     existing = {
       id,
       name,
+      videoCodec,
       createdAt: new Date().toISOString(),
       members: new Map(),
       watchers: new Set(),
@@ -129,8 +132,14 @@ function publish(member: Member, streams: PublishedStream[]): void {
   for (const id of before) if (!after.has(id)) emit(member.room, 'STREAM_UNPUBLISHED', member, id);
 }
 
-function join(socket: WebSocket, roomId: string, name: string, sdp: string): Member {
-  const target = room(roomId);
+function join(
+  socket: WebSocket,
+  roomId: string,
+  name: string,
+  sdp: string,
+  videoCodec: 'VP8' | 'VP9' = 'VP8',
+): Member {
+  const target = room(roomId, roomId, videoCodec);
   const member: Member = {
     id: randomUUID(),
     name,
@@ -142,7 +151,7 @@ function join(socket: WebSocket, roomId: string, name: string, sdp: string): Mem
     gone: false,
   };
   const peer = engine.create(engine.parseDescription(sdp), {
-    videoCodec: 'VP8',
+    videoCodec: target.videoCodec,
     listener: {
       onPublishedChanged: (streams) => publish(member, streams),
       // Every change of what a member receives goes through subscribe/unsubscribe below, which
@@ -165,7 +174,7 @@ function join(socket: WebSocket, roomId: string, name: string, sdp: string): Mem
   }
   if (receives) changed(member);
   publish(member, peer.publishedStreams());
-  send(socket, { type: 'answer', id: member.id, sdp: peer.answer });
+  send(socket, { type: 'answer', id: member.id, sdp: peer.createAnswer() });
   return member;
 }
 
@@ -217,9 +226,16 @@ wss.on('connection', (socket) => {
         roomId?: string;
         name?: string;
         sdp?: string;
+        videoCodec?: string;
       };
       if (message.type === 'join' && !member && message.sdp) {
-        member = join(socket, message.roomId ?? 'default', message.name ?? 'anonymous', message.sdp);
+        member = join(
+          socket,
+          message.roomId ?? 'default',
+          message.name ?? 'anonymous',
+          message.sdp,
+          message.videoCodec === 'VP9' ? 'VP9' : 'VP8',
+        );
       } else if (message.type === 'answer' && member?.peer && message.sdp) {
         member.peer.processAnswer(engine.parseDescription(message.sdp));
         if (member.wanted) changed(member);

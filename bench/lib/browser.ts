@@ -15,8 +15,17 @@ export interface PageJoinOptions {
   url: string;
   roomId: string;
   name: string;
-  /** Three VP8 encodings of the camera (the page's default in simulcast rooms). */
-  simulcast: boolean;
+  /**
+   * How the camera is sent: one VP8 encoding, three VP8 encodings (the page's default in simulcast
+   * rooms), or VP9 with three spatial x three temporal layers (L3T3_KEY, the page's VP9 rooms).
+   */
+  layers: 'single' | 'simulcast' | 'svc';
+  /**
+   * Receive-only audio + video pairs offered for the streams already in the room, so the join
+   * answer can carry them: 'room' asks our server (`room { participants { streams } }`, while
+   * getUserMedia runs), a number is given by the driver (the baseline has no such query), 0 none.
+   */
+  receiveSections: 'room' | number;
 }
 
 /** What a page recorded; every time in ms on the machine-wide clock, 0 when not yet. */
@@ -25,9 +34,18 @@ export interface PageMarks {
   pressedAt: number;
   /** Its own camera stream id (the msid others receive it under). */
   streamId: string;
+  /** getUserMedia resolved. */
+  mediaAt: number;
+  /** The join (offer) was sent. */
+  joinSentAt: number;
+  /** Receive-only pairs its offer carried. */
+  receiveSections: number;
   answeredAt: number;
   iceConnectedAt: number;
-  /** Server offers answered (the time of each answer sent). */
+  /** RTCPeerConnection connectionState 'connected' (ICE and DTLS up). */
+  connectedAt: number;
+  /** Server offers received and answered (the time each arrived, and each answer was sent). */
+  offersReceivedAt: number[];
   offersAnsweredAt: number[];
   /** Per remote stream id: first video RTP packet received and first frame decoded. */
   remote: Record<string, { firstRtpAt: number; firstDecodedAt: number }>;
@@ -87,8 +105,13 @@ function pageJoin(options: PageJoinOptions): void {
   const marks: PageMarks = {
     pressedAt: now(),
     streamId: '',
+    mediaAt: 0,
+    joinSentAt: 0,
+    receiveSections: 0,
     answeredAt: 0,
     iceConnectedAt: 0,
+    connectedAt: 0,
+    offersReceivedAt: [],
     offersAnsweredAt: [],
     remote: {},
     keyFramesEncoded: 0,
@@ -102,6 +125,8 @@ function pageJoin(options: PageJoinOptions): void {
   let stopped = false;
   (window as unknown as { bench: unknown }).bench = {
     marks: () => marks,
+    /** For diagnostics: the page's peer connection. */
+    peerConnection: () => pc,
     leave: async () => {
       stopped = true;
       await leave().catch(() => undefined);
@@ -144,27 +169,65 @@ function pageJoin(options: PageJoinOptions): void {
   };
 
   const run = async (): Promise<void> => {
-    const local = await navigator.mediaDevices.getUserMedia({
-      audio: true,
-      video: { width: 320, height: 240 },
-    });
+    // What the room holds is asked for while the camera starts: neither waits for the other.
+    const roomStreams =
+      options.receiveSections === 'room'
+        ? fetch(`${options.url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              query: 'query ($id: ID!) { room(id: $id) { participants { streams { id } } } }',
+              variables: { id: options.roomId },
+            }),
+          })
+            .then(async (response) => {
+              const body = (await response.json()) as {
+                data?: { room: { participants: Array<{ streams: unknown[] }> } | null };
+              };
+              return (body.data?.room?.participants ?? []).reduce((sum, p) => sum + p.streams.length, 0);
+            })
+            .catch(() => 0)
+        : Promise.resolve(options.receiveSections);
+    const [local, receiveSections] = await Promise.all([
+      navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } }),
+      roomStreams,
+    ]);
+    marks.mediaAt = now();
     marks.streamId = local.id;
+    marks.receiveSections = receiveSections;
     pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     const peer = pc;
+    const encodings: Record<PageJoinOptions['layers'], RTCRtpEncodingParameters[] | undefined> = {
+      single: undefined,
+      simulcast: [
+        { rid: 'q', scaleResolutionDownBy: 4 },
+        { rid: 'h', scaleResolutionDownBy: 2 },
+        { rid: 'f', scaleResolutionDownBy: 1 },
+      ],
+      svc: [{ scalabilityMode: 'L3T3_KEY' } as RTCRtpEncodingParameters],
+    };
     for (const track of local.getTracks()) {
+      const sendEncodings = track.kind === 'video' ? encodings[options.layers] : undefined;
       peer.addTransceiver(track, {
         direction: 'sendonly',
         streams: [local],
-        ...(track.kind === 'video' && options.simulcast
-          ? {
-              sendEncodings: [
-                { rid: 'q', scaleResolutionDownBy: 4 },
-                { rid: 'h', scaleResolutionDownBy: 2 },
-                { rid: 'f', scaleResolutionDownBy: 1 },
-              ],
-            }
-          : {}),
+        ...(sendEncodings ? { sendEncodings } : {}),
       });
+    }
+    // As the SDK does: receive-only sections list only what the room sends (a section with every
+    // codec Chromium knows is ~4 KB of SDP).
+    const only = (kind: 'audio' | 'video'): RTCRtpCodec[] => {
+      const wanted = kind === 'audio' ? 'audio/opus' : options.layers === 'svc' ? 'video/vp9' : 'video/vp8';
+      return (RTCRtpReceiver.getCapabilities(kind)?.codecs ?? []).filter((codec) =>
+        [wanted, `${kind}/rtx`].includes(codec.mimeType.toLowerCase()),
+      );
+    };
+    for (let pair = 0; pair < receiveSections; pair++) {
+      for (const kind of ['audio', 'video'] as const) {
+        const transceiver = peer.addTransceiver(kind, { direction: 'recvonly' });
+        const codecs = only(kind);
+        if (codecs.length > 0) transceiver.setCodecPreferences(codecs);
+      }
     }
     peer.addEventListener('track', (event) => {
       const streamId = event.streams[0]?.id;
@@ -175,6 +238,9 @@ function pageJoin(options: PageJoinOptions): void {
     peer.addEventListener('iceconnectionstatechange', () => {
       if (!marks.iceConnectedAt && ['connected', 'completed'].includes(peer.iceConnectionState))
         marks.iceConnectedAt = now();
+    });
+    peer.addEventListener('connectionstatechange', () => {
+      if (!marks.connectedAt && peer.connectionState === 'connected') marks.connectedAt = now();
     });
     await peer.setLocalDescription(await peer.createOffer());
     const offer = peer.localDescription!.sdp;
@@ -203,6 +269,7 @@ function pageJoin(options: PageJoinOptions): void {
           marks.answeredAt = now();
           void peer.setRemoteDescription({ type: 'answer', sdp: message.sdp }).then(answered).catch(fail);
         } else if (message.type === 'offer' && message.sdp) {
+          marks.offersReceivedAt.push(now());
           const sdp = message.sdp;
           chain = chain
             .then(() => answerApplied)
@@ -213,7 +280,16 @@ function pageJoin(options: PageJoinOptions): void {
             .catch(fail);
         } else if (message.type === 'error') fail(message.message);
       };
-      ws.send(JSON.stringify({ type: 'join', roomId: options.roomId, name: options.name, sdp: offer }));
+      marks.joinSentAt = now();
+      ws.send(
+        JSON.stringify({
+          type: 'join',
+          roomId: options.roomId,
+          name: options.name,
+          sdp: offer,
+          ...(options.layers === 'svc' ? { videoCodec: 'VP9' } : {}),
+        }),
+      );
       leave = async () => ws.send(JSON.stringify({ type: 'leave' }));
       return;
     }
@@ -231,6 +307,7 @@ function pageJoin(options: PageJoinOptions): void {
       if (!body.data || body.errors?.length) throw new Error(JSON.stringify(body.errors));
       return body.data;
     };
+    marks.joinSentAt = now();
     const { join } = await gql<{ join: { answer: string; token: string; participant: { id: string } } }>(
       'mutation ($input: JoinInput!) { join(input: $input) { answer token participant { id } } }',
       { input: { roomId: options.roomId, name: options.name, offer } },
@@ -269,6 +346,7 @@ function pageJoin(options: PageJoinOptions): void {
       } else if (message.type === 'next') {
         const negotiation = message.payload?.data?.negotiation;
         if (!negotiation) return fail(JSON.stringify(message.payload));
+        marks.offersReceivedAt.push(now());
         chain = chain
           .then(async () => {
             const sdp = await answerOffer(negotiation.sdp);

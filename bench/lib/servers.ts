@@ -60,7 +60,12 @@ export async function ensureBuilt(options: { skipBuild?: boolean; root?: string 
 /** Starts one server in its own process on 127.0.0.1 and an ephemeral port. */
 export async function startServer(
   kind: TargetKind,
-  options: { oursRoot?: string; baselineRoot?: string; timeoutMs?: number } = {},
+  options: {
+    oursRoot?: string;
+    baselineRoot?: string;
+    timeoutMs?: number;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   // Either may come from another checkout (e.g. an export of a commit), built there.
@@ -80,6 +85,7 @@ export async function startServer(
       ROOM_DEFAULT_MAX_PARTICIPANTS: '1000',
       JOINS_PER_SECOND_PER_ADDRESS: '0',
       JEST_WORKER_ID: '',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

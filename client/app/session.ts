@@ -25,6 +25,8 @@ export interface Session {
   screen: MediaStreamTrack | null;
   leaving: boolean;
   invitation: Invitation | undefined;
+  /** Cluster: the node the room moved to (a drain), where rejoins go; absent: this page's server. */
+  server?: string;
 }
 
 export const layout = new Layout();
@@ -96,7 +98,7 @@ function onStreamAdded(client: ConferenceClient, remote: RemoteStream): void {
 
 /** Creates a client for the session and joins; used for the first join and for automatic rejoins. */
 async function connectClient(s: Omit<Session, 'client'>): Promise<ConferenceClient> {
-  const client = new ConferenceClient();
+  const client = new ConferenceClient(s.server ? { url: s.server } : {});
   const mine = () => current.session?.client === client;
   client.on('connectionState', (state) => {
     current.states.push(state);
@@ -156,7 +158,11 @@ async function connectClient(s: Omit<Session, 'client'>): Promise<ConferenceClie
     else if (reason === 'DUPLICATE_IDENTITY')
       endSession('You joined this room from another window or device.');
     else if (reason === 'LEFT') endSession(null);
-    else void rejoin();
+    else {
+      // A drained node handed the room to another: join it there, at once and without a click.
+      if (reason === 'ROOM_MOVED' && client.movedTo) s.server = client.movedTo;
+      void rejoin();
+    }
   });
   layers.reset();
   // Simulcast when the room allows it (VP8 and Room.simulcast): three encodings of the camera.

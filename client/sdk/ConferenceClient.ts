@@ -1,12 +1,13 @@
 import { ChatLog } from './ChatLog';
 import { Emitter } from './emitter';
 import { ConnectionStatus } from './ConnectionStatus';
-import { asConferenceError, ConferenceError } from './errors';
+import { asConferenceError, ConferenceError, movedTo } from './errors';
 import { JoinDocument, PingDocument } from './operations';
 import { PeerLink } from './PeerLink';
 import { Publisher } from './Publisher';
 import { RecordingStatus } from './RecordingStatus';
 import { RoomRequests } from './RoomRequests';
+import { layersFor, readRoomBeforeJoin } from './roomBeforeJoin';
 import { RoomState } from './RoomState';
 import { RoomSync } from './RoomSync';
 import { SignalingSocket } from './SignalingSocket';
@@ -173,7 +174,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     this.#roomId = roomId;
     this.#localStream = localStream;
     const link = new PeerLink(this.#options, {
-      track: (event) => this.#room.onTrack(event),
+      track: (event) => this.#room.onTrack(event, link.pc.remoteDescription?.sdp),
       stateChanged: () => this.#updateState(),
       iceBroken: () => void this.restartIce().catch((error: unknown) => this.#fail(error)),
       error: (error) => this.#fail(error),
@@ -189,9 +190,12 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     this.#sync = sync;
     try {
       const camera = localStream?.getVideoTracks()[0];
-      const layers = camera ? await this.#requests.cameraLayers(roomId, options.simulcast ?? 'auto') : 'none';
+      const room = await readRoomBeforeJoin(this.#transport, roomId);
+      const layers = camera ? layersFor(room, options.simulcast ?? 'auto') : 'none';
       const simulcast = layers === 'simulcast';
-      this.#publisher.addLocalStream(link.pc, localStream, camera, layers);
+      // A receive-only pair per stream there: the join answer carries them, no server offer needed.
+      const videoCodec = typeof room.settings === 'object' ? room.settings?.videoCodec : undefined;
+      this.#publisher.addLocalStream(link.pc, localStream, camera, layers, room.streams, videoCodec);
       const offer = await link.offer();
       const { join } = await this.#transport.request(JoinDocument, {
         input: { roomId, name: name.trim() ? name : null, offer },
@@ -337,7 +341,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
 
   /** Moderation: mutes someone else's track (the server stops forwarding it; they may unmute). */
   async muteTrack(trackId: string): Promise<void> {
-    await this.#requests.muteTrack(trackId);
+    await this.#requests.muteTrack(this.#room.roomTrackId(trackId));
   }
 
   /** Stops sending a track published at join or with publishTrack (the track itself is not stopped). */
@@ -395,11 +399,18 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     this.emit('error', asConferenceError(error));
   }
 
-  /** The negotiation subscription was refused: the server no longer knows us (timeout, removal). */
+  /**
+   * The negotiation subscription was refused: the server no longer knows us (timeout, removal), or
+   * the room moved to another node (ROOM_MOVED: `movedTo` says where to join again).
+   */
   #signalingLost(error: ConferenceError): void {
     this.emit('error', error);
-    this.#close(error.code === 'ROOM_CLOSED' ? 'ROOM_CLOSED' : 'SIGNALING_LOST');
+    this.movedTo = movedTo(error);
+    this.#close(error.code === 'ROOM_CLOSED' || this.movedTo ? error.code : 'SIGNALING_LOST');
   }
+
+  /** After `left` with ROOM_MOVED: the URL of the node now holding the room (join it there). */
+  movedTo: string | null = null;
 
   #close(reason?: string): void {
     if (this.#status.closed) return;

@@ -7,7 +7,10 @@ export interface NegotiationPeer {
   createAnswer(): Promise<RTCSessionDescriptionInit>;
   setLocalDescription(description: RTCSessionDescriptionInit): Promise<void>;
   setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void>;
-  /** The local description's SDP once ICE gathering is complete (the server does not trickle). */
+  /**
+   * The local description's SDP to send. The server does not trickle and, being ICE-lite, needs no
+   * client candidates: it need not wait for gathering (RtcNegotiationPeer waits only if told to).
+   */
   gatheredLocalSdp(): Promise<string>;
 }
 

@@ -24,6 +24,34 @@ export const SVC_ENCODINGS: Array<RTCRtpEncodingParameters & { scalabilityMode?:
 
 export type CameraLayers = 'simulcast' | 'svc' | 'none';
 
+/**
+ * Narrows a receive-only transceiver to what the room sends (the server never transcodes: Opus, and
+ * the room's video codec with its retransmissions): a Chromium video section listing every codec
+ * it knows is ~4 KB of SDP, one with a single codec under 1 KB. Where the browser cannot, the
+ * section stays as it is.
+ */
+function onlyRoomCodec(transceiver: RTCRtpTransceiver, kind: string, videoCodec: string | undefined): void {
+  const wanted = kind === 'audio' ? 'audio/opus' : videoCodec ? `video/${videoCodec}`.toLowerCase() : null;
+  const capabilities = globalThis.RTCRtpReceiver?.getCapabilities?.(kind)?.codecs;
+  if (!wanted || !capabilities || !transceiver.setCodecPreferences) return;
+  const codecs = capabilities.filter((codec) => {
+    const mime = codec.mimeType.toLowerCase();
+    return mime === wanted || mime === `${kind}/rtx`;
+  });
+  if (!codecs.some((codec) => codec.mimeType.toLowerCase() === wanted)) return;
+  try {
+    transceiver.setCodecPreferences(codecs);
+  } catch {
+    // A browser that refuses the list keeps offering everything: larger, still valid.
+  }
+}
+
+/**
+ * Receive-only audio + video pairs offered at most at join: a Chromium pair is ~4 KB of SDP and an
+ * offer may have 64 KB. Rooms of up to 8 cameras fit; more streams come in a server offer.
+ */
+export const MAX_RECEIVE_PAIRS = 8;
+
 export class Publisher {
   /** Local tracks sent, by track, with their transceiver. */
   readonly #transceivers = new Map<MediaStreamTrack, RTCRtpTransceiver>();
@@ -49,14 +77,19 @@ export class Publisher {
   }
 
   /**
-   * At join: every track of `stream` as a sendonly transceiver (the camera with its layers), and
-   * a recvonly one for each kind it does not send, so the server can offer the others' media.
+   * At join: every track of `stream` as a sendonly transceiver (the camera with its layers), then
+   * receive-only ones: an audio + video pair per stream already in the room (`roomStreams`, at most
+   * MAX_RECEIVE_PAIRS), on which the server's answer sends those streams right away, and at least
+   * one of each kind it does not send. Streams beyond those come in a server offer.
    */
   addLocalStream(
     pc: RTCPeerConnection,
     stream: MediaStream | null,
     camera: MediaStreamTrack | undefined,
     layers: CameraLayers,
+    roomStreams = 0,
+    /** The room's video codec, when known: the receive-only sections offer only it. */
+    videoCodec?: string,
   ): void {
     const kinds = new Set<string>();
     for (const track of stream?.getTracks() ?? []) {
@@ -72,8 +105,13 @@ export class Publisher {
       );
       kinds.add(track.kind);
     }
-    for (const kind of ['audio', 'video'])
-      if (!kinds.has(kind)) pc.addTransceiver(kind, { direction: 'recvonly' });
+    const pairs = Math.min(Math.max(0, roomStreams), MAX_RECEIVE_PAIRS);
+    for (let pair = 0; pair < pairs; pair++)
+      for (const kind of ['audio', 'video'])
+        onlyRoomCodec(pc.addTransceiver(kind, { direction: 'recvonly' }), kind, videoCodec);
+    if (pairs === 0)
+      for (const kind of ['audio', 'video'])
+        if (!kinds.has(kind)) pc.addTransceiver(kind, { direction: 'recvonly' });
   }
 
   /** A track sent after join (publishTrack), in `stream`. */

@@ -5,7 +5,6 @@
  * client's (none before join).
  */
 import type { MessagePage } from './ChatLog';
-import { errorCode } from './errors';
 import type { NegotiationSignaling } from './Negotiator';
 import {
   AnswerDocument,
@@ -19,13 +18,11 @@ import {
   RoomRecordingsDocument,
   StartRecordingDocument,
   StopRecordingDocument,
-  RoomSettingsDocument,
   SendMessageDocument,
   SetAttributesDocument,
   SetPreferredLayerDocument,
   SetTrackMutedDocument,
 } from './operations';
-import type { CameraLayers } from './Publisher';
 import type { Transport } from './transport';
 import type { ChatMessage, QualitySample, Recording } from './types';
 
@@ -46,22 +43,6 @@ export class RoomRequests {
       renegotiate: async (offer) =>
         (await this.transport.request(RenegotiateDocument, { input: { participantId, offer } })).renegotiate,
     };
-  }
-
-  /**
-   * How the camera is sent. `'auto'`: simulcast in VP8 rooms that allow it, SVC in VP9 ones, else one
-   * plain encoding; an unknown room gets the server's defaults (VP8, simulcast).
-   */
-  async cameraLayers(roomId: string, wanted: boolean | 'auto'): Promise<CameraLayers> {
-    if (wanted !== 'auto') return wanted ? 'simulcast' : 'none';
-    try {
-      const { room } = await this.transport.request(RoomSettingsDocument, { id: roomId });
-      if (!room.simulcast) return 'none';
-      return room.videoCodec === 'VP8' ? 'simulcast' : room.videoCodec === 'VP9' ? 'svc' : 'none';
-    } catch (error) {
-      // Joining creates it with the server's defaults; the answer has the last word anyway.
-      return errorCode(error) === 'ROOM_NOT_FOUND' ? 'simulcast' : 'none';
-    }
   }
 
   /** A page of the room's chat history after the cursor `after`. */

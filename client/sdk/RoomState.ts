@@ -24,8 +24,15 @@ export class RoomState {
   readonly #streamOwner = new Map<string, string>();
   /** Received MediaStreams by id, and whether `streamAdded` was emitted for it. */
   readonly #remote = new Map<string, { stream: MediaStream; announced: RemoteStream | null }>();
-  /** Other participants' tracks that are muted now. */
+  /** Other participants' tracks that are muted now (by the room's track ids). */
   readonly #mutedTracks = new Set<string>();
+  /**
+   * The room's id of received tracks whose MediaStreamTrack id differs, and back. A track received
+   * on a transceiver the client made (a receive-only section of its join offer) keeps the random id
+   * the browser gave it then; the room knows it by the publisher's id (the msid of the answer).
+   */
+  readonly #roomIds = new Map<string, string>();
+  readonly #localIds = new Map<string, string>();
 
   /**
    * `emit`: tells the client's listeners; `askRoom`: a stream arrived whose owner is not known
@@ -49,12 +56,31 @@ export class RoomState {
     return [...this.#remote.values()].flatMap((r) => (r.announced ? [r.announced] : []));
   }
 
+  /** `trackId`: a received MediaStreamTrack's id (or the room's id of the track). */
   isTrackMuted(trackId: string): boolean {
-    return this.#mutedTracks.has(trackId);
+    return this.#mutedTracks.has(this.roomTrackId(trackId));
   }
 
-  /** A track arrived on the peer connection. */
-  onTrack(event: RTCTrackEvent): void {
+  /** The room's id of a received track, given its MediaStreamTrack id. */
+  roomTrackId(trackId: string): string {
+    return this.#roomIds.get(trackId) ?? trackId;
+  }
+
+  /** The MediaStreamTrack id of a received track, given the room's id (what the page can look up). */
+  #localTrackId(roomTrackId: string): string {
+    return this.#localIds.get(roomTrackId) ?? roomTrackId;
+  }
+
+  /**
+   * A track arrived on the peer connection; `remoteSdp` is the remote description it came with (the
+   * room's id of the track is the msid of its media section).
+   */
+  onTrack(event: RTCTrackEvent, remoteSdp?: string): void {
+    const roomId = msidTrackId(remoteSdp, event.transceiver?.mid ?? null);
+    if (roomId && roomId !== event.track.id) {
+      this.#roomIds.set(event.track.id, roomId);
+      this.#localIds.set(roomId, event.track.id);
+    }
     const stream = event.streams[0] ?? new MediaStream([event.track]);
     let remote = this.#remote.get(stream.id);
     if (!remote || remote.stream !== stream) {
@@ -113,7 +139,12 @@ export class RoomState {
         else this.#mutedTracks.delete(event.trackId);
         const participant = participantId ? this.#participants.get(participantId) : undefined;
         if (participant && streamId)
-          this.emit('trackMuted', { participant, streamId, trackId: event.trackId, muted });
+          this.emit('trackMuted', {
+            participant,
+            streamId,
+            trackId: this.#localTrackId(event.trackId),
+            muted,
+          });
         break;
       }
     }
@@ -143,7 +174,7 @@ export class RoomState {
           this.emit('trackMuted', {
             participant: info,
             streamId: stream.id,
-            trackId: track.id,
+            trackId: this.#localTrackId(track.id),
             muted: track.muted,
           });
         }
@@ -221,4 +252,15 @@ export class RoomState {
     this.#participants.delete(id);
     this.emit('participantLeft', participant, reason);
   }
+}
+
+/** The track id of the `a=msid` line of media section `mid` of `sdp`, if there is one. */
+export function msidTrackId(sdp: string | undefined, mid: string | null): string | undefined {
+  if (!sdp || mid === null) return undefined;
+  for (const section of sdp.split(/\r?\nm=/).slice(1)) {
+    const lines = section.split(/\r?\n/);
+    if (!lines.includes(`a=mid:${mid}`)) continue;
+    return lines.find((line) => line.startsWith('a=msid:'))?.split(' ')[1];
+  }
+  return undefined;
 }

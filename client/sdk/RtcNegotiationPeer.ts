@@ -5,7 +5,8 @@ import type { NegotiationPeer } from './Negotiator';
 export class RtcNegotiationPeer implements NegotiationPeer {
   constructor(
     readonly pc: RTCPeerConnection,
-    private readonly gatheringTimeoutMs = 3000,
+    /** 0: the SDP as it is now (see ConferenceClientOptions.iceGatheringTimeoutMs). */
+    private readonly gatheringTimeoutMs = 0,
   ) {}
 
   get signalingState(): RTCSignalingState {
@@ -25,7 +26,7 @@ export class RtcNegotiationPeer implements NegotiationPeer {
   }
   async gatheredLocalSdp(): Promise<string> {
     const pc = this.pc;
-    if (pc.iceGatheringState !== 'complete') {
+    if (pc.iceGatheringState !== 'complete' && this.gatheringTimeoutMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, this.gatheringTimeoutMs);
         function done() {

@@ -36,3 +36,13 @@ export function asConferenceError(error: unknown): ConferenceError {
     ? error
     : new ConferenceError('INTERNAL_SERVER_ERROR', String(error), error);
 }
+
+/**
+ * Where a ROOM_MOVED error says the room went (a cluster node being drained hands its rooms to
+ * another): that node's URL, to join again there; null for any other error.
+ */
+export function movedTo(error: ConferenceError): string | null {
+  if (error.code !== 'ROOM_MOVED' || !Array.isArray(error.details)) return null;
+  const url = (error.details[0] as { extensions?: { url?: unknown } } | undefined)?.extensions?.url;
+  return typeof url === 'string' && /^https?:\/\//.test(url) ? url : null;
+}

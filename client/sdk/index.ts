@@ -33,6 +33,13 @@ export type {
   RecordingInfo,
   RemoteStream,
 } from './types';
-export { API_ERROR_CODES, ConferenceError, errorCode, type ApiErrorCode, type ErrorCode } from './errors';
+export {
+  API_ERROR_CODES,
+  ConferenceError,
+  errorCode,
+  movedTo,
+  type ApiErrorCode,
+  type ErrorCode,
+} from './errors';
 export { Negotiator, type NegotiationPeer, type NegotiationSignaling, type ServerOffer } from './Negotiator';
 export { Transport, type TransportOptions } from './transport';

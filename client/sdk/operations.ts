@@ -126,6 +126,12 @@ export const RoomSettingsDocument = graphql(`
       open
       videoCodec
       simulcast
+      participants {
+        id
+        streams {
+          id
+        }
+      }
     }
   }
 `);

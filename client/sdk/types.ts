@@ -100,7 +100,12 @@ export interface ConferenceEvents {
 export interface ConferenceClientOptions extends TransportOptions {
   /** RTCPeerConnection configuration (default: max-bundle, no ICE servers: the SFU is ICE-lite). */
   rtcConfiguration?: RTCConfiguration;
-  /** Longest wait for ICE gathering before an SDP is sent anyway (ms, default 3000). */
+  /**
+   * Longest wait for ICE gathering before an SDP is sent anyway (ms, default 0: not waited for).
+   * The SFU is ICE-lite and drops the candidates of a client's SDP: it learns the client's address
+   * from the client's own connectivity checks. Chromium takes 120-160 ms to finish gathering here,
+   * which a join would otherwise spend before its offer leaves.
+   */
   iceGatheringTimeoutMs?: number;
 }
 

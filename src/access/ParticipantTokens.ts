@@ -2,6 +2,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const digest = (token: string) => createHash('sha256').update(token).digest();
 
+/** How a token is looked up without keeping it (base64url of its SHA-256). */
+export const tokenDigest = (token: string) => digest(token).toString('base64url');
+
 /**
  * The bearer tokens `join` hands out, one per participant, valid while it is in its room. Only
  * their digests are kept, indexed so a request's token finds its participant without a scan.
@@ -39,6 +42,11 @@ export class ParticipantTokens {
     if (!hash) return;
     this.#byParticipant.delete(participantId);
     this.#byDigest.delete(hash.toString('base64url'));
+  }
+
+  /** The digest of the participant's token (published to the cluster), if it has one. */
+  digestOf(participantId: string): string | undefined {
+    return this.#byParticipant.get(participantId)?.toString('base64url');
   }
 
   get size(): number {

@@ -1,5 +1,10 @@
 import { DomainError, ErrorCode } from '../shared/errors';
 
+/** A rate limit: throws RATE_LIMITED (a shared, cluster-wide one answers asynchronously). */
+export interface Limiter {
+  take(key: string): void | Promise<void>;
+}
+
 /**
  * A token bucket per key (a client address): `ratePerSecond` sustained, bursts of the same size.
  * Buckets that have refilled are dropped on the next sweep, so idle addresses cost nothing.

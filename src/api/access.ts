@@ -5,12 +5,15 @@ import { type JoinPermit, OPEN_PERMIT } from '../conference/grants';
 import { EVERYTHING, type Viewer } from '../conference/messages';
 import type { Participant } from '../conference/Participant';
 import { DomainError, ErrorCode } from '../shared/errors';
+import type { ClusterGateway, RemoteParticipant } from './cluster/gateway';
 
 type Caller =
   | { kind: 'none' }
   | Extract<VerifiedToken, { kind: 'admin' }>
   | Extract<VerifiedToken, { kind: 'join' }>
-  | { kind: 'participant'; participant: Participant };
+  | { kind: 'participant'; participant: Participant }
+  /** Cluster: a participant whose room another node holds (known by its token's digest). */
+  | { kind: 'remote'; participant: RemoteParticipant };
 
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 
@@ -45,7 +48,22 @@ export class Access {
     private readonly token: string | undefined,
     /** The client's address: the rate-limit key of anonymous callers. */
     private readonly address = 'unknown',
+    private readonly cluster: ClusterGateway | null = null,
   ) {}
+
+  /** Cluster: a participant token whose participant another node holds, looked up once (async). */
+  #remote: RemoteParticipant | undefined;
+
+  /**
+   * Cluster: finds the participant of a participant token whose room another node holds, so that
+   * reading checks (requireRoom, viewer, subscriptionOwner) know it. Call before them where the
+   * operation is answered here for a room held elsewhere (roomEvents).
+   */
+  async identifyAcrossNodes(): Promise<void> {
+    if (!this.cluster || !this.token || JWT_SHAPE.test(this.token)) return;
+    if (this.participantTokens.participantOf(this.token)) return;
+    this.#remote = (await this.cluster.participantByToken(this.token)) ?? undefined;
+  }
 
   /** Who is counted for per-caller rate limits (moderation): the identity, else the address. */
   rateKey(): string {
@@ -53,6 +71,7 @@ export class Access {
     const caller = this.#identify();
     if (caller.kind === 'admin') return 'admin';
     if (caller.kind === 'join') return `join:${caller.room}:${caller.identity}`;
+    if (caller.kind === 'remote') return `participant:${caller.participant.participantId}`;
     return `participant:${caller.participant.id}`;
   }
 
@@ -93,6 +112,10 @@ export class Access {
     if (participant) {
       return { kind: 'person', participantIds: new Set([participant.id]), identity: participant.identity };
     }
+    if (this.#remote) {
+      const remote = this.#remote;
+      return { kind: 'person', participantIds: new Set([remote.participantId]), identity: remote.identity };
+    }
     if (!this.secured) return { kind: 'anonymous' };
     const caller = this.#identify();
     if (caller.kind === 'admin') return EVERYTHING;
@@ -131,13 +154,21 @@ export class Access {
   subscriptionOwner(): SubscriptionOwner {
     if (!this.secured) {
       if (!this.token) return {};
-      const participantId = this.participantTokens.participantOf(this.token);
+      const participantId = this.participantTokens.participantOf(this.token) ?? this.#remote?.participantId;
       return participantId ? { participantId } : {};
     }
     const caller = this.#identify();
     if (caller.kind === 'admin') return { expiresAt: caller.expiresAt };
     if (caller.kind === 'join') {
       return { roomId: caller.room, identity: caller.identity, expiresAt: caller.expiresAt };
+    }
+    if (caller.kind === 'remote') {
+      const { participant } = caller;
+      return {
+        participantId: participant.participantId,
+        roomId: participant.roomId,
+        identity: participant.identity ?? undefined,
+      };
     }
     const { participant } = caller;
     return {
@@ -178,7 +209,7 @@ export class Access {
         ? caller.grants
         : caller.kind === 'participant'
           ? caller.participant.grants
-          : null;
+          : null; // a participant held on another node moderates there (the operation is forwarded)
     if (!grants?.roomAdmin) throw forbidden('Moderation needs the roomAdmin grant.');
   }
 
@@ -203,7 +234,7 @@ export class Access {
     if (caller.kind === 'join') return caller.room;
     // Its token is revoked when it leaves, so a caller known as a participant was present when
     // this request began: what the request returns (a room it just closed, say) stays readable.
-    if (caller.kind === 'participant') return caller.participant.roomId;
+    if (caller.kind === 'participant' || caller.kind === 'remote') return caller.participant.roomId;
     return undefined;
   }
 
@@ -224,6 +255,7 @@ export class Access {
     if (JWT_SHAPE.test(this.token)) return this.tokens.verify(this.token);
     const participantId = this.participantTokens.participantOf(this.token);
     const participant = participantId ? this.conference.registry.participant(participantId) : undefined;
+    if (!participant && this.#remote) return { kind: 'remote', participant: this.#remote };
     if (!participant) {
       throw new DomainError(
         ErrorCode.INVALID_TOKEN,

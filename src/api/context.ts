@@ -5,7 +5,8 @@ import type { ConferenceService } from '../conference/ConferenceService';
 import type { WebhookFailureRecord } from '../conference/ports';
 import type { SignalingLink } from '../conference/ports';
 import type { Access } from './access';
-import type { RateLimiter } from './RateLimiter';
+import type { Limiter, RateLimiter } from './RateLimiter';
+import type { ClusterGateway, NodeView } from './cluster/gateway';
 import type { LiveSubscriptions } from './subscriptions';
 
 /** What every resolver gets: the use cases and the caller's credentials, never the database or medooze. */
@@ -15,7 +16,7 @@ export interface ApiContext {
   token?: string;
   /** The caller's IP address, for per-address limits. */
   clientAddress: string;
-  joinLimiter: RateLimiter;
+  joinLimiter: Limiter;
   /** Per-participant limits of event-producing operations. */
   limits: { messages: RateLimiter; attributes: RateLimiter };
   /** What the bearer of `token` may do. */
@@ -30,9 +31,13 @@ export interface ApiContext {
   /** Event-producing mutations of one participant (setTrackMuted, renegotiate, setPreferredLayer). */
   participantLimiter: RateLimiter;
   /** Moderation (kickParticipant, muteTrack) per moderator. */
-  moderationLimiter: RateLimiter;
+  moderationLimiter: Limiter;
   /** Quality history per participant or stay, batched per request (one query per page, not per parent). */
   qualityLoader: QualityLoader;
+  /** Cluster: the other nodes (absent on a single node). */
+  cluster?: ClusterGateway;
+  /** This node as `Node` shows it. */
+  localNode: () => NodeView;
 }
 
 /** Reads "Bearer <token>" (the scheme is case-insensitive); anything else counts as no token. */

@@ -13,7 +13,11 @@ export class OriginPolicy {
   readonly #origins: Set<string>;
   readonly #hosts: Set<string>;
 
-  constructor(allowedOrigins: readonly string[]) {
+  constructor(
+    allowedOrigins: readonly string[],
+    /** Cluster: the other nodes' origins (a page moved by a drain talks to them). */
+    private readonly nodeOrigins: () => readonly string[] = () => [],
+  ) {
     this.#origins = new Set(allowedOrigins);
     this.#hosts = new Set(allowedOrigins.map((origin) => new URL(origin).hostname.toLowerCase()));
   }
@@ -26,7 +30,7 @@ export class OriginPolicy {
     }
     const origin = headers.origin;
     if (origin === undefined) return null;
-    if (this.#origins.has(origin)) return null;
+    if (this.#origins.has(origin) || this.nodeOrigins().includes(origin)) return null;
     if (origin === `http://${host}` || origin === `https://${host}`) return null;
     return 'Open mode accepts browser requests from its own page only (set ALLOWED_ORIGINS to add origins).';
   }
@@ -51,6 +55,27 @@ export class OriginPolicy {
   }
 }
 
+/**
+ * Cluster: a page served by one node may be moved to another by a drain, and then calls that node's
+ * API from its own origin. Only the cluster's node origins get CORS answers (preflight included).
+ */
+export function nodeCors(nodeOrigins: () => readonly string[]): RequestHandler {
+  return (req, res, next) => {
+    const origin = req.headers.origin;
+    if (!origin || !nodeOrigins().includes(origin)) return next();
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Vary', 'Origin');
+    res.setHeader('Access-Control-Allow-Headers', 'content-type, authorization');
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
+    res.setHeader('Access-Control-Max-Age', '600');
+    if (req.method === 'OPTIONS') {
+      res.status(204).end();
+      return;
+    }
+    next();
+  };
+}
+
 const SAFE_HOST = /^[A-Za-z0-9.:[\]-]{1,255}$/;
 
 /**
@@ -58,10 +83,16 @@ const SAFE_HOST = /^[A-Za-z0-9.:[\]-]{1,255}$/;
  * invitation link carries a join token), and a content security policy allowing only the server's
  * own scripts, styles and sockets.
  */
-export function securityHeaders(): RequestHandler {
+export function securityHeaders(nodeOrigins: () => readonly string[] = () => []): RequestHandler {
   return (req, res, next) => {
     const host = req.headers.host && SAFE_HOST.test(req.headers.host) ? req.headers.host : undefined;
-    const sockets = host ? ` ws://${host} wss://${host}` : '';
+    // Cluster: a drain moves a page's call to another node, whose API it then uses.
+    const nodes = nodeOrigins()
+      .map((origin) => new URL(origin).host)
+      .filter((node) => SAFE_HOST.test(node) && node !== host)
+      .map((node) => ` http://${node} ws://${node}`)
+      .join('');
+    const sockets = (host ? ` ws://${host} wss://${host}` : '') + nodes;
     res.setHeader(
       'Content-Security-Policy',
       [

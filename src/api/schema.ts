@@ -11,6 +11,7 @@ import { ParticipantResolver } from './participants/participant.resolver';
 import { RoomResolver } from './rooms/room.resolver';
 import { SessionResolver } from './rooms/session.resolver';
 import { SignalingResolver } from './signaling/signaling.resolver';
+import { NodeResolver, RoomNodeResolver } from './cluster/node.resolver';
 
 export const resolvers = [
   RoomResolver,
@@ -24,6 +25,8 @@ export const resolvers = [
   WebhookResolver,
   RecordingResolver,
   RoomRecordingsResolver,
+  NodeResolver,
+  RoomNodeResolver,
 ] as const;
 
 let cached: GraphQLSchema | undefined;

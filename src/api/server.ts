@@ -16,6 +16,7 @@ import {
   type GraphQLSchema,
   Kind,
   specifiedRules,
+  print,
   subscribe,
   visit,
 } from 'graphql';
@@ -24,23 +25,33 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { ConferenceService } from '../conference/ConferenceService';
 import { logger } from '../shared/logger';
 import type { Limits } from '../config';
-import { isDomainError } from '../shared/errors';
+import { DomainError, type ErrorCode, isDomainError } from '../shared/errors';
 import type { AccessTokens } from '../access/AccessTokens';
 import { ParticipantTokens } from '../access/ParticipantTokens';
 import type { BackgroundWritesStatus } from '../conference/BackgroundWrites';
-import type { WebhookFailureRecord } from '../conference/ports';
+import type { SignalingLink, WebhookFailureRecord } from '../conference/ports';
+import type { Offer } from '../conference/Participant';
 import { Access } from './access';
 import { type ApiContext, bearerToken, qualityLoader } from './context';
 import { DocumentCache } from './documentCache';
 import { formatError, formatErrors } from './errors';
 import { assertListItems, documentLimitRules, queryLimitRules, type QueryLimits } from './limits';
-import { OriginPolicy, sameToken, securityHeaders } from './edge';
+import { nodeCors, OriginPolicy, sameToken, securityHeaders } from './edge';
 import { LiveSubscriptions } from './subscriptions';
-import { RateLimiter } from './RateLimiter';
+import { type Limiter, RateLimiter } from './RateLimiter';
 import { SocketLiveness } from './SocketLiveness';
 import { Metrics } from './metrics';
 import { recordingDownload } from './recordingDownload';
 import { buildApiSchema } from './schema';
+import type { ClusterGateway, NodeView } from './cluster/gateway';
+import {
+  CLIENT_ADDRESS_HEADER,
+  Forwarder,
+  type GraphQLRequestBody,
+  INTERNAL_HEADER,
+} from './cluster/Forwarder';
+import { forwardedResult, refusalResult } from './cluster/forwardedResult';
+import { operationKind, targetOf } from './cluster/routing';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -48,6 +59,8 @@ export interface HealthReport {
   media: { state: string; port: number };
   /** Writes the database has not taken yet (events, sessions, samples): retried, never silently dropped. */
   writes: BackgroundWritesStatus;
+  /** Cluster: this node, and whether it reaches Redis. */
+  node?: { id: string; redis: 'ok' | 'unreachable' };
 }
 
 export interface ApiServerOptions {
@@ -73,6 +86,14 @@ export interface ApiServerOptions {
   metricsToken?: string;
   /** Where recording files are (served at /recordings/...); absent: no downloads. */
   recordingsDir?: string;
+  /** This node's id (NODE_ID, or generated at start). */
+  nodeId?: string;
+  /** Cluster: operations on rooms held by other nodes are carried out there (absent: one node). */
+  cluster?: ClusterGateway;
+  /** Joins per address counted cluster-wide (absent: counted here, per node). */
+  sharedJoinLimiter?: Limiter;
+  /** Moderation calls per moderator counted cluster-wide (absent: counted here). */
+  sharedModerationLimiter?: Limiter;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -92,7 +113,11 @@ export class ApiServer {
   readonly #apollo: ApolloServer<ApiContext>;
   readonly #wsDisposable: { dispose: () => void | Promise<void> };
   readonly #metrics: Metrics;
-  readonly #joinLimiter: RateLimiter;
+  readonly #joinLimiter: Limiter;
+  readonly #forwarder: Forwarder | null;
+  readonly #printed = new WeakMap<DocumentNode, string>();
+  readonly #documents: DocumentCache;
+  readonly #nodeOrigins: () => readonly string[];
   readonly #participantTokens = new ParticipantTokens();
   readonly #chatLimiters = {
     messages: new RateLimiter(5, 'messages', 'from this participant'),
@@ -101,7 +126,7 @@ export class ApiServer {
   readonly #liveness: SocketLiveness;
   readonly #subscriptions: LiveSubscriptions;
   readonly #participantLimiter: RateLimiter;
-  readonly #moderationLimiter: RateLimiter;
+  readonly #moderationLimiter: Limiter;
   readonly #limits: Limits;
   readonly #schema: GraphQLSchema;
   readonly #origins: OriginPolicy | null;
@@ -119,12 +144,12 @@ export class ApiServer {
       'mutations',
       'from one participant',
     );
-    this.#moderationLimiter = new RateLimiter(
-      limits.mutationsPerSecond,
-      'moderation calls',
-      'from one moderator',
-    );
-    this.#origins = options.tokens ? null : new OriginPolicy(options.allowedOrigins ?? []);
+    this.#moderationLimiter =
+      options.sharedModerationLimiter ??
+      new RateLimiter(limits.mutationsPerSecond, 'moderation calls', 'from one moderator');
+    const nodeOrigins = () => options.cluster?.origins() ?? [];
+    this.#nodeOrigins = nodeOrigins;
+    this.#origins = options.tokens ? null : new OriginPolicy(options.allowedOrigins ?? [], nodeOrigins);
     // Every rule reports (a document breaking several gets every code); depth and cost first, as before.
     const limitRules = [
       ...queryLimitRules(options.queryLimits ?? { maxDepth: 12, maxCost: 5000 }),
@@ -148,12 +173,39 @@ export class ApiServer {
         : undefined,
     });
     this.#liveness = new SocketLiveness(this.#ws);
-    const joinLimiter = new RateLimiter(options.joinsPerSecondPerAddress ?? 20, 'joins');
-    this.#joinLimiter = joinLimiter;
+    this.#joinLimiter =
+      options.sharedJoinLimiter ?? new RateLimiter(options.joinsPerSecondPerAddress ?? 20, 'joins');
+    this.#forwarder = options.cluster
+      ? new Forwarder(options.cluster, {
+          room: (id) => options.conference.registry.live(id) !== undefined,
+          participant: (id) => options.conference.registry.participant(id) !== undefined,
+        })
+      : null;
+    // A kick or ban made on another node ends what that person follows here.
+    void options.cluster?.onEnded((notice) => {
+      const ended = new DomainError(notice.code as ErrorCode, notice.message);
+      this.#subscriptions.endParticipant(notice.participantId, ended);
+      if (notice.identity !== null) this.#subscriptions.endIdentity(notice.roomId, notice.identity, ended);
+    });
+    // A restarted Redis forgot which participants are here: tell it again, so their operations
+    // arriving at other nodes still find this one.
+    options.cluster?.onReconnect(() => {
+      for (const participant of options.conference.registry.participants()) {
+        const digest = this.#participantTokens.digestOf(participant.id);
+        if (!digest) continue;
+        const entry = {
+          participantId: participant.id,
+          roomId: participant.roomId,
+          identity: participant.identity,
+        };
+        void options.cluster?.participantJoined(entry, digest).catch(() => undefined);
+      }
+    });
     // A participant token dies with its participant.
-    options.conference.observer.on('participantLeft', (_roomId, _reason, participantId) =>
-      this.#participantTokens.revoke(participantId),
-    );
+    options.conference.observer.on('participantLeft', (_roomId, _reason, participantId) => {
+      this.#participantTokens.revoke(participantId);
+      options.cluster?.participantLeft(participantId);
+    });
     const context = (ctx: {
       connectionParams?: Readonly<Record<string, unknown>>;
       extra: { socket: WebSocket; request: { socket: { remoteAddress?: string } } };
@@ -164,7 +216,7 @@ export class ApiServer {
       ),
       signalingLink: this.#liveness.link(ctx.extra.socket),
     });
-    const documents = new DocumentCache([...specifiedRules, ...limitRules]);
+    const documents = (this.#documents = new DocumentCache([...specifiedRules, ...limitRules]));
     this.#wsDisposable = useServer<Record<string, unknown>>(
       {
         schema,
@@ -183,7 +235,7 @@ export class ApiServer {
             ];
           }
         },
-        execute: (args) => this.#guarded(args, () => execute(args)),
+        execute: (args) => this.#guarded(args, () => this.#executeHere(args)),
         subscribe: (args) => this.#guarded(args, () => subscribe(args)),
         onNext: (_ctx, _id, _payload, _args, result) =>
           withFormattedErrors(result as ExecutionResult, formatAndCount),
@@ -218,8 +270,15 @@ export class ApiServer {
     this.#started = true;
     const app = express();
     app.disable('x-powered-by');
-    app.use(securityHeaders());
-    if (this.#origins) app.use(this.#origins.middleware());
+    app.use(securityHeaders(this.#nodeOrigins));
+    if (this.options.cluster) app.use(nodeCors(this.#nodeOrigins));
+    if (this.#origins) {
+      const originCheck = this.#origins.middleware();
+      // A node forwarding an operation checked its client's origin already.
+      app.use((req, res, next) =>
+        this.#forwardedByNode(req.headers) ? next() : originCheck(req, res, next),
+      );
+    }
     app.get('/healthz', async (_req, res) => {
       const report = await this.options.health();
       res.status(report.status === 'ok' ? 200 : 503).json(report);
@@ -260,9 +319,10 @@ export class ApiServer {
     app.use(
       '/graphql',
       express.json({ limit: this.options.bodyLimit ?? '1mb' }),
+      (req, res, next) => void this.#forwardHttp(req, res, next),
       expressMiddleware(this.#apollo, {
         context: async ({ req }) =>
-          this.#context(bearerToken(req.headers.authorization), req.socket.remoteAddress),
+          this.#context(bearerToken(req.headers.authorization), this.#clientAddress(req)),
       }),
     );
     app.use('/explorer', express.static(explorerDir, { index: false, fallthrough: false }));
@@ -276,7 +336,119 @@ export class ApiServer {
         resolve();
       });
     });
-    return this.#http.address() as AddressInfo;
+    const address = this.#http.address() as AddressInfo;
+    const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.#url = `http://${shown}:${address.port}`;
+    return address;
+  }
+
+  /**
+   * Cluster, on the node holding a participant: its offers for a `negotiation` subscription whose
+   * socket is on another node (the token is checked here, as for a local socket).
+   */
+  openOffers = (participantId: string, token: string, link: SignalingLink): AsyncIterableIterator<Offer> => {
+    const { access, conference, subscriptions } = this.#context(token, undefined);
+    const participant = access.participant(participantId);
+    return subscriptions.track(conference.negotiation(participant, link), access.subscriptionOwner());
+  };
+
+  /** This node as `Node` and /healthz show it. */
+  readonly #localNode = (): NodeView => {
+    if (this.options.cluster) return this.options.cluster.self();
+    const totals = this.options.conference.stats();
+    return {
+      id: this.options.nodeId ?? 'local',
+      url: this.#url ?? '',
+      alive: true,
+      draining: false,
+      rooms: totals.rooms,
+      participants: totals.participants,
+      streams: totals.forwardedStreams,
+      load: totals.participants + totals.forwardedStreams,
+    };
+  };
+  #url: string | undefined;
+
+  /** Whether a request comes from another node of the cluster (its internal secret). */
+  #forwardedByNode(headers: import('node:http').IncomingHttpHeaders): boolean {
+    const cluster = this.options.cluster;
+    const presented = headers[INTERNAL_HEADER];
+    return !!cluster && typeof presented === 'string' && sameToken(presented, cluster.internalSecret);
+  }
+
+  /** The client's address: the socket's, or for an operation forwarded by a node, its client's. */
+  #clientAddress(req: express.Request): string | undefined {
+    const forwarded = req.headers[CLIENT_ADDRESS_HEADER];
+    if (typeof forwarded === 'string' && this.#forwardedByNode(req.headers)) return forwarded;
+    return req.socket.remoteAddress;
+  }
+
+  /**
+   * Cluster, HTTP: a query or mutation about a room another node holds is carried out there
+   * (Forwarder); anything else, or an operation a node forwarded here, runs here.
+   */
+  async #forwardHttp(req: express.Request, res: express.Response, next: express.NextFunction): Promise<void> {
+    const forwarder = this.#forwarder;
+    const body = req.body as GraphQLRequestBody | undefined;
+    if (
+      !forwarder ||
+      req.method !== 'POST' ||
+      typeof body?.query !== 'string' ||
+      this.#forwardedByNode(req.headers)
+    )
+      return next();
+    let document: DocumentNode;
+    try {
+      document = this.#documents.parse(body.query);
+    } catch {
+      return next();
+    }
+    const kind = operationKind(document, body.operationName);
+    if (kind !== 'query' && kind !== 'mutation') return next();
+    try {
+      const url = await forwarder.destination(
+        targetOf(document, body.operationName, body.variables),
+        kind === 'query',
+      );
+      if (!url) return next();
+      const { status, result } = await forwarder.forward(
+        url,
+        body,
+        bearerToken(req.headers.authorization),
+        req.socket.remoteAddress ?? 'unknown',
+      );
+      res.status(status).json(result);
+    } catch (error) {
+      const result = refusalResult(error);
+      res.status(503).json({ errors: formatErrors(result.errors ?? []) });
+    }
+  }
+
+  /** graphql-ws queries and mutations: here, or on the node holding their room (cluster). */
+  async #executeHere(args: ExecutionArgs): Promise<ExecutionResult> {
+    const forwarder = this.#forwarder;
+    if (!forwarder) return execute(args);
+    const variables = args.variableValues as Record<string, unknown> | undefined;
+    try {
+      const target = targetOf(args.document, args.operationName, variables);
+      const url = await forwarder.destination(
+        target,
+        operationKind(args.document, args.operationName) === 'query',
+      );
+      if (!url) return await execute(args);
+      let query = this.#printed.get(args.document);
+      if (!query) this.#printed.set(args.document, (query = print(args.document)));
+      const context = args.contextValue as ApiContext;
+      const { result } = await forwarder.forward(
+        url,
+        { query, variables, operationName: args.operationName },
+        context.token,
+        context.clientAddress,
+      );
+      return forwardedResult(result);
+    } catch (error) {
+      return refusalResult(error);
+    }
   }
 
   /** What a request or socket's operations get: the use cases and what its bearer may do. */
@@ -294,7 +466,16 @@ export class ApiServer {
       participantLimiter: this.#participantLimiter,
       moderationLimiter: this.#moderationLimiter,
       qualityLoader: qualityLoader(conference),
-      access: new Access(conference, tokens ?? null, this.#participantTokens, token, address),
+      access: new Access(
+        conference,
+        tokens ?? null,
+        this.#participantTokens,
+        token,
+        address,
+        this.options.cluster ?? null,
+      ),
+      cluster: this.options.cluster,
+      localNode: this.#localNode,
     };
   }
 

@@ -1,10 +1,11 @@
+import type { RoomEvent } from './events';
 import { TypedEmitter } from '../shared/TypedEmitter';
 
 export interface ConferenceObserverEvents {
   participantJoined: [roomId: string, participantId: string];
   participantLeft: [roomId: string, reason: string, participantId: string];
   /** A room's events up to `through` are stored (webhooks deliver from the database). */
-  eventsStored: [roomId: string, through: number];
+  eventsStored: [roomId: string, through: number, events: readonly RoomEvent[]];
   /** A room became live in this process (created, or loaded for its first join since start). */
   roomOpened: [roomId: string];
   /** A live room was closed (closeRoom, or empty for ROOM_EMPTY_TIMEOUT_MS). */

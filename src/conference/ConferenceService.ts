@@ -10,6 +10,7 @@ import { LeaveReason, type RoomEvent } from './events';
 import { bannedBy, type JoinPermit, OPEN_PERMIT } from './grants';
 import { Moderation } from './Moderation';
 import { type Offer, Participant } from './Participant';
+import type { Room } from './Room';
 import type {
   MediaPeerFactory,
   PeerStats,
@@ -19,6 +20,7 @@ import type {
   RecordingMedia,
   RecordingRepository,
   RoomEventRepository,
+  RoomOwnership,
   RoomRepository,
   SessionRepository,
   SignalingLink,
@@ -29,6 +31,7 @@ import { Recordings } from './Recordings';
 import type { Page, PageRequest, RoomRecord, SessionRecord } from './records';
 import type { RetryPolicy } from './RetryingWriter';
 import { RoomRegistry } from './RoomRegistry';
+import type { RoomEventStream } from './RoomEventStream';
 import { SessionLog } from './SessionLog';
 import { validateDisplayName, validateRoomId, validateSdp, type RoomInput } from './validation';
 
@@ -53,6 +56,13 @@ export interface ConferenceOptions {
   retryPolicy?: RetryPolicy;
   /** This process alone creates and closes rooms in its database (the embedded one): see RoomRegistryOptions. */
   soleWriter?: boolean;
+  /**
+   * Cluster: rooms are held through leases (see RoomOwnership). Start-up then leaves other nodes'
+   * stays alone, and a room taken over from a node that died ends that node's stays (NODE_FAILURE).
+   */
+  ownership?: RoomOwnership;
+  /** Cluster: the events of a room another node holds (see RoomRegistryOptions.remoteEvents). */
+  remoteEvents?: (roomId: string, after: number | null) => Promise<RoomEventStream>;
 }
 
 export interface Repositories {
@@ -105,7 +115,8 @@ export class ConferenceService {
         writers: this.writes,
         emptyTimeoutMs: options.emptyRoomTimeoutMs,
         retryPolicy: options.retryPolicy,
-        onEventsStored: (roomId, through) => this.observer.notify('eventsStored', roomId, through),
+        onEventsStored: (roomId, through, events) =>
+          this.observer.notify('eventsStored', roomId, through, events),
         recordings: recordingLog
           ? {
               media: recordingMedia!,
@@ -115,7 +126,11 @@ export class ConferenceService {
             }
           : undefined,
       },
-      { ...options, emptyTimeoutMs: options.emptyRoomTimeoutMs },
+      {
+        ...options,
+        emptyTimeoutMs: options.emptyRoomTimeoutMs,
+        onTaken: options.ownership ? (room, since) => this.#endStaleStays(room, since) : undefined,
+      },
       (participant) => this.observer.notify('participantJoined', participant.roomId, participant.id),
       (participant, reason) =>
         this.observer.notify('participantLeft', participant.roomId, reason, participant.id),
@@ -161,11 +176,33 @@ export class ConferenceService {
    */
   async recover(at = new Date()): Promise<number> {
     await this.registry.loadOpenRooms();
+    // In a cluster the other nodes' stays are live: a room left by a dead node is taken over by
+    // another (its failover), which ends that node's stays then (#endStaleStays).
+    if (this.options.ownership) return 0;
     const count = await this.repositories.sessions.endAllLive(at, LeaveReason.SERVER_RESTART);
     if (count > 0) logger.info({ count }, 'closed sessions left open by the previous run');
     await this.recordings.recover(at);
     await this.registry.recover();
     return count;
+  }
+
+  /**
+   * A room this node just took: stays still open in the database began on its previous holder,
+   * which died (a drained node ends its own stays before letting go). Each is ended with
+   * NODE_FAILURE and recorded as PARTICIPANT_LEFT, continuing the room's numbering.
+   */
+  async #endStaleStays(room: Room, since: Date): Promise<void> {
+    const ended = await this.repositories.sessions.endLiveInRoom(room.id, since, LeaveReason.NODE_FAILURE);
+    for (const stay of ended) {
+      room.recordLostMember(stay.id, stay.displayName);
+      this.observer.notify('participantLeft', room.id, LeaveReason.NODE_FAILURE, stay.id);
+    }
+    if (ended.length > 0) {
+      logger.info(
+        { event: 'room.taken_over', roomId: room.id, count: ended.length },
+        'took over a room from a node that died',
+      );
+    }
   }
 
   async createRoom(input: RoomInput): Promise<RoomRecord> {
@@ -257,6 +294,7 @@ export class ConferenceService {
       sessions: this.#sessions,
     });
     let admitted = false;
+    let answer: string;
     try {
       participant.connect(
         this.media.create(offer, {
@@ -268,6 +306,8 @@ export class ConferenceService {
       room.assertStreamIdsFree(participant.sentStreams());
       admitted = true;
       room.admit(participant);
+      // After admit: the answer carries the room's streams on the sections the offer receives on.
+      answer = participant.peer.createAnswer();
     } catch (error) {
       if (!admitted) room.release();
       await participant.close(LeaveReason.LEFT);
@@ -276,7 +316,7 @@ export class ConferenceService {
     participant.on('negotiated', (seconds, offeredBy) =>
       this.observer.notify('negotiationCompleted', seconds, offeredBy),
     );
-    return { participant, answer: participant.peer.answer };
+    return { participant, answer };
   }
 
   answer(participant: Participant, revision: number, sdp: string): void {

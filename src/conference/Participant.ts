@@ -73,6 +73,8 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
   #offeredAt = 0;
   #offerWanted = false;
   #leftReason: LeaveReason | null = null;
+  /** Where its room went when it left with ROOM_MOVED (told to its offers' subscriber). */
+  #movedTo: Record<string, unknown> | undefined;
   #closing: Promise<void> | undefined;
   #begun = false;
   readonly #presence: Presence;
@@ -282,7 +284,18 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
   offers(link: SignalingLink = UNWATCHED_LINK): AsyncIterableIterator<Offer> {
     const detach = this.present ? this.#presence.attach(link) : () => undefined;
     const offOffer = this.on('offer', (offer) => queue.push(offer));
-    const offLeft = this.on('left', () => queue.end());
+    // A room moving to another node (drain) ends the offers with a coded notice: where to rejoin.
+    const offLeft = this.on('left', (reason) =>
+      reason === LeaveReason.ROOM_MOVED
+        ? queue.fail(
+            new DomainError(
+              ErrorCode.ROOM_MOVED,
+              'The room moved to another node: join it again (the url says where).',
+              { roomId: this.roomId, ...this.#movedTo },
+            ),
+          )
+        : queue.end(),
+    );
     const queue = new AsyncEventQueue<Offer>(() => {
       offOffer();
       offLeft();
@@ -297,8 +310,9 @@ export class Participant extends TypedEmitter<ParticipantEvents> implements Medi
    * Leaves, whatever the cause: tells its room at once ('left'), releases its media, records the end
    * of its stay. Idempotent: later calls return the first one's promise.
    */
-  close(reason: LeaveReason): Promise<void> {
+  close(reason: LeaveReason, movedTo?: Record<string, unknown>): Promise<void> {
     this.#closing ??= (async () => {
+      this.#movedTo = movedTo;
       this.#leftReason = reason;
       this.#pending = null;
       this.#presence.stop();

@@ -42,7 +42,7 @@ export interface RoomServices {
   emptyTimeoutMs: number;
   retryPolicy?: RetryPolicy;
   /** Told when some of its events are stored. */
-  onEventsStored?: (roomId: string, through: number) => void;
+  onEventsStored?: (roomId: string, through: number, events: readonly RoomEvent[]) => void;
   /** Where recordings are written and stored (absent: recording is unavailable). */
   recordings?: RecordingServices;
 }
@@ -342,15 +342,29 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   /**
-   * Server shutdown: every member leaves (SERVER_SHUTDOWN) and what the room owns stops; the room
-   * stays open in the database and comes back on the next start.
+   * Server shutdown: every member leaves (SERVER_SHUTDOWN, or ROOM_MOVED when the room moves to
+   * another node) and what the room owns stops; the room stays open in the database and comes back
+   * on the next start, or on the node it moved to.
    */
-  async shutdown(): Promise<void> {
+  async shutdown(
+    reason: LeaveReason = LeaveReason.SERVER_SHUTDOWN,
+    movedTo?: Record<string, unknown>,
+  ): Promise<void> {
     if (this.closed || this.#stopped) return;
     this.#stopped = true;
     await this.recordings.stop();
-    await Promise.all(this.participants.map((member) => member.close(LeaveReason.SERVER_SHUTDOWN)));
+    await Promise.all(this.participants.map((member) => member.close(reason, movedTo)));
     this.#release();
+  }
+
+  /** Cluster: a member that was connected to a node that died (the registry ends its stay). */
+  recordLostMember(participantId: string, name: string): void {
+    this.#record({
+      type: RoomEventType.PARTICIPANT_LEFT,
+      participantId,
+      participantName: name,
+      reason: LeaveReason.NODE_FAILURE,
+    });
   }
 
   #release(): void {

@@ -34,8 +34,8 @@ export class RoomEventLog extends TypedEmitter<RoomEventLogEvents> implements Ro
     readonly repository: RoomEventRepository,
     registry: WriterRegistry | null = null,
     policy: RetryPolicy = DEFAULT_RETRY_POLICY,
-    /** Told after each stored batch, with the highest sequence now stored. */
-    onStored: (roomId: string, through: number) => void = () => undefined,
+    /** Told after each stored batch, with the highest sequence now stored and the batch. */
+    onStored: (roomId: string, through: number, events: readonly RoomEvent[]) => void = () => undefined,
   ) {
     super();
     this.#sequence = lastSequence;
@@ -43,7 +43,7 @@ export class RoomEventLog extends TypedEmitter<RoomEventLogEvents> implements Ro
       `room events ${roomId}`,
       async (batch) => {
         await repository.append(batch);
-        onStored(roomId, batch.at(-1)!.sequence);
+        onStored(roomId, batch.at(-1)!.sequence, batch);
       },
       registry,
       policy,

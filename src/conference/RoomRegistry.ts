@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
 import type { Participant } from './Participant';
-import type { RoomEventRepository, RoomRepository } from './ports';
+import type { RoomEventRepository, RoomOwnership, RoomRepository } from './ports';
 import type { Page, PageRequest, RoomRecord } from './records';
 import { pageOfRooms, sortRooms } from './roomPages';
 import { Room, type RoomServices } from './Room';
 import { storedEvents } from './RoomEventLog';
+import { LeaveReason } from './events';
 import type { RoomEventStream } from './RoomEventStream';
 import { validateRoomInput, type RoomInput } from './validation';
 
@@ -24,6 +25,22 @@ export interface RoomRegistryOptions {
    * PostgreSQL, which several nodes may share.
    */
   soleWriter?: boolean;
+  /**
+   * Cluster: the lease that makes this node a room's only holder (absent on a single node). A room
+   * is created or loaded here only once claimed, released when it closes or leaves this node.
+   */
+  ownership?: RoomOwnership;
+  /**
+   * Cluster: runs when this node takes a room (after claiming it, before anyone joins here). Stays
+   * still open in the database began on the room's previous holder, which is gone (`since`: the
+   * moment of the claim).
+   */
+  onTaken?: (room: Room, since: Date) => Promise<void>;
+  /**
+   * Cluster: the events of an open room another node holds (stored ones, then live ones as that node
+   * stores them); `after` null: from now on.
+   */
+  remoteEvents?: (roomId: string, after: number | null) => Promise<RoomEventStream>;
 }
 
 /** Rooms read per query when the open rooms of a previous run are looked up at start. */
@@ -119,15 +136,25 @@ export class RoomRegistry {
         `This server keeps at most ${this.options.maxRooms} open rooms.`,
       );
     }
-    const record = await this.repository.create({
-      id: valid.id ?? randomUUID(),
-      name: valid.name ?? valid.id ?? 'Room',
-      createdAt: new Date(),
-      maxParticipants: valid.maxParticipants ?? this.options.defaultMaxParticipants,
-      videoCodec: valid.videoCodec ?? 'VP8',
-      simulcast: valid.simulcast ?? true,
-      metadata: valid.metadata ?? null,
-    });
+    const id = valid.id ?? randomUUID();
+    // Held by another node means it exists.
+    await this.#claim(id, ErrorCode.ROOM_EXISTS);
+    let record: RoomRecord;
+    try {
+      record = await this.repository.create({
+        id,
+        name: valid.name ?? valid.id ?? 'Room',
+        createdAt: new Date(),
+        maxParticipants: valid.maxParticipants ?? this.options.defaultMaxParticipants,
+        videoCodec: valid.videoCodec ?? 'VP8',
+        simulcast: valid.simulcast ?? true,
+        metadata: valid.metadata ?? null,
+      });
+    } catch (error) {
+      // ROOM_EXISTS: its holder is whoever loads it, maybe this node a moment later.
+      if (!this.#rooms.has(id)) void this.options.ownership?.release(id);
+      throw error;
+    }
     this.#openRecords?.set(record.id, record);
     this.#sortedOpen = null;
     return this.#adopt(new Room(record, this.services));
@@ -238,6 +265,14 @@ export class RoomRegistry {
    * `after`, live ones of an open room. Ends after ROOM_CLOSED.
    */
   async events(roomId: string, after: number | null): Promise<RoomEventStream> {
+    const remote = this.options.remoteEvents;
+    if (remote && !this.#rooms.has(roomId) && !this.#retiring.has(roomId)) {
+      // Following a room is not a reason to take it: it stays with its holder.
+      const record = await this.record(roomId);
+      if (!record.closedAt) return remote(roomId, after);
+      if (after === null) throw new DomainError(ErrorCode.ROOM_CLOSED, `Room "${roomId}" is closed.`);
+      return storedEvents(this.eventRepository, roomId, after);
+    }
     if (after === null) return (await this.open(roomId)).events(null);
     // A room being closed still streams through its log, so a replay ends with ROOM_CLOSED.
     const log = this.#rooms.get(roomId)?.log ?? this.#retiring.get(roomId);
@@ -280,14 +315,22 @@ export class RoomRegistry {
         const record = await this.repository.findById(id);
         if (!record) return null;
         if (record.closedAt) return 'closed';
-        const [lastSequence, bans] = await Promise.all([
-          this.eventRepository.lastSequence(id),
-          this.repository.listBans(id),
-        ]);
-        const existing = this.#rooms.get(id);
-        if (existing) return existing;
-        const room = new Room(record, this.services, lastSequence, bans);
-        return this.#adopt(room);
+        const since = new Date();
+        await this.#claim(id);
+        try {
+          const [lastSequence, bans] = await Promise.all([
+            this.eventRepository.lastSequence(id),
+            this.repository.listBans(id),
+          ]);
+          const existing = this.#rooms.get(id);
+          if (existing) return existing;
+          const room = this.#adopt(new Room(record, this.services, lastSequence, bans));
+          await this.options.onTaken?.(room, since);
+          return room;
+        } catch (error) {
+          if (!this.#rooms.has(id)) void this.options.ownership?.release(id);
+          throw error;
+        }
       })().finally(() => this.#loading.delete(id));
       this.#loading.set(id, loading);
     }
@@ -313,15 +356,41 @@ export class RoomRegistry {
     room.on('closed', () => {
       this.#rooms.delete(room.id);
       this.onRoom('closed', room.id);
+      const release = () => void this.options.ownership?.release(room.id);
       if (room.log.pendingWrites() === 0) {
-        void room.log.retire();
+        void room.log.retire().then(release);
         return;
       }
       // Replays of the room read through its log until the database has every event.
+      // The lease is kept until then: the next holder numbers events after the last stored one.
       this.#retiring.set(room.id, room.log);
-      void room.log.retire().then(() => this.#retiring.delete(room.id));
+      void room.log.retire().then(() => {
+        this.#retiring.delete(room.id);
+        release();
+      });
     });
     return room;
+  }
+
+  async #claim(id: string, code: ErrorCode = ErrorCode.ROOM_ELSEWHERE): Promise<void> {
+    const ownership = this.options.ownership;
+    if (!ownership || this.#rooms.has(id)) return;
+    if (!(await ownership.claim(id))) {
+      throw new DomainError(code, `Room "${id}" is held by another node.`);
+    }
+  }
+
+  /**
+   * Cluster: the room leaves this node (drain, or its lease was lost): members leave with
+   * ROOM_MOVED, the room stays open, and once its events are stored the lease is released, so the
+   * next holder continues the numbering. Resolves then.
+   */
+  async handOver(id: string, movedTo?: Record<string, unknown>): Promise<void> {
+    const room = this.#rooms.get(id);
+    if (!room) return;
+    await room.shutdown(LeaveReason.ROOM_MOVED, movedTo);
+    await room.log.flush().catch(() => undefined);
+    await this.options.ownership?.release(id);
   }
 
   #assertRunning(): void {

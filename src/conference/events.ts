@@ -47,6 +47,10 @@ export const LeaveReason = {
   SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
   /** Still marked in a room when the previous process died. */
   SERVER_RESTART: 'SERVER_RESTART',
+  /** Cluster: the node it was connected to died; another node took the room over. */
+  NODE_FAILURE: 'NODE_FAILURE',
+  /** Cluster: its node was drained (SIGTERM); the room moved to another node, where it rejoins. */
+  ROOM_MOVED: 'ROOM_MOVED',
 } as const;
 export type LeaveReason = (typeof LeaveReason)[keyof typeof LeaveReason];
 

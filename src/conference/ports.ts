@@ -27,6 +27,17 @@ export interface RoomRepository {
   listBans(roomId: string): Promise<RoomBan[]>;
 }
 
+/**
+ * Cluster: which node holds a room (a lease). A single node has none and holds every room. A room
+ * is loaded only by the node that claimed it, so it never has two live copies.
+ */
+export interface RoomOwnership {
+  /** Takes (or keeps) the room for this node; false when another node holds it. */
+  claim(roomId: string): Promise<boolean>;
+  /** Gives the room up (closed, moved, or shut down). */
+  release(roomId: string): Promise<void>;
+}
+
 export interface RoomBan {
   identity: string;
   bannedAt: Date;
@@ -39,6 +50,11 @@ export interface SessionRepository {
   end(id: string, leftAt: Date, reason: string): Promise<void>;
   /** Closes every session still marked live (after a crash nobody else will); returns how many. */
   endAllLive(leftAt: Date, reason: string): Promise<number>;
+  /**
+   * Closes, at `at`, the room's sessions still marked live that began before `at` (their node died);
+   * returns the sessions it closed.
+   */
+  endLiveInRoom(roomId: string, at: Date, reason: string): Promise<SessionRecord[]>;
   /**
    * The room's stays, oldest first: at most `first`, after the stay with id `after` (an id this
    * room does not have starts from the beginning).
@@ -106,7 +122,12 @@ export interface SessionDescription {
 export interface MediaPeer {
   /** Unique among the peers of one media engine. */
   readonly id: string;
-  readonly answer: string;
+  /**
+   * The answer to the client's first offer; made at the first call (then the same string), once the
+   * room has subscribed the peer to what is there: the offer's receive-only media sections then carry
+   * those streams, and only what does not fit needs a server offer.
+   */
+  createAnswer(): string;
   /** 'stable' | 'local-offer' | 'remote-offer' | 'initial'. */
   readonly signalingState: string;
   publishedStreams(): PublishedStream[];
@@ -159,7 +180,7 @@ export interface SpeakerDetector {
 
 export interface MediaPeerFactory {
   createSpeakerDetector(onChange: (peer: MediaPeer) => void): SpeakerDetector;
-  /** Creates a peer from the client's first offer; the answer is `peer.answer`. */
+  /** Creates a peer from the client's first offer; the answer is `peer.createAnswer()`. */
   create(
     offer: SessionDescription,
     options: { videoCodec: VideoCodec; simulcast: boolean; listener: MediaPeerListener },

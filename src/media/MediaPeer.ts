@@ -16,6 +16,7 @@ import {
   fixCreateTrack,
   guarded,
   leftHalfApplied,
+  placeOnOfferedSections,
   restartIceForOffer,
   type SDPManager,
   withoutSimulcastWhereSending,
@@ -53,7 +54,7 @@ export interface MediaPeerOptions {
  */
 export class MediaPeer implements MediaPeerPort {
   readonly id: string;
-  readonly answer: string;
+  #answer: string | undefined;
   readonly #manager: SDPManager;
   readonly #listener: MediaPeerListener;
   readonly #directory: PublicationDirectory;
@@ -95,13 +96,35 @@ export class MediaPeer implements MediaPeerPort {
     try {
       // The offer was checked when it was parsed; medooze parses the string again.
       manager.processRemoteDescription(offer.sdp);
-      this.answer = manager.createLocalDescription();
       this.#mids = offer.mids;
     } catch (error) {
       this.#stopManager();
       throw invalidSdp(error);
     }
     this.#refreshPublications(false);
+  }
+
+  /**
+   * The answer to the client's first offer, made at the first call (later calls return it again).
+   * Made after the room subscribed this peer to the streams already there, so that the offer's
+   * receive-only sections carry them (placeOnOfferedSections): the client receives them without a
+   * server offer. What does not fit comes in the server's first offer.
+   */
+  createAnswer(): string {
+    if (this.#answer !== undefined) return this.#answer;
+    this.#assertOpen();
+    placeOnOfferedSections(this.#manager);
+    let answer: string;
+    try {
+      answer = withoutSimulcastWhereSending(this.#manager.createLocalDescription());
+    } catch (error) {
+      throw invalidSdp(error);
+    }
+    this.#answer = answer;
+    // The client offered the sections these tracks are on: negotiated once it applies the answer,
+    // which it does before its transport can be up (video waits for that, see Subscription).
+    for (const subscription of this.#subscriptions.values()) subscription.negotiatedIn(answer);
+    return answer;
   }
 
   get signalingState(): string {
@@ -203,6 +226,7 @@ export class MediaPeer implements MediaPeerPort {
       (ended) => this.#forget(ended),
       () => this.#connected && !this.#closed,
       () => this.#layers?.adapt(),
+      this.#layered.svc,
     );
     this.#subscriptions.set(streamId, subscription);
     publication.attach(subscription);

@@ -1,7 +1,7 @@
 import type * as MediaServer from 'medooze-media-server';
 import type { TrackKind, TrackStats } from '../conference/ports';
 import type { ForwardedVideo, LayerPreference } from './LayerSelector';
-import { guarded, stopQuietly } from './medoozeQuirks';
+import { attachVideo, guarded, stopQuietly } from './medoozeQuirks';
 import type { Publication } from './Publication';
 
 type OutgoingStream = MediaServer.OutgoingStream;
@@ -55,6 +55,8 @@ export class Subscription {
      * choice, so that a simulcast subscriber is on the encoding it keeps when the keyframe comes.
      */
     private readonly onAttached: () => void = () => undefined,
+    /** VP9 room: video is attached around a medooze selector bug (attachVideo). */
+    private readonly vp9 = false,
   ) {}
 
   /** Same as the publisher's msid stream id, so receivers map the stream to its participant. */
@@ -135,7 +137,7 @@ export class Subscription {
       const outgoingTrack = this.#tracks.get(trackId);
       this.#forgetWaiting(trackId);
       if (!outgoingTrack || track.stopped) continue;
-      outgoingTrack.attachTo(track);
+      attachVideo(outgoingTrack, track, this.vp9);
       attached = true;
     }
     if (this.#waiting.size === 0) {

@@ -1,5 +1,5 @@
 import type * as MediaServer from 'medooze-media-server';
-import type { TrackInfo as TrackInfoClass } from 'semantic-sdp';
+import { Direction, type TrackInfo as TrackInfoClass } from 'semantic-sdp';
 import { logger } from '../shared/logger';
 
 /**
@@ -10,7 +10,10 @@ import { logger } from '../shared/logger';
 export type SDPManager = ReturnType<MediaServer.Endpoint['createSDPManager']>;
 type Transport = MediaServer.Transport;
 type IncomingStream = MediaServer.IncomingStream;
+type IncomingStreamTrack = MediaServer.IncomingStreamTrack;
 type TrackInfo = InstanceType<typeof TrackInfoClass>;
+type OutgoingStream = MediaServer.OutgoingStream;
+type OutgoingStreamTrack = MediaServer.OutgoingStreamTrack;
 
 /**
  * medooze sends at most one PLI per incoming source per 500 ms (DTLSICETransport::SendPLI: a second
@@ -179,4 +182,75 @@ export function releaseRecorderTrack(recorderTrack: MediaServer.RecorderTrack): 
   } catch (error) {
     logger.debug({ err: error }, 'releasing a recorder track that was already stopped');
   }
+}
+
+/** The parts of SDPManagerUnified 1.156 that `placeOnOfferedSections` reads and fills. */
+interface UnifiedManagerInternals {
+  transceivers?: Array<{
+    media: string;
+    local: { track?: OutgoingStreamTrack; stream?: OutgoingStream };
+    remote: { info?: { getDirection(): unknown } };
+  }>;
+  pending?: Set<{ stream: OutgoingStream; track: OutgoingStreamTrack }>;
+}
+
+/**
+ * medooze 1.156's SDPManagerUnified answers a client offer with only the tracks its transceivers
+ * already carry: an outgoing track made while it holds a remote offer waits in `pending`, which it
+ * turns into new transceivers (new mids) only in its next *offer* (the code that would fill the
+ * offer's free sections is commented out in createLocalDescription, "TODO: Check if we can reuse
+ * any empty"). So a joiner that offers receive-only sections gets them answered inactive and its
+ * first remote streams need a server offer: a second signalling exchange before any remote frame.
+ *
+ * Called between `processRemoteDescription(offer)` and `createLocalDescription()`: each pending
+ * track goes onto the next section of the offer of its kind that the client only receives on
+ * (recvonly) and that carries nothing yet, in SDP order. medooze's answer then sends it there
+ * (sendonly, with the stream's msid and ssrcs) and keeps it there in every later offer, as for a
+ * track it placed itself. Tracks that find no such section stay pending: medooze offers them
+ * after the answer, as before. Returns the tracks placed.
+ */
+export function placeOnOfferedSections(manager: SDPManager): OutgoingStreamTrack[] {
+  if (manager.state !== 'remote-offer') return [];
+  const internals = manager as unknown as UnifiedManagerInternals;
+  const { transceivers, pending } = internals;
+  if (!Array.isArray(transceivers) || !(pending instanceof Set)) {
+    logger.warn('the SDP manager is not the unified one this workaround knows; streams come in an offer');
+    return [];
+  }
+  const placed: OutgoingStreamTrack[] = [];
+  for (const entry of [...pending]) {
+    const free = transceivers.find(
+      (transceiver) =>
+        transceiver.media === entry.track.getMedia() &&
+        !transceiver.local.track &&
+        transceiver.remote.info?.getDirection() === Direction.RECVONLY,
+    );
+    if (!free) continue;
+    free.local.track = entry.track;
+    free.local.stream = entry.stream;
+    pending.delete(entry);
+    placed.push(entry.track);
+  }
+  return placed;
+}
+
+/**
+ * medooze 1.156's VP9LayerSelector starts out `waitingForIntra`, and its test is inverted: while
+ * waiting it drops every packet of a layer frame without inter-picture prediction (P=0, the
+ * keyframe) and stops waiting at the first predicted one (src/vp9/VP9LayerSelector.cpp, Select).
+ * `OutgoingStreamTrack.attachTo` switches smoothly by default: the transponder holds everything
+ * back until a keyframe. Together, the keyframe a VP9 subscription starts from is dropped, the
+ * deltas after it reach the subscriber undecodable, and it decodes only from the next keyframe,
+ * one PLI window later (Chromium, L1T3: first frame ~620 ms after the first packet, 6 frames
+ * dropped). Attached without the smooth wait, the first packets the selector sees are deltas: they
+ * end its wait (the few that reach the subscriber are dropped by its decoder), and the keyframe
+ * asked for at attach passes. VP8 and H264 keep the smooth attach (their first packet is a keyframe).
+ */
+export function attachVideo(
+  outgoing: OutgoingStreamTrack,
+  incoming: IncomingStreamTrack,
+  vp9: boolean,
+): void {
+  if (vp9) outgoing.attachTo(incoming, undefined, false);
+  else outgoing.attachTo(incoming);
 }

@@ -114,8 +114,14 @@ export class Database {
     };
     try {
       await firstConnection(pool, url, connectTimeoutMs);
-      if (schema !== 'public')
-        await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replaceAll('"', '""')}"`);
+      if (schema !== 'public') {
+        // Nodes starting together race on IF NOT EXISTS: the loser's unique violation means it exists.
+        await pool
+          .query(`CREATE SCHEMA IF NOT EXISTS "${schema.replaceAll('"', '""')}"`)
+          .catch((error: { code?: string }) => {
+            if (error.code !== '23505' && error.code !== '42P06') throw error;
+          });
+      }
       await applyMigrations(pool);
     } catch (error) {
       await end();

@@ -54,6 +54,18 @@ export class PrismaSessionRepository implements SessionRepository {
     return count;
   }
 
+  async endLiveInRoom(roomId: string, leftAt: Date, reason: string): Promise<SessionRecord[]> {
+    const live = await this.prisma.participantSession.findMany({
+      where: { roomId, leftAt: null, joinedAt: { lt: leftAt } },
+    });
+    if (live.length === 0) return [];
+    await this.prisma.participantSession.updateMany({
+      where: { id: { in: live.map((row) => row.id) }, leftAt: null },
+      data: { leftAt, leaveReason: reason },
+    });
+    return live.map((row) => ({ ...toRecord(row), leftAt, leaveReason: reason }));
+  }
+
   async listForRoom(
     roomId: string,
     page: { first: number; after?: string | null },

@@ -6,6 +6,12 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   ROOM_NOT_FOUND: 'ROOM_NOT_FOUND',
   ROOM_CLOSED: 'ROOM_CLOSED',
+  /** Cluster: another node holds the room (internal: the request is routed there again). */
+  ROOM_ELSEWHERE: 'ROOM_ELSEWHERE',
+  /** Cluster: the room moved to another node (drain); `extensions.url` says where to rejoin. */
+  ROOM_MOVED: 'ROOM_MOVED',
+  /** Cluster: the node holding the room or participant stopped answering. */
+  NODE_UNAVAILABLE: 'NODE_UNAVAILABLE',
   ROOM_FULL: 'ROOM_FULL',
   ROOM_EXISTS: 'ROOM_EXISTS',
   TOO_MANY_ROOMS: 'TOO_MANY_ROOMS',

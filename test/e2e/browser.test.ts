@@ -102,6 +102,17 @@ test('three participants see and hear each other; one leaves; a socket drops; a 
   report.alice = await expectMediaFrom(alice, 'Alice', ['Bob', 'Carol']);
   report.bob = await expectMediaFrom(bob, 'Bob', ['Alice', 'Carol']);
   report.carol = await expectMediaFrom(carol, 'Carol', ['Alice', 'Bob']);
+  // Carol, the last, found the others there: her join answer carried them, no server offer came
+  // (Alice and Bob got Carol by a server offer).
+  const lastRemoteDescription = (page: Page) =>
+    page.evaluate(
+      () =>
+        (window as unknown as { sfu: { client: { peerConnection?: RTCPeerConnection } } }).sfu.client
+          .peerConnection?.remoteDescription?.type,
+    );
+  expect(await lastRemoteDescription(carol)).toBe('answer');
+  expect(await lastRemoteDescription(bob)).toBe('offer');
+  expect(await lastRemoteDescription(alice)).toBe('offer');
 
   // The participant list shows everyone.
   expect(

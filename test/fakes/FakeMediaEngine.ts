@@ -45,7 +45,9 @@ let nextId = 0;
 /** A media peer that keeps offer/answer state the way medooze does, and records what it forwards. */
 export class FakePeer implements MediaPeer {
   readonly id = `peer-${++nextId}`;
-  readonly answer = 'v=0 answer';
+  createAnswer(): string {
+    return 'v=0 answer';
+  }
   signalingState = 'stable';
   closed = false;
   readonly muted = new Set<string>();

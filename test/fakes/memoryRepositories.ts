@@ -111,6 +111,16 @@ export class MemorySessionRepository implements SessionRepository {
     }
     return count;
   }
+  async endLiveInRoom(roomId: string, leftAt: Date, reason: string): Promise<SessionRecord[]> {
+    this.db.check();
+    const ended: SessionRecord[] = [];
+    for (const session of this.sessions.values()) {
+      if (session.leftAt || session.roomId !== roomId || session.joinedAt >= leftAt) continue;
+      Object.assign(session, { leftAt, leaveReason: reason });
+      ended.push({ ...session });
+    }
+    return ended;
+  }
   async listForRoom(
     roomId: string,
     page: { first: number; after?: string | null },

@@ -36,6 +36,11 @@ export interface TestPeerOptions {
   publish?: { audio?: boolean; video?: boolean };
   /** Preferred video codec (default VP8). With VP9 the offer lists VP9 first and VP8 as fallback. */
   videoCodec?: VideoCodecName;
+  /**
+   * Receive-only audio + video section pairs added after its own (default 0): what a joiner offers
+   * to receive the streams already in the room in the join answer itself.
+   */
+  receiveSections?: number;
 }
 
 export interface ReceivedCounts {
@@ -192,6 +197,11 @@ export class TestPeer {
       stream.addTrack(track);
       this.videoSender = this.pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] }).sender;
     } else {
+      this.pc.addTransceiver('video', { direction: 'recvonly' });
+    }
+
+    for (let pair = 0; pair < (options.receiveSections ?? 0); pair++) {
+      this.pc.addTransceiver('audio', { direction: 'recvonly' });
       this.pc.addTransceiver('video', { direction: 'recvonly' });
     }
 

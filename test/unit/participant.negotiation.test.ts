@@ -7,7 +7,9 @@ const sdp = (text: string) => (): SessionDescription => ({ sdp: text, sendsMedia
 /** A stand-in for the media side: it only tracks the offer/answer state the way medooze does. */
 class FakePeer implements MediaPeer {
   id = 'peer';
-  answer = 'v=0 answer';
+  createAnswer(): string {
+    return 'v=0 answer';
+  }
   signalingState = 'stable';
   offers = 0;
   publishedStreams(): PublishedStream[] {

@@ -5,6 +5,12 @@ export const API_ERROR_CODES = [
   'BAD_USER_INPUT',
   'ROOM_NOT_FOUND',
   'ROOM_CLOSED',
+  /** Cluster: another node holds the room (internal: the request is routed there again). */
+  'ROOM_ELSEWHERE',
+  /** Cluster: the room moved to another node (drain); `extensions.url` says where to rejoin. */
+  'ROOM_MOVED',
+  /** Cluster: the node holding the room or participant stopped answering. */
+  'NODE_UNAVAILABLE',
   'ROOM_FULL',
   'ROOM_EXISTS',
   'TOO_MANY_ROOMS',

@@ -23,7 +23,7 @@ type Documents = {
   '\n  subscription RoomEvents($roomId: ID!) {\n    roomEvents(roomId: $roomId) {\n      sequence\n      type\n      at\n      participantId\n      participantName\n      streamId\n      trackId\n      reason\n      attributes\n      recordingId\n      message {\n        ...ChatMessage\n      }\n    }\n  }\n': typeof types.RoomEventsDocument;
   '\n  mutation SetTrackMuted($input: SetTrackMutedInput!) {\n    setTrackMuted(input: $input)\n  }\n': typeof types.SetTrackMutedDocument;
   '\n  mutation SetPreferredLayer($input: SetPreferredLayerInput!) {\n    setPreferredLayer(input: $input)\n  }\n': typeof types.SetPreferredLayerDocument;
-  '\n  query RoomSettings($id: ID!) {\n    room(id: $id) {\n      id\n      open\n      videoCodec\n      simulcast\n    }\n  }\n': typeof types.RoomSettingsDocument;
+  '\n  query RoomSettings($id: ID!) {\n    room(id: $id) {\n      id\n      open\n      videoCodec\n      simulcast\n      participants {\n        id\n        streams {\n          id\n        }\n      }\n    }\n  }\n': typeof types.RoomSettingsDocument;
   '\n  query Ping {\n    __typename\n  }\n': typeof types.PingDocument;
   '\n  mutation KickParticipant($participantId: ID!, $ban: Boolean!) {\n    kickParticipant(participantId: $participantId, ban: $ban)\n  }\n': typeof types.KickParticipantDocument;
   '\n  mutation MuteTrack($trackId: ID!, $roomId: ID) {\n    muteTrack(trackId: $trackId, roomId: $roomId)\n  }\n': typeof types.MuteTrackDocument;
@@ -56,7 +56,7 @@ const documents: Documents = {
     types.SetTrackMutedDocument,
   '\n  mutation SetPreferredLayer($input: SetPreferredLayerInput!) {\n    setPreferredLayer(input: $input)\n  }\n':
     types.SetPreferredLayerDocument,
-  '\n  query RoomSettings($id: ID!) {\n    room(id: $id) {\n      id\n      open\n      videoCodec\n      simulcast\n    }\n  }\n':
+  '\n  query RoomSettings($id: ID!) {\n    room(id: $id) {\n      id\n      open\n      videoCodec\n      simulcast\n      participants {\n        id\n        streams {\n          id\n        }\n      }\n    }\n  }\n':
     types.RoomSettingsDocument,
   '\n  query Ping {\n    __typename\n  }\n': types.PingDocument,
   '\n  mutation KickParticipant($participantId: ID!, $ban: Boolean!) {\n    kickParticipant(participantId: $participantId, ban: $ban)\n  }\n':
@@ -143,7 +143,7 @@ export function graphql(
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(
-  source: '\n  query RoomSettings($id: ID!) {\n    room(id: $id) {\n      id\n      open\n      videoCodec\n      simulcast\n    }\n  }\n',
+  source: '\n  query RoomSettings($id: ID!) {\n    room(id: $id) {\n      id\n      open\n      videoCodec\n      simulcast\n      participants {\n        id\n        streams {\n          id\n        }\n      }\n    }\n  }\n',
 ): typeof import('./graphql').RoomSettingsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.

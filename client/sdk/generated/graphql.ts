@@ -209,7 +209,13 @@ export type RoomSettingsQueryVariables = Exact<{
 }>;
 
 export type RoomSettingsQuery = {
-  room: { id: string; open: boolean; videoCodec: VideoCodec; simulcast: boolean };
+  room: {
+    id: string;
+    open: boolean;
+    videoCodec: VideoCodec;
+    simulcast: boolean;
+    participants: Array<{ id: string; streams: Array<{ id: string }> }>;
+  };
 };
 
 export type PingQueryVariables = Exact<{ [key: string]: never }>;
@@ -564,6 +570,12 @@ export const RoomSettingsDocument = new TypedDocumentString(`
     open
     videoCodec
     simulcast
+    participants {
+      id
+      streams {
+        id
+      }
+    }
   }
 }
     `) as unknown as TypedDocumentString<RoomSettingsQuery, RoomSettingsQueryVariables>;

@@ -13,14 +13,14 @@ export class ModerationResolver {
       'PARTICIPANT_NOT_FOUND, FORBIDDEN, and BAD_USER_INPUT for a ban in open mode (no identities).',
   })
   async kickParticipant(
-    @Ctx() { conference, access, subscriptions, moderationLimiter }: ApiContext,
+    @Ctx() { conference, access, subscriptions, moderationLimiter, cluster }: ApiContext,
     @Arg('participantId', () => ID) participantId: string,
     @Arg('ban', () => Boolean, { defaultValue: false }) ban: boolean,
   ): Promise<boolean> {
     access.requireModerator();
     const participant = conference.participant(participantId);
     await access.requireRoomAdmin(participant.roomId);
-    moderationLimiter.take(access.rateKey());
+    await moderationLimiter.take(access.rateKey());
     await conference.kick(participant, ban);
     // What the kicked person follows ends now: its participant's subscriptions and, for an
     // identity, those its join tokens opened in the room.
@@ -30,6 +30,14 @@ export class ModerationResolver {
     subscriptions.endParticipant(participant.id, ended);
     if (participant.identity !== null)
       subscriptions.endIdentity(participant.roomId, participant.identity, ended);
+    // Cluster: what the kicked person follows through other nodes ends there too.
+    cluster?.announceEnded({
+      participantId: participant.id,
+      roomId: participant.roomId,
+      identity: participant.identity,
+      code: ended.code,
+      message: ended.message,
+    });
     return true;
   }
 
@@ -47,7 +55,7 @@ export class ModerationResolver {
     access.requireModerator();
     const room = roomId ?? access.callerRoom() ?? conference.roomOfTrack(trackId);
     await access.requireRoomAdmin(room);
-    moderationLimiter.take(access.rateKey());
+    await moderationLimiter.take(access.rateKey());
     await conference.muteTrack(room, trackId);
     return true;
   }

@@ -30,4 +30,12 @@ export class CreateRoomInput {
 
   @Field(() => JSONObjectResolver, { nullable: true })
   metadata?: Record<string, unknown> | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'Cluster: the node to hold the room (a Node id; pinned there rather than placed on the least loaded ' +
+      'node). Fails with NODE_UNAVAILABLE when that node is not alive. Ignored on a single node.',
+  })
+  node?: string | null;
 }

@@ -51,7 +51,9 @@ export class RoomResolver {
     @Arg('input', () => CreateRoomInput, { defaultValue: {} }) input: CreateRoomInput,
   ): Promise<RoomType> {
     access.requireAdmin();
-    return RoomType.from(await conference.createRoom(input));
+    // `node` was used to route the request here (cluster placement); the domain has no use for it.
+    const { node: _node, ...room } = input;
+    return RoomType.from(await conference.createRoom(room));
   }
 
   @Mutation(() => RoomType, {
@@ -104,6 +106,7 @@ export class RoomResolver {
     subscribe: async ({ args, context }) => {
       const { conference, access, subscriptions } = context as ApiContext;
       const roomId = String(args.roomId);
+      await access.identifyAcrossNodes();
       await access.requireRoom(roomId);
       const owner = access.subscriptionOwner();
       subscriptions.assertRoomHasRoom(roomId);

@@ -1,5 +1,8 @@
 import { Arg, Ctx, ID, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import type { Offer } from '../../conference/Participant';
+import { UNWATCHED_LINK } from '../../conference/Presence';
+import { logger } from '../../shared/logger';
+import { tokenDigest } from '../../access/ParticipantTokens';
 import type { ApiContext } from '../context';
 import { toParticipantType } from '../participants/participant.mapper';
 import {
@@ -27,13 +30,25 @@ export class SignalingResolver {
       'UNAUTHENTICATED, INVALID_TOKEN and TOKEN_EXPIRED.',
   })
   async join(
-    @Ctx() { conference, joinLimiter, clientAddress, access, participantTokens }: ApiContext,
+    @Ctx() { conference, joinLimiter, clientAddress, access, participantTokens, cluster }: ApiContext,
     @Arg('input', () => JoinInput) input: JoinInput,
   ): Promise<JoinPayload> {
-    joinLimiter.take(clientAddress);
+    await joinLimiter.take(clientAddress);
     const permit = access.joinPermit(input.roomId);
     const { participant, answer } = await conference.join(input, permit);
     const token = participantTokens.mint(participant.id);
+    // Cluster: every node can now route this participant's operations here and read its token.
+    await cluster
+      ?.participantJoined(
+        { participantId: participant.id, roomId: participant.roomId, identity: participant.identity },
+        tokenDigest(token),
+      )
+      .catch((error: unknown) =>
+        logger.warn(
+          { err: error, participantId: participant.id },
+          'participant not published to the cluster',
+        ),
+      );
     return { participant: toParticipantType(participant, conference.streamsOf(participant)), answer, token };
   }
 
@@ -110,9 +125,24 @@ export class SignalingResolver {
       'Keep it open (over graphql-ws, answering pings): a participant silent for PARTICIPANT_TIMEOUT_MS, or ' +
       'without it that long, counts as gone. After a dropped connection, subscribe again with the same ' +
       'participant token within that time to resume: the pending offer comes first.',
-    subscribe: ({ args, context }) => {
-      const { conference, access, subscriptions, signalingLink } = context as ApiContext;
-      const participant = access.participant(String(args.participantId));
+    subscribe: async ({ args, context }) => {
+      const { conference, access, subscriptions, signalingLink, cluster, token } = context as ApiContext;
+      const participantId = String(args.participantId);
+      if (cluster && token && !conference.registry.participant(participantId)) {
+        // Held by another node: its offers come from there, this socket's liveness goes there.
+        const remote = await cluster.participant(participantId);
+        const holder = remote ? await cluster.holderOf(remote.roomId) : null;
+        if (holder && holder !== cluster.nodeId) {
+          const offers = await cluster.relayOffers(
+            holder,
+            participantId,
+            token,
+            signalingLink ?? UNWATCHED_LINK,
+          );
+          return subscriptions.track(offers, { participantId });
+        }
+      }
+      const participant = access.participant(participantId);
       return subscriptions.track(
         conference.negotiation(participant, signalingLink),
         access.subscriptionOwner(),

@@ -1,0 +1,2 @@
+export { Cluster } from './Cluster';
+export { clusterGateway } from './ClusterGateway';
