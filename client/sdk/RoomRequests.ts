@@ -91,7 +91,8 @@ export class RoomRequests {
   }
 
   async stopRecording(id: string): Promise<Recording> {
-    return (await this.transport.request(StopRecordingDocument, { id })).stopRecording;
+    const roomId = this.roomId() ?? null;
+    return (await this.transport.request(StopRecordingDocument, { id, roomId })).stopRecording;
   }
 
   async recordings(): Promise<Recording[]> {

@@ -257,8 +257,8 @@ export const StartRecordingDocument = graphql(`
 `);
 
 export const StopRecordingDocument = graphql(`
-  mutation StopRecording($id: ID!) {
-    stopRecording(id: $id) {
+  mutation StopRecording($id: ID!, $roomId: ID) {
+    stopRecording(id: $id, roomId: $roomId) {
       ...RecordingFields
     }
   }

@@ -59,7 +59,18 @@ export class Recordings {
       return retiring.toRecord();
     }
     const live = this.#live(id);
-    if (!live) return this.find(id);
+    if (!live) {
+      const stored = await this.find(id);
+      // Running, but not here: in a cluster another node holds its room (and its recorders).
+      if (stored.state === 'RECORDING') {
+        throw new DomainError(
+          ErrorCode.SERVICE_UNAVAILABLE,
+          `Recording "${id}" runs on another node: call stopRecording with its roomId to reach it.`,
+          { roomId: stored.roomId },
+        );
+      }
+      return stored;
+    }
     const room = this.registry.live(live.roomId)!;
     const done = room.recordings
       .stop()

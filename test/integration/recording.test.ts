@@ -155,6 +155,8 @@ describe.each(databases)('recording on %s', (_name, databaseUrl) => {
     const again = await server.gql<{ stopRecording: Recording }>(STOP, { id: recording.id }, moderator);
     expect(again.data!.stopRecording).toEqual(result);
     expect(code(await server.gql(STOP, { id: 'no-such-recording' }, moderator))).toBe('RECORDING_NOT_FOUND');
+    const wrongRoom = `mutation ($id: ID!) { stopRecording(id: $id, roomId: "elsewhere") { id } }`;
+    expect(code(await server.gql(wrongRoom, { id: recording.id }, admin))).toBe('RECORDING_NOT_FOUND');
 
     const fileOf = (name: string) => result.files.find((file) => file.participant.name === name)!;
     // [video, audio] seconds sent during the recording.

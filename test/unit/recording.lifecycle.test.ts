@@ -228,6 +228,20 @@ describe('a room owns its recording', () => {
     expect(started.map((event) => event.recordingId)).toEqual([recording.id]);
   });
 
+  test('a recording another node runs (in the database, not here) is not reported stopped', async () => {
+    const { conference, recordings, join } = setup();
+    await join('elsewhere', 'ann');
+    await recordings.create({
+      id: 'remote',
+      roomId: 'elsewhere',
+      state: 'RECORDING',
+      startedAt: new Date(),
+      endedAt: null,
+    });
+    expect(await codeOf(conference.recordings.stop('remote'))).toBe('SERVICE_UNAVAILABLE');
+    expect((await recordings.find('remote'))!.state).toBe('RECORDING');
+  });
+
   test('without recording media the server says so', async () => {
     const repositories = memoryRepositories();
     const conference = new ConferenceService(repositories, new FakeMediaEngine(), options);

@@ -35,7 +35,7 @@ type Documents = {
   '\n  mutation SetAttributes($input: SetAttributesInput!) {\n    setAttributes(input: $input) {\n      id\n      attributes\n    }\n  }\n': typeof types.SetAttributesDocument;
   '\n  fragment RecordingFields on Recording {\n    id\n    state\n    startedAt\n    endedAt\n    files {\n      id\n      participant {\n        id\n        name\n      }\n      bytes\n      url\n      startedAt\n      endedAt\n    }\n  }\n': typeof types.RecordingFieldsFragmentDoc;
   '\n  mutation StartRecording($roomId: ID!) {\n    startRecording(roomId: $roomId) {\n      ...RecordingFields\n    }\n  }\n': typeof types.StartRecordingDocument;
-  '\n  mutation StopRecording($id: ID!) {\n    stopRecording(id: $id) {\n      ...RecordingFields\n    }\n  }\n': typeof types.StopRecordingDocument;
+  '\n  mutation StopRecording($id: ID!, $roomId: ID) {\n    stopRecording(id: $id, roomId: $roomId) {\n      ...RecordingFields\n    }\n  }\n': typeof types.StopRecordingDocument;
   '\n  query RoomRecordings($id: ID!) {\n    room(id: $id) {\n      recordings {\n        ...RecordingFields\n      }\n    }\n  }\n': typeof types.RoomRecordingsDocument;
 };
 const documents: Documents = {
@@ -79,7 +79,7 @@ const documents: Documents = {
     types.RecordingFieldsFragmentDoc,
   '\n  mutation StartRecording($roomId: ID!) {\n    startRecording(roomId: $roomId) {\n      ...RecordingFields\n    }\n  }\n':
     types.StartRecordingDocument,
-  '\n  mutation StopRecording($id: ID!) {\n    stopRecording(id: $id) {\n      ...RecordingFields\n    }\n  }\n':
+  '\n  mutation StopRecording($id: ID!, $roomId: ID) {\n    stopRecording(id: $id, roomId: $roomId) {\n      ...RecordingFields\n    }\n  }\n':
     types.StopRecordingDocument,
   '\n  query RoomRecordings($id: ID!) {\n    room(id: $id) {\n      recordings {\n        ...RecordingFields\n      }\n    }\n  }\n':
     types.RoomRecordingsDocument,
@@ -215,7 +215,7 @@ export function graphql(
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(
-  source: '\n  mutation StopRecording($id: ID!) {\n    stopRecording(id: $id) {\n      ...RecordingFields\n    }\n  }\n',
+  source: '\n  mutation StopRecording($id: ID!, $roomId: ID) {\n    stopRecording(id: $id, roomId: $roomId) {\n      ...RecordingFields\n    }\n  }\n',
 ): typeof import('./graphql').StopRecordingDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.

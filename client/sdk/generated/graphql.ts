@@ -350,6 +350,7 @@ export type StartRecordingMutation = {
 
 export type StopRecordingMutationVariables = Exact<{
   id: string | number;
+  roomId?: string | number | null | undefined;
 }>;
 
 export type StopRecordingMutation = {
@@ -693,8 +694,8 @@ export const StartRecordingDocument = new TypedDocumentString(`
   }
 }`) as unknown as TypedDocumentString<StartRecordingMutation, StartRecordingMutationVariables>;
 export const StopRecordingDocument = new TypedDocumentString(`
-    mutation StopRecording($id: ID!) {
-  stopRecording(id: $id) {
+    mutation StopRecording($id: ID!, $roomId: ID) {
+  stopRecording(id: $id, roomId: $roomId) {
     ...RecordingFields
   }
 }

@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { DomainError, ErrorCode } from '../../shared/errors';
 import type { ApiContext } from '../context';
 import { RoomType } from '../rooms/room.type';
 import { RecordingType } from './recording.types';
@@ -25,14 +26,21 @@ export class RecordingResolver {
   @Mutation(() => RecordingType, {
     description:
       'Stops a recording and finalizes its files (RECORDING_STOPPED); a stopped recording is returned as it is. ' +
-      'Needs roomAdmin for its room or an admin token. Fails with RECORDING_NOT_FOUND and FORBIDDEN.',
+      'Needs roomAdmin for its room or an admin token. `roomId` (its room) routes the call to the node recording it ' +
+      'in a cluster. Fails with RECORDING_NOT_FOUND (also for a `roomId` that is not its room), FORBIDDEN, and ' +
+      'SERVICE_UNAVAILABLE for a recording another node runs when `roomId` is left out.',
   })
   async stopRecording(
     @Ctx() { conference, access, moderationLimiter }: ApiContext,
     @Arg('id', () => ID) id: string,
+    @Arg('roomId', () => ID, { nullable: true, description: "The recording's room (cluster routing)." })
+    roomId?: string | null,
   ): Promise<RecordingType> {
     access.requireModerator();
     const recording = await conference.recordings.find(id);
+    if (roomId != null && roomId !== recording.roomId) {
+      throw new DomainError(ErrorCode.RECORDING_NOT_FOUND, `Room "${roomId}" has no recording "${id}".`);
+    }
     await access.requireRoomAdmin(recording.roomId);
     moderationLimiter.take(access.rateKey());
     return RecordingType.from(await conference.recordings.stop(id));
