@@ -192,6 +192,11 @@ export class ConferenceService {
    * NODE_FAILURE and recorded as PARTICIPANT_LEFT, continuing the room's numbering.
    */
   async #endStaleStays(room: Room, since: Date): Promise<void> {
+    await this.recordings
+      .takenOver(room, since)
+      .catch((error: unknown) =>
+        logger.warn({ err: error, roomId: room.id }, 'could not mark the recordings of a dead node FAILED'),
+      );
     const ended = await this.repositories.sessions.endLiveInRoom(room.id, since, LeaveReason.NODE_FAILURE);
     for (const stay of ended) {
       room.recordLostMember(stay.id, stay.displayName);

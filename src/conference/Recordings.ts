@@ -4,6 +4,7 @@ import type { RecordingRepository } from './ports';
 import type { RecordingLog } from './RecordingLog';
 import type { Recording } from './Recording';
 import type { RecordingFileRecord, RecordingRecord, RecordingState } from './records';
+import type { Room } from './Room';
 import type { RoomRegistry } from './RoomRegistry';
 
 /**
@@ -133,8 +134,18 @@ export class Recordings {
 
   /** Recordings a process that died left RECORDING are FAILED (their files may lack an index). */
   async recover(at = new Date()): Promise<void> {
-    const count = (await this.repository?.failAllActive(at)) ?? 0;
+    const count = (await this.repository?.failAllActive(at))?.length ?? 0;
     if (count > 0) logger.warn({ count }, 'recordings interrupted by the previous run marked FAILED');
+  }
+
+  /**
+   * Cluster: this node took over `room` from a node that died; the recording that node ran there is
+   * FAILED, and the room hears RECORDING_STOPPED (reason FAILED).
+   */
+  async takenOver(room: Room, at = new Date()): Promise<void> {
+    const ids = (await this.repository?.failAllActive(at, room.id)) ?? [];
+    for (const id of ids) room.recordings.recordFailed(id);
+    if (ids.length > 0) logger.warn({ roomId: room.id, ids }, 'recordings of a node that died marked FAILED');
   }
 
   #live(id: string): Recording | undefined {

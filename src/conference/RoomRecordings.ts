@@ -66,6 +66,11 @@ export class RoomRecordings {
     return recording;
   }
 
+  /** A recording another node ran here ended with that node (cluster failover). */
+  recordFailed(recordingId: string): void {
+    this.record({ type: RoomEventType.RECORDING_STOPPED, recordingId, reason: 'FAILED' });
+  }
+
   sync(participant: Participant, streams: PublishedStream[]): void {
     this.#current?.sync(participant, streams);
   }

@@ -288,6 +288,9 @@ export interface RecordingRepository {
   find(id: string): Promise<RecordingRecord | null>;
   /** The room's recordings, oldest first, with their files. */
   listForRoom(roomId: string): Promise<RecordingRecord[]>;
-  /** Recordings still marked RECORDING by a process that died become FAILED; returns how many. */
-  failAllActive(endedAt: Date): Promise<number>;
+  /**
+   * Recordings still marked RECORDING by a process that died become FAILED (only the room's, with
+   * `roomId`); returns their ids.
+   */
+  failAllActive(endedAt: Date, roomId?: string): Promise<string[]>;
 }

@@ -60,11 +60,14 @@ export class PrismaRecordingRepository implements RecordingRepository {
     return rows.map(toRecord);
   }
 
-  async failAllActive(endedAt: Date): Promise<number> {
-    const { count } = await this.prisma.recording.updateMany({
-      where: { state: 'RECORDING' },
+  async failAllActive(endedAt: Date, roomId?: string): Promise<string[]> {
+    const where = { state: 'RECORDING', ...(roomId !== undefined && { roomId }) };
+    const ids = (await this.prisma.recording.findMany({ where, select: { id: true } })).map((row) => row.id);
+    if (ids.length === 0) return [];
+    await this.prisma.recording.updateMany({
+      where: { id: { in: ids }, state: 'RECORDING' },
       data: { state: 'FAILED', endedAt },
     });
-    return count;
+    return ids;
   }
 }

@@ -234,15 +234,15 @@ export class MemoryRecordingRepository implements RecordingRepository {
     this.db.check();
     return [...this.recordings.values()].filter((r) => r.roomId === roomId).map(sorted);
   }
-  async failAllActive(endedAt: Date): Promise<number> {
+  async failAllActive(endedAt: Date, roomId?: string): Promise<string[]> {
     this.db.check(true);
-    let count = 0;
+    const ids: string[] = [];
     for (const recording of this.recordings.values()) {
-      if (recording.state !== 'RECORDING') continue;
+      if (recording.state !== 'RECORDING' || (roomId !== undefined && recording.roomId !== roomId)) continue;
       Object.assign(recording, { state: 'FAILED', endedAt });
-      count++;
+      ids.push(recording.id);
     }
-    return count;
+    return ids;
   }
 }
 

@@ -229,7 +229,7 @@ describe('a room owns its recording', () => {
   });
 
   test('a recording another node runs (in the database, not here) is not reported stopped', async () => {
-    const { conference, recordings, join } = setup();
+    const { conference, recordings, join, events } = setup();
     await join('elsewhere', 'ann');
     await recordings.create({
       id: 'remote',
@@ -240,6 +240,14 @@ describe('a room owns its recording', () => {
     });
     expect(await codeOf(conference.recordings.stop('remote'))).toBe('SERVICE_UNAVAILABLE');
     expect((await recordings.find('remote'))!.state).toBe('RECORDING');
+    // That node died and this one takes the room over: the recording is FAILED, the room is told.
+    await conference.recordings.takenOver(conference.registry.live('elsewhere')!);
+    expect((await recordings.find('remote'))!.state).toBe('FAILED');
+    await conference.flushEvents();
+    const stopped = events
+      .stored('elsewhere')
+      .filter((event) => event.type === RoomEventType.RECORDING_STOPPED);
+    expect(stopped.map((event) => [event.recordingId, event.reason])).toEqual([['remote', 'FAILED']]);
   });
 
   test('without recording media the server says so', async () => {

@@ -53,7 +53,7 @@ export type RoomEventType =
   | 'PARTICIPANT_RECONNECTING'
   /** A recording of the room started (`recordingId`): everyone in the room is recorded from now on. */
   | 'RECORDING_STARTED'
-  /** The recording `recordingId` stopped; its files are finalized and can be downloaded. */
+  /** The recording `recordingId` stopped; its files are finalized and can be downloaded. Reason FAILED: the node that recorded it died (cluster take-over), its files were not finalized. */
   | 'RECORDING_STOPPED'
   /** The room closed. It is the last event of the room. */
   | 'ROOM_CLOSED'

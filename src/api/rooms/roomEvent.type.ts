@@ -33,7 +33,9 @@ registerEnumType(RoomEventType, {
         'A recording of the room started (`recordingId`): everyone in the room is recorded from now on.',
     },
     RECORDING_STOPPED: {
-      description: 'The recording `recordingId` stopped; its files are finalized and can be downloaded.',
+      description:
+        'The recording `recordingId` stopped; its files are finalized and can be downloaded. Reason FAILED: the node ' +
+        'that recorded it died (cluster take-over), its files were not finalized.',
     },
     ROOM_CLOSED: { description: 'The room closed. It is the last event of the room.' },
   },
