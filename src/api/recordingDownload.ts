@@ -59,7 +59,7 @@ export function recordingDownload(options: {
           if (!error || res.headersSent) return;
           res
             .status(error.status === 404 ? 404 : 500)
-            .json(refusal('NOT_FOUND', 'The file is not on this server.'));
+            .json(refusal(ErrorCode.RECORDING_NOT_FOUND, 'The file is not on this server.'));
         },
       );
     })().catch((error: unknown) => {
