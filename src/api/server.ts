@@ -138,7 +138,9 @@ export class ApiServer {
     this.#schema = schema;
     this.#metrics = new Metrics(options.conference);
     const limits = (this.#limits = { ...DEFAULT_LIMITS, ...options.limits });
-    this.#subscriptions = new LiveSubscriptions(limits.subscriptionsPerRoom);
+    this.#subscriptions = new LiveSubscriptions(limits.subscriptionsPerRoom, (roomId, count) =>
+      options.cluster?.reportSubscriptions(roomId, count),
+    );
     this.#participantLimiter = new RateLimiter(
       limits.mutationsPerSecond,
       'mutations',

@@ -20,15 +20,22 @@ export class LiveSubscriptions {
   readonly #entries = new Set<Entry>();
   readonly #perRoom = new Map<string, number>();
 
-  constructor(private readonly perRoom: number) {}
+  constructor(
+    private readonly perRoom: number,
+    /** Told the room's count of subscriptions here after each change (a cluster adds them up). */
+    private readonly onRoomCount: (roomId: string, count: number) => void = () => undefined,
+  ) {}
 
   get size(): number {
     return this.#entries.size;
   }
 
-  /** TOO_MANY_SUBSCRIPTIONS when the room is followed by as many subscriptions as allowed. */
-  assertRoomHasRoom(roomId: string): void {
-    if ((this.#perRoom.get(roomId) ?? 0) >= this.perRoom) {
+  /**
+   * TOO_MANY_SUBSCRIPTIONS when the room is followed by as many subscriptions as allowed, counting
+   * `elsewhere` (those on the other nodes of a cluster).
+   */
+  assertRoomHasRoom(roomId: string, elsewhere = 0): void {
+    if ((this.#perRoom.get(roomId) ?? 0) + elsewhere >= this.perRoom) {
       throw new DomainError(
         ErrorCode.TOO_MANY_SUBSCRIPTIONS,
         `Room "${roomId}" is followed by as many subscriptions as this server allows (${this.perRoom}).`,
@@ -61,6 +68,7 @@ export class LiveSubscriptions {
         const count = (this.#perRoom.get(roomId) ?? 1) - 1;
         if (count <= 0) this.#perRoom.delete(roomId);
         else this.#perRoom.set(roomId, count);
+        this.onRoomCount(roomId, Math.max(0, count));
       }
     };
     const entry: Entry = {
@@ -75,7 +83,11 @@ export class LiveSubscriptions {
       },
     };
     this.#entries.add(entry);
-    if (roomId !== undefined) this.#perRoom.set(roomId, (this.#perRoom.get(roomId) ?? 0) + 1);
+    if (roomId !== undefined) {
+      const count = (this.#perRoom.get(roomId) ?? 0) + 1;
+      this.#perRoom.set(roomId, count);
+      this.onRoomCount(roomId, count);
+    }
     const arm = () => {
       if (!owner.expiresAt) return;
       const left = owner.expiresAt.getTime() - Date.now();

@@ -10,6 +10,7 @@ import { RedisLink } from './RedisLink';
 import { encodeEvents, eventsChannel, RoomEventFeed } from './RoomEventFeed';
 import { RoomLeases } from './RoomLeases';
 import { SharedRateLimiter } from './SharedRateLimiter';
+import { SubscriptionCounts } from './SubscriptionCounts';
 import { type OpenOffers, SignalingRelay } from './SignalingRelay';
 
 export type { NodeInfo } from './NodeDirectory';
@@ -48,6 +49,7 @@ export class Cluster {
   readonly leases: RoomLeases;
   readonly participants: ParticipantDirectory;
   readonly feed: RoomEventFeed;
+  readonly subscriptions: SubscriptionCounts;
   #nodes: NodeDirectory | undefined;
   #relay: SignalingRelay | undefined;
   #failover: Failover | undefined;
@@ -64,6 +66,7 @@ export class Cluster {
     this.leases = new RoomLeases(redis, nodeId);
     this.participants = new ParticipantDirectory(redis);
     this.feed = new RoomEventFeed(redis, events);
+    this.subscriptions = new SubscriptionCounts(redis, () => this.nodes);
   }
 
   /** Proves a request was forwarded by a node of this cluster: made by the first node, kept in Redis. */

@@ -50,6 +50,8 @@ export function clusterGateway(cluster: Cluster) {
       link: SignalingLink,
     ): Promise<AsyncIterableIterator<Offer>> => cluster.relay.offers(holder, participantId, token, link),
     origins: () => cluster.nodes.knownUrls(),
+    reportSubscriptions: (roomId: string, count: number) => cluster.subscriptions.report(roomId, count),
+    subscriptionsElsewhere: (roomId: string) => cluster.subscriptions.elsewhere(roomId),
     announceEnded: (notice: object) =>
       void cluster.redis.publish(cluster.redis.key('ended'), JSON.stringify(notice)),
     onEnded: async <T>(listener: (notice: T) => void) => {

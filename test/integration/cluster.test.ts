@@ -48,7 +48,7 @@ run('a cluster of three nodes on Redis and PostgreSQL', () => {
   jest.setTimeout(120_000);
   const prefix = clusterPrefix();
   const database = clusterDatabase(POSTGRES_URL ?? '');
-  const options = { databaseUrl: database.url, prefix };
+  const options = { databaseUrl: database.url, prefix, env: { SUBSCRIPTIONS_PER_ROOM: '6' } };
   let nodes: ClusterNode[] = [];
   const participants: TestParticipant[] = [];
 
@@ -130,6 +130,22 @@ run('a cluster of three nodes on Redis and PostgreSQL', () => {
     );
     expect(listed.data!.nodes.map((node) => node.id).sort()).toEqual(nodes.map((node) => node.id).sort());
     expect(listed.data!.nodes.every((node) => node.alive)).toBe(true);
+  });
+
+  it('counts SUBSCRIPTIONS_PER_ROOM over the whole cluster', async () => {
+    const roomId = `subs-${randomUUID().slice(0, 8)}`;
+    await nodes[0]!.gql(`mutation ($id: ID!) { createRoom(input: { id: $id }) { id } }`, { id: roomId });
+    const followers = [];
+    for (const node of nodes) {
+      for (let n = 0; n < 2; n++) followers.push(follow(node, roomId, null));
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    expect(followers.flatMap((follower) => follower.errors)).toEqual([]);
+    const refused = nodes.map((node) => follow(node, roomId, null));
+    await until(() => refused.every((follower) => follower.errors.length > 0), 5000, 'the refusals');
+    for (const follower of refused)
+      expect(JSON.stringify(follower.errors)).toContain('TOO_MANY_SUBSCRIPTIONS');
+    for (const follower of [...followers, ...refused]) follower.stop();
   });
 
   it('takes a room over when its node dies: NODE_FAILURE within 5 s, numbering continues, rejoin works', async () => {

@@ -63,6 +63,9 @@ export interface ClusterGateway {
   /** Tells every node to end what a kicked or banned person follows there. */
   announceEnded(notice: EndedNotice): void;
   onEnded(listener: (notice: EndedNotice) => void): Promise<void>;
+  /** This node's count of subscriptions following a room, and the other live nodes' total. */
+  reportSubscriptions(roomId: string, count: number): void;
+  subscriptionsElsewhere(roomId: string): Promise<number>;
   /** Origins of the other nodes (a page moved by a drain connects to them). */
   origins(): string[];
 }

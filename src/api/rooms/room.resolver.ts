@@ -104,12 +104,13 @@ export class RoomResolver {
       "The room's events in order, ending after ROOM_CLOSED. With `after`, first every stored event whose sequence " +
       'is greater (so a client that reconnects, even across a server restart, misses nothing), then live ones.',
     subscribe: async ({ args, context }) => {
-      const { conference, access, subscriptions } = context as ApiContext;
+      const { conference, access, subscriptions, cluster } = context as ApiContext;
       const roomId = String(args.roomId);
       await access.identifyAcrossNodes();
       await access.requireRoom(roomId);
       const owner = access.subscriptionOwner();
-      subscriptions.assertRoomHasRoom(roomId);
+      // In a cluster, SUBSCRIPTIONS_PER_ROOM counts the other nodes' followers too.
+      subscriptions.assertRoomHasRoom(roomId, (await cluster?.subscriptionsElsewhere(roomId)) ?? 0);
       const events = await conference.roomEvents(
         roomId,
         args.after as number | null | undefined,
