@@ -10,74 +10,28 @@ import { LeaveReason, type RoomEvent } from './events';
 import { bannedBy, type JoinPermit, OPEN_PERMIT } from './grants';
 import { Moderation } from './Moderation';
 import { type Offer, Participant } from './Participant';
-import type { Room } from './Room';
 import type {
   MediaPeerFactory,
   PeerStats,
   PublishedStream,
   QualitySample,
-  QualitySampleRepository,
   RecordingMedia,
-  RecordingRepository,
-  RoomEventRepository,
-  RoomOwnership,
-  RoomRepository,
-  SessionRepository,
   SignalingLink,
 } from './ports';
-import { QualityRecorder, type QualityRecorderOptions } from './QualityRecorder';
+import { QualityRecorder } from './QualityRecorder';
 import { RecordingLog } from './RecordingLog';
 import { Recordings } from './Recordings';
 import type { Page, PageRequest, RoomRecord, SessionRecord } from './records';
-import type { RetryPolicy } from './RetryingWriter';
 import { RoomRegistry } from './RoomRegistry';
-import type { RoomEventStream } from './RoomEventStream';
 import { SessionLog } from './SessionLog';
+import { endStaleStays } from './takeover';
+import type { ConferenceOptions, JoinResult, Repositories } from './conferenceOptions';
 import { validateDisplayName, validateRoomId, validateSdp, type RoomInput } from './validation';
+
+export type { ConferenceOptions, JoinResult, Repositories } from './conferenceOptions';
 
 /** How long shutdown waits for the database to take what is still pending. */
 const SHUTDOWN_FLUSH_MS = 5_000;
-
-export interface ConferenceOptions {
-  /** Whether joining an unknown room id creates it (the embedded default does). */
-  autoCreateRooms: boolean;
-  defaultMaxParticipants: number;
-  /** Open rooms this server keeps at most (TOO_MANY_ROOMS past it). */
-  maxRooms: number;
-  /** An open room nobody is in closes after this long (0: never). */
-  emptyRoomTimeoutMs: number;
-  /** How long a participant may be silent (signaling and media) before it counts as gone (0: never). */
-  participantTimeoutMs: number;
-  /** Tracks one participant may send (TOO_MANY_TRACKS past it; default 16). */
-  maxTracksPerParticipant?: number;
-  /** Call quality sampling (off when absent). */
-  quality?: QualityRecorderOptions;
-  /** How background writes retry while the database is away. */
-  retryPolicy?: RetryPolicy;
-  /** This process alone creates and closes rooms in its database (the embedded one): see RoomRegistryOptions. */
-  soleWriter?: boolean;
-  /**
-   * Cluster: rooms are held through leases (see RoomOwnership). Start-up then leaves other nodes'
-   * stays alone, and a room taken over from a node that died ends that node's stays (NODE_FAILURE).
-   */
-  ownership?: RoomOwnership;
-  /** Cluster: the events of a room another node holds (see RoomRegistryOptions.remoteEvents). */
-  remoteEvents?: (roomId: string, after: number | null) => Promise<RoomEventStream>;
-}
-
-export interface Repositories {
-  rooms: RoomRepository;
-  sessions: SessionRepository;
-  events: RoomEventRepository;
-  quality: QualitySampleRepository;
-  /** Where recordings are stored (recording is unavailable without it and RecordingMedia). */
-  recordings?: RecordingRepository;
-}
-
-export interface JoinResult {
-  participant: Participant;
-  answer: string;
-}
 
 /**
  * The conference's use cases, independent of how they are called (GraphQL) or stored. It holds no
@@ -129,7 +83,14 @@ export class ConferenceService {
       {
         ...options,
         emptyTimeoutMs: options.emptyRoomTimeoutMs,
-        onTaken: options.ownership ? (room, since) => this.#endStaleStays(room, since) : undefined,
+        onTaken: options.ownership
+          ? (room, since) =>
+              endStaleStays(
+                { sessions: repositories.sessions, observer: this.observer, recordings: this.recordings },
+                room,
+                since,
+              )
+          : undefined,
       },
       (participant) => this.observer.notify('participantJoined', participant.roomId, participant.id),
       (participant, reason) =>
@@ -184,30 +145,6 @@ export class ConferenceService {
     await this.recordings.recover(at);
     await this.registry.recover();
     return count;
-  }
-
-  /**
-   * A room this node just took: stays still open in the database began on its previous holder,
-   * which died (a drained node ends its own stays before letting go). Each is ended with
-   * NODE_FAILURE and recorded as PARTICIPANT_LEFT, continuing the room's numbering.
-   */
-  async #endStaleStays(room: Room, since: Date): Promise<void> {
-    await this.recordings
-      .takenOver(room, since)
-      .catch((error: unknown) =>
-        logger.warn({ err: error, roomId: room.id }, 'could not mark the recordings of a dead node FAILED'),
-      );
-    const ended = await this.repositories.sessions.endLiveInRoom(room.id, since, LeaveReason.NODE_FAILURE);
-    for (const stay of ended) {
-      room.recordLostMember(stay.id, stay.displayName);
-      this.observer.notify('participantLeft', room.id, LeaveReason.NODE_FAILURE, stay.id);
-    }
-    if (ended.length > 0) {
-      logger.info(
-        { event: 'room.taken_over', roomId: room.id, count: ended.length },
-        'took over a room from a node that died',
-      );
-    }
   }
 
   async createRoom(input: RoomInput): Promise<RoomRecord> {
