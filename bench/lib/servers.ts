@@ -60,7 +60,7 @@ export async function ensureBuilt(options: { skipBuild?: boolean; root?: string 
 /** Starts one server in its own process on 127.0.0.1 and an ephemeral port. */
 export async function startServer(
   kind: TargetKind,
-  options: { oursRoot?: string; baselineRoot?: string; timeoutMs?: number } = {},
+  options: { oursRoot?: string; baselineRoot?: string; timeoutMs?: number; cpuProfileDir?: string } = {},
 ): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   // Either may come from another checkout (e.g. an export of a commit), built there.
@@ -68,7 +68,11 @@ export async function startServer(
   const root = other ? path.resolve(other) : projectRoot();
   const dataDir = mkdtempSync(path.join(tmpdir(), `sfu-bench-${kind}-`));
   const entry = path.join(root, ...(kind === 'ours' ? OURS_ENTRY : BASELINE_ENTRY));
-  const child: ChildProcess = spawn(process.execPath, [entry], {
+  // A V8 CPU profile of the server (written when it exits), to see where its time goes.
+  const profile = options.cpuProfileDir
+    ? ['--cpu-prof', '--cpu-prof-dir', path.join(path.resolve(options.cpuProfileDir), kind)]
+    : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, entry], {
     cwd: root,
     env: {
       ...process.env,
