@@ -3,7 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
@@ -206,6 +210,11 @@ export class ApiServer {
         },
         ApolloServerPluginDrainHttpServer({ httpServer: this.#http }),
         ApolloServerPluginLandingPageDisabled(),
+        // Apollo installs these by default, and a plugin with `willResolveField` (cache control's)
+        // makes Apollo wrap every field resolver of the schema, which graphql-ws shares: every field
+        // of every operation paid for cache hints nobody reads (no HTTP caching of GraphQL here).
+        ApolloServerPluginCacheControlDisabled(),
+        ApolloServerPluginInlineTraceDisabled(),
       ],
     });
   }
@@ -215,6 +224,9 @@ export class ApiServer {
     this.#started = true;
     const app = express();
     app.disable('x-powered-by');
+    // No ETag on GraphQL responses (a hash of every body, for POST answers no cache keeps); the
+    // static files keep theirs (serve-static sets its own).
+    app.set('etag', false);
     app.use(securityHeaders());
     if (this.#origins) app.use(this.#origins.middleware());
     app.get('/healthz', async (_req, res) => {
