@@ -46,7 +46,7 @@ export async function startApp(
     const events = new PrismaRoomEventRepository(database.prisma, database.provider, database.writer);
     const conference = new ConferenceService(
       {
-        rooms: new PrismaRoomRepository(database.prisma),
+        rooms: new PrismaRoomRepository(database.prisma, database.provider),
         sessions: new PrismaSessionRepository(database.prisma, database.provider, database.writer),
         events,
         quality: new PrismaQualitySampleRepository(database.prisma, database.provider, database.writer),

@@ -1,7 +1,18 @@
 import type { PrismaClient } from '@prisma/client';
 import type { QualitySample, QualitySampleRepository } from '../conference/ports';
 import type { Provider } from './Database';
-import { appendIgnoringDuplicates } from './prismaErrors';
+import { type Column, insertIgnoringDuplicates } from './rawInsert';
+
+const SAMPLE_COLUMNS: Column[] = [
+  { name: 'participant_id' },
+  { name: 'room_id' },
+  { name: 'at' },
+  { name: 'bitrate_in' },
+  { name: 'bitrate_out' },
+  { name: 'loss_in' },
+  { name: 'rtt' },
+  { name: 'jitter' },
+];
 
 export class PrismaQualitySampleRepository implements QualitySampleRepository {
   constructor(
@@ -13,21 +24,21 @@ export class PrismaQualitySampleRepository implements QualitySampleRepository {
 
   async append(samples: readonly QualitySample[]): Promise<void> {
     // Two samples of one participant in the same millisecond keep the first.
-    await appendIgnoringDuplicates(
+    await insertIgnoringDuplicates(
+      this.writer,
       this.provider,
-      samples,
-      (data, skipDuplicates) =>
-        this.writer.qualitySample.createMany({ data, ...(skipDuplicates && { skipDuplicates }) }),
-      (data) =>
-        this.writer.$transaction(
-          data.map((sample) =>
-            this.writer.qualitySample.upsert({
-              where: { participantId_at: { participantId: sample.participantId, at: sample.at } },
-              create: sample,
-              update: {},
-            }),
-          ),
-        ),
+      'quality_samples',
+      SAMPLE_COLUMNS,
+      samples.map((s) => [
+        s.participantId,
+        s.roomId,
+        s.at,
+        s.bitrateIn,
+        s.bitrateOut,
+        s.lossIn,
+        s.rtt,
+        s.jitter,
+      ]),
     );
   }
 

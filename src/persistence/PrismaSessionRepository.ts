@@ -2,7 +2,15 @@ import type { ParticipantSession, PrismaClient } from '@prisma/client';
 import type { SessionRepository } from '../conference/ports';
 import type { SessionRecord } from '../conference/records';
 import type { Provider } from './Database';
-import { appendIgnoringDuplicates } from './prismaErrors';
+import { type Column, insertIgnoringDuplicates } from './rawInsert';
+
+const SESSION_COLUMNS: Column[] = [
+  { name: 'id' },
+  { name: 'room_id' },
+  { name: 'display_name' },
+  { name: 'identity' },
+  { name: 'joined_at' },
+];
 
 const toRecord = (row: ParticipantSession): SessionRecord => ({
   id: row.id,
@@ -24,26 +32,21 @@ export class PrismaSessionRepository implements SessionRepository {
 
   async start(session: Omit<SessionRecord, 'leftAt' | 'leaveReason'>): Promise<void> {
     // A start retried after a lost reply is stored once.
-    await appendIgnoringDuplicates(
-      this.provider,
-      [session],
-      (data, skipDuplicates) =>
-        this.writer.participantSession.createMany({ data, ...(skipDuplicates && { skipDuplicates }) }),
-      (data) =>
-        this.writer.$transaction(
-          data.map((row) =>
-            this.writer.participantSession.upsert({ where: { id: row.id }, create: row, update: {} }),
-          ),
-        ),
-    );
+    await insertIgnoringDuplicates(this.writer, this.provider, 'participant_sessions', SESSION_COLUMNS, [
+      [session.id, session.roomId, session.displayName, session.identity, session.joinedAt],
+    ]);
   }
 
   async end(id: string, leftAt: Date, reason: string): Promise<void> {
-    // Only the first end counts: a session is left once, whatever raced to close it.
-    await this.writer.participantSession.updateMany({
-      where: { id, leftAt: null },
-      data: { leftAt, leaveReason: reason },
-    });
+    // Only the first end counts: a session is left once, whatever raced to close it. Raw, as the
+    // start is (see rawInsert: no query compilation on the background path).
+    const [at, why, key] = this.provider === 'sqlite' ? ['?', '?', '?'] : ['$1', '$2', '$3'];
+    await this.writer.$executeRawUnsafe(
+      `UPDATE "participant_sessions" SET "left_at" = ${at}, "leave_reason" = ${why} WHERE "id" = ${key} AND "left_at" IS NULL`,
+      leftAt,
+      reason,
+      id,
+    );
   }
 
   async endAllLive(leftAt: Date, reason: string): Promise<number> {
