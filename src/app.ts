@@ -43,13 +43,13 @@ export async function startApp(
   let webhooks: WebhookDispatcher | null = null;
   try {
     media.start();
-    const events = new PrismaRoomEventRepository(database.prisma, database.provider, database.writer);
+    const events = new PrismaRoomEventRepository(database.prisma, database.writer);
     const conference = new ConferenceService(
       {
-        rooms: new PrismaRoomRepository(database.prisma, database.provider),
-        sessions: new PrismaSessionRepository(database.prisma, database.provider, database.writer),
+        rooms: new PrismaRoomRepository(database.prisma, database.sql),
+        sessions: new PrismaSessionRepository(database.prisma, database.writer),
         events,
-        quality: new PrismaQualitySampleRepository(database.prisma, database.provider, database.writer),
+        quality: new PrismaQualitySampleRepository(database.prisma, database.writer),
       },
       media,
       {

@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@prisma/client';
 import type { QualitySample, QualitySampleRepository } from '../conference/ports';
-import type { Provider } from './Database';
+import type { SqlExecutor } from './SqlExecutor';
 import { type Column, insertIgnoringDuplicates } from './rawInsert';
 
 const SAMPLE_COLUMNS: Column[] = [
@@ -17,16 +17,14 @@ const SAMPLE_COLUMNS: Column[] = [
 export class PrismaQualitySampleRepository implements QualitySampleRepository {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly provider: Provider = 'postgresql',
-    /** Background writes (samples are written by a RetryingWriter). */
-    private readonly writer: PrismaClient = prisma,
+    /** Background writes (samples are written by a RetryingWriter), through the driver: see SqlExecutor. */
+    private readonly writer: SqlExecutor,
   ) {}
 
   async append(samples: readonly QualitySample[]): Promise<void> {
     // Two samples of one participant in the same millisecond keep the first.
     await insertIgnoringDuplicates(
       this.writer,
-      this.provider,
       'quality_samples',
       SAMPLE_COLUMNS,
       samples.map((s) => [
@@ -57,7 +55,7 @@ export class PrismaQualitySampleRepository implements QualitySampleRepository {
   ): Promise<Map<string, QualitySample[]>> {
     const byParticipant = new Map<string, QualitySample[]>(participantIds.map((id) => [id, []]));
     if (participantIds.length === 0) return byParticipant;
-    if (this.provider === 'sqlite') {
+    if (this.writer.provider === 'sqlite') {
       // In-process SQLite answers a query per participant in microseconds; the window query below is
       // PostgreSQL's dialect.
       for (const id of participantIds) byParticipant.set(id, await this.listForParticipant(id, last));
@@ -76,7 +74,7 @@ export class PrismaQualitySampleRepository implements QualitySampleRepository {
   }
 
   async deleteBefore(at: Date): Promise<number> {
-    const { count } = await this.writer.qualitySample.deleteMany({ where: { at: { lt: at } } });
+    const { count } = await this.prisma.qualitySample.deleteMany({ where: { at: { lt: at } } });
     return count;
   }
 }

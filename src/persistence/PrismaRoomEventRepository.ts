@@ -1,7 +1,7 @@
 import type { Prisma, PrismaClient, RoomEventRow } from '@prisma/client';
 import { type RoomEvent, RoomEventType } from '../conference/events';
 import type { RoomEventRepository } from '../conference/ports';
-import type { Provider } from './Database';
+import type { SqlExecutor } from './SqlExecutor';
 import { type Column, insertIgnoringDuplicates } from './rawInsert';
 
 const toEvent = (row: RoomEventRow): RoomEvent => ({
@@ -48,15 +48,13 @@ const EVENT_COLUMNS: Column[] = [
 export class PrismaRoomEventRepository implements RoomEventRepository {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly provider: Provider = 'postgresql',
-    /** Background writes (events are written by a RetryingWriter). */
-    private readonly writer: PrismaClient = prisma,
+    /** Background writes (events are written by a RetryingWriter), through the driver: see SqlExecutor. */
+    private readonly writer: SqlExecutor,
   ) {}
 
   async append(events: readonly RoomEvent[]): Promise<void> {
     await insertIgnoringDuplicates(
       this.writer,
-      this.provider,
       'room_events',
       EVENT_COLUMNS,
       events.map((event) => [

@@ -1,7 +1,7 @@
 import type { ParticipantSession, PrismaClient } from '@prisma/client';
 import type { SessionRepository } from '../conference/ports';
 import type { SessionRecord } from '../conference/records';
-import type { Provider } from './Database';
+import type { SqlExecutor } from './SqlExecutor';
 import { type Column, insertIgnoringDuplicates } from './rawInsert';
 
 const SESSION_COLUMNS: Column[] = [
@@ -25,27 +25,23 @@ const toRecord = (row: ParticipantSession): SessionRecord => ({
 export class PrismaSessionRepository implements SessionRepository {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly provider: Provider = 'postgresql',
-    /** Background writes (starts and ends are written by a RetryingWriter). */
-    private readonly writer: PrismaClient = prisma,
+    /** Background writes (starts and ends are written by a RetryingWriter), through the driver: see SqlExecutor. */
+    private readonly writer: SqlExecutor,
   ) {}
 
   async start(session: Omit<SessionRecord, 'leftAt' | 'leaveReason'>): Promise<void> {
     // A start retried after a lost reply is stored once.
-    await insertIgnoringDuplicates(this.writer, this.provider, 'participant_sessions', SESSION_COLUMNS, [
+    await insertIgnoringDuplicates(this.writer, 'participant_sessions', SESSION_COLUMNS, [
       [session.id, session.roomId, session.displayName, session.identity, session.joinedAt],
     ]);
   }
 
   async end(id: string, leftAt: Date, reason: string): Promise<void> {
-    // Only the first end counts: a session is left once, whatever raced to close it. Raw, as the
-    // start is (see rawInsert: no query compilation on the background path).
-    const [at, why, key] = this.provider === 'sqlite' ? ['?', '?', '?'] : ['$1', '$2', '$3'];
-    await this.writer.$executeRawUnsafe(
+    // Only the first end counts: a session is left once, whatever raced to close it.
+    const [at, why, key] = this.writer.provider === 'sqlite' ? ['?', '?', '?'] : ['$1', '$2', '$3'];
+    await this.writer.run(
       `UPDATE "participant_sessions" SET "left_at" = ${at}, "leave_reason" = ${why} WHERE "id" = ${key} AND "left_at" IS NULL`,
-      leftAt,
-      reason,
-      id,
+      [leftAt, reason, id],
     );
   }
 

@@ -1,5 +1,4 @@
-import type { PrismaClient } from '@prisma/client';
-import type { Provider } from './Database';
+import type { SqlExecutor } from './SqlExecutor';
 
 /** A column of a raw insert; `json` ones take any JSON value (or null) and are stored as the JSON column type. */
 export interface Column {
@@ -10,17 +9,11 @@ export interface Column {
 /**
  * Inserts rows in one statement, keeping what is already stored under the same key
  * (`INSERT … ON CONFLICT DO NOTHING`, the same SQL on PostgreSQL and SQLite): a batch retried after
- * a lost reply stores nothing twice. Resolves with how many rows were new.
- *
- * Raw rather than `createMany`: Prisma compiles every query it builds (its query compiler runs in
- * WebAssembly), and a batch of a new size is a new query, so background writes of history spent more
- * CPU compiling than the database spent storing (10-15 % of the server's CPU under the join
- * benchmark, on the thread that also answers joins). A raw statement is passed through as written;
- * the adapters still convert dates and JSON as they do for the client's own queries.
+ * a lost reply stores nothing twice. Resolves with how many rows were new. Through the driver, not
+ * Prisma (see SqlExecutor); rows read back through Prisma as if it had written them.
  */
 export async function insertIgnoringDuplicates(
-  client: PrismaClient,
-  provider: Provider,
+  sql: SqlExecutor,
   table: string,
   columns: readonly Column[],
   rows: ReadonlyArray<readonly unknown[]>,
@@ -31,14 +24,14 @@ export async function insertIgnoringDuplicates(
     const placeholders = columns.map((column, i) => {
       const value = row[i] ?? null;
       values.push(column.json && value !== null ? JSON.stringify(value) : value);
-      if (provider === 'sqlite') return '?';
+      if (sql.provider === 'sqlite') return '?';
       return column.json ? `CAST($${values.length} AS jsonb)` : `$${values.length}`;
     });
     return `(${placeholders.join(', ')})`;
   });
   const names = columns.map((column) => `"${column.name}"`).join(', ');
-  return client.$executeRawUnsafe(
+  return sql.run(
     `INSERT INTO "${table}" (${names}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`,
-    ...values,
+    values,
   );
 }
