@@ -20,7 +20,6 @@ import {
   type GraphQLSchema,
   Kind,
   specifiedRules,
-  subscribe,
   visit,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -42,6 +41,7 @@ import { OriginPolicy, sameToken, securityHeaders } from './edge';
 import { LiveSubscriptions } from './subscriptions';
 import { RateLimiter } from './RateLimiter';
 import { SocketLiveness } from './SocketLiveness';
+import { sharedSubscribe } from './sharedSubscribe';
 import { Metrics } from './metrics';
 import { buildApiSchema } from './schema';
 
@@ -185,7 +185,7 @@ export class ApiServer {
           }
         },
         execute: (args) => this.#guarded(args, () => execute(args)),
-        subscribe: (args) => this.#guarded(args, () => subscribe(args)),
+        subscribe: (args) => this.#guarded(args, () => sharedSubscribe(args)),
         onNext: (_ctx, _id, _payload, _args, result) =>
           withFormattedErrors(result as ExecutionResult, formatAndCount),
         onError: (_ctx, _id, _payload, errors) => formatErrors(errors, formatAndCount),
