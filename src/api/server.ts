@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
@@ -35,6 +35,7 @@ import type { WebhookFailureRecord } from '../conference/ports';
 import { Access } from './access';
 import { type ApiContext, bearerToken, qualityLoader } from './context';
 import { DocumentCache } from './documentCache';
+import { answerGraphQLPost, isGraphQLPost, parseSize } from './graphqlPost';
 import { formatError, formatErrors } from './errors';
 import { assertListItems, documentLimitRules, queryLimitRules, type QueryLimits } from './limits';
 import { OriginPolicy, sameToken, securityHeaders } from './edge';
@@ -267,7 +268,18 @@ export class ApiServer {
     app.use('/explorer', express.static(explorerDir, { index: false, fallthrough: false }));
     app.use(express.static(path.join(this.options.clientDir, 'app')));
     app.use(jsonErrors);
-    this.#http.on('request', app);
+    const post = {
+      apollo: this.#apollo,
+      context: (req: IncomingMessage) =>
+        this.#context(bearerToken(req.headers.authorization), req.socket.remoteAddress),
+      origins: this.#origins,
+      bodyLimit: parseSize(this.options.bodyLimit ?? '1mb'),
+    };
+    // GraphQL POSTs (join, answer, rooms, ...) skip express: see answerGraphQLPost.
+    this.#http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (isGraphQLPost(req)) void answerGraphQLPost(req, res, post);
+      else app(req, res);
+    });
     await new Promise<void>((resolve, reject) => {
       this.#http.once('error', reject);
       this.#http.listen(port, host, () => {
