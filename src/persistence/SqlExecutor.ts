@@ -13,13 +13,27 @@ import type { Provider } from './Database';
 export interface SqlExecutor {
   readonly provider: Provider;
   run(sql: string, params: readonly unknown[]): Promise<number>;
+  /** A read: the rows as the driver gives them (see `rowValues` for what differs between engines). */
+  query(sql: string, params: readonly unknown[]): Promise<Array<Record<string, unknown>>>;
 }
+
+/** A timestamp column's value: a Date from pg, ISO text from SQLite. */
+export const dateOf = (value: unknown): Date | null =>
+  value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value));
+
+/** A boolean column's value: a boolean from pg, 0/1 from SQLite. */
+export const booleanOf = (value: unknown): boolean => value === true || value === 1 || value === 1n;
+
+/** A JSON column's value: parsed by pg, text from SQLite. */
+export const jsonOf = (value: unknown): unknown =>
+  typeof value === 'string' ? (JSON.parse(value) as unknown) : (value ?? null);
 
 /** PostgreSQL: a pool of its own or shared; `pg` converts dates, booleans and numbers itself. */
 export function postgresExecutor(pool: pg.Pool): SqlExecutor {
   return {
     provider: 'postgresql',
     run: async (sql, params) => (await pool.query(sql, params as unknown[])).rowCount ?? 0,
+    query: async (sql, params) => (await pool.query(sql, params as unknown[])).rows,
   };
 }
 
@@ -59,7 +73,14 @@ export function sqliteExecutor(connection: BetterSqlite3.Database): SqlExecutor 
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   };
-  return { provider: 'sqlite', run };
+  const query = (sql: string, params: readonly unknown[]) => {
+    try {
+      return Promise.resolve(prepared(sql).all(...params.map(toSqlite)) as Array<Record<string, unknown>>);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  return { provider: 'sqlite', run, query };
 }
 
 function toSqlite(value: unknown): unknown {
