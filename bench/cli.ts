@@ -18,6 +18,7 @@
  *   --out DIR                              results directory (default bench/results)
  *   --skip-build                           do not recompile our server when dist exists
  *   --ours-root DIR                        run our server from another checkout (built there)
+ *   --cpu-prof DIR                         V8 CPU profile of each server (DIR/ours, DIR/baseline)
  */
 import { DEFAULT_OPTIONS, runSuite, SCENARIOS, type ScenarioName, type SuiteOptions } from './suite';
 import { comparisonTable } from './report';
@@ -102,6 +103,9 @@ function parse(argv: string[]): Partial<SuiteOptions> {
         break;
       case '--ours-root':
         options.oursRoot = value();
+        break;
+      case '--cpu-prof':
+        options.cpuProfileDir = value();
         break;
       case '--skip-build':
         options.skipBuild = true;

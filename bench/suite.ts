@@ -46,6 +46,8 @@ export interface SuiteOptions {
   skipBuild: boolean;
   /** Run our server from this checkout (built there: dist/src/main.js) instead of this one. */
   oursRoot?: string;
+  /** Write a V8 CPU profile of each server process here (DIR/ours, DIR/baseline). */
+  cpuProfileDir?: string;
   command: string;
 }
 
@@ -108,7 +110,7 @@ export interface SuiteResult {
   command: string;
   machine: MachineInfo;
   git: { commit: string; dirty: boolean };
-  options: Omit<SuiteOptions, 'outDir' | 'skipBuild' | 'command' | 'oursRoot'>;
+  options: Omit<SuiteOptions, 'outDir' | 'skipBuild' | 'command' | 'oursRoot' | 'cpuProfileDir'>;
   comparisons: Comparison[];
   scenarios: {
     join?: ScenarioRun<JoinResult>;
@@ -125,6 +127,7 @@ export interface SuiteResult {
 const KINDS: TargetKind[] = ['ours', 'baseline'];
 
 let oursRoot: string | undefined;
+let cpuProfileDir: string | undefined;
 
 async function runOn<T>(
   kind: TargetKind,
@@ -132,7 +135,7 @@ async function runOn<T>(
   log: Log,
   run: (target: ReturnType<typeof targetFor>) => Promise<T>,
 ): Promise<T> {
-  const server = await startServer(kind, { oursRoot });
+  const server = await startServer(kind, { oursRoot, cpuProfileDir });
   log(`${scenario}: ${kind} server pid ${server.pid} at ${server.url}`);
   const target = targetFor(server);
   try {
@@ -169,6 +172,7 @@ export async function runSuite(
   const started = performance.now();
   const startedAt = new Date().toISOString();
   oursRoot = options.oursRoot;
+  cpuProfileDir = options.cpuProfileDir;
   log('building our server and the baseline');
   await ensureBuilt({ skipBuild: options.skipBuild });
   const result: SuiteResult = {

@@ -49,7 +49,7 @@ export async function startApp(
   let webhooks: WebhookDispatcher | null = null;
   let cluster: Cluster | null = null;
   try {
-    const events = new PrismaRoomEventRepository(database.prisma, database.provider, database.writer);
+    const events = new PrismaRoomEventRepository(database.prisma, database.writer);
     if (config.cluster) {
       cluster = await Cluster.connect(
         { redisUrl: config.cluster.redisUrl, prefix: config.cluster.prefix, nodeId: config.nodeId },
@@ -60,10 +60,10 @@ export async function startApp(
     media.start();
     const conference = new ConferenceService(
       {
-        rooms: new PrismaRoomRepository(database.prisma),
-        sessions: new PrismaSessionRepository(database.prisma, database.provider, database.writer),
+        rooms: new PrismaRoomRepository(database.prisma, database.sql),
+        sessions: new PrismaSessionRepository(database.prisma, database.writer),
         events,
-        quality: new PrismaQualitySampleRepository(database.prisma, database.provider, database.writer),
+        quality: new PrismaQualitySampleRepository(database.prisma, database.writer),
         recordings: new PrismaRecordingRepository(database.prisma),
       },
       media,

@@ -64,6 +64,7 @@ export async function startServer(
     oursRoot?: string;
     baselineRoot?: string;
     timeoutMs?: number;
+    cpuProfileDir?: string;
     env?: Record<string, string>;
   } = {},
 ): Promise<ServerProcess> {
@@ -73,7 +74,11 @@ export async function startServer(
   const root = other ? path.resolve(other) : projectRoot();
   const dataDir = mkdtempSync(path.join(tmpdir(), `sfu-bench-${kind}-`));
   const entry = path.join(root, ...(kind === 'ours' ? OURS_ENTRY : BASELINE_ENTRY));
-  const child: ChildProcess = spawn(process.execPath, [entry], {
+  // A V8 CPU profile of the server (written when it exits), to see where its time goes.
+  const profile = options.cpuProfileDir
+    ? ['--cpu-prof', '--cpu-prof-dir', path.join(path.resolve(options.cpuProfileDir), kind)]
+    : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, entry], {
     cwd: root,
     env: {
       ...process.env,

@@ -2,11 +2,11 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { SignalingLink } from '../conference/ports';
 
 /** How often every graphql-ws connection is pinged (WebSocket ping frames, answered by any client). */
-export const PING_INTERVAL_MS = 500;
+export const PING_INTERVAL_MS = 250;
 
 /**
  * The liveness of each graphql-ws connection, for the participants whose `negotiation`
- * subscription it carries: a ping every 500 ms, and the time of its last pong or message. The
+ * subscription it carries: a ping every 250 ms, and the time of its last pong or message. The
  * domain decides what silence means (Presence); this only reports what the socket shows.
  * graphql-ws's own keep-alive still terminates a socket that stays silent for 12 s.
  */

@@ -39,6 +39,8 @@ export class Access {
   #caller: Caller | undefined;
   /** Ban checks already made in this request, by room. */
   readonly #banChecks = new Map<string, Promise<void>>();
+  /** Rooms whose ban check passed in this request: later fields of the room answer at once. */
+  readonly #notBanned = new Set<string>();
 
   constructor(
     private readonly conference: ConferenceService,
@@ -133,11 +135,21 @@ export class Access {
 
   /** Reading a room, its participants, history and events. BANNED for a banned identity's join token. */
   async requireRoom(roomId: string): Promise<void> {
-    if (!this.secured) return;
+    await this.checkRoomReader(roomId);
+  }
+
+  /**
+   * `requireRoom` for every field of a room, participant or stay (see guardRoomReaders): throws at
+   * once when the caller may not read the room, returns nothing when it may, and a promise only
+   * while a join token's ban check for that room is running (once per request and room).
+   */
+  checkRoomReader(roomId: string): Promise<void> | undefined {
+    if (!this.secured) return undefined;
     const caller = this.#identify();
-    if (caller.kind === 'admin') return;
+    if (caller.kind === 'admin') return undefined;
     if (this.#roomOf(caller) !== roomId) throw forbidden(`This token does not open room "${roomId}".`);
-    await this.#requireNotBanned(caller, roomId);
+    if (caller.kind !== 'join' || this.#notBanned.has(roomId)) return undefined;
+    return this.#requireNotBanned(caller, roomId);
   }
 
   /** Moderation of a room: kicking, banning, muting others, closing it. */
@@ -193,6 +205,7 @@ export class Access {
             `"${caller.identity}" was banned from room "${roomId}"; a token issued before the ban opens nothing there.`,
           );
         }
+        this.#notBanned.add(roomId);
       });
       this.#banChecks.set(roomId, check);
     }

@@ -1,25 +1,46 @@
-import type { AuthChecker } from 'type-graphql';
+import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema, isObjectType } from 'graphql';
 import type { ApiContext } from './context';
 
-/** What reading a type's fields needs, checked on every field of every object of that type. */
-export const Needs = {
-  /** The object belongs to a room (its `roomId`, or its `id` for a room): the caller must be able to read that room. */
-  ROOM_READER: 'ROOM_READER',
-} as const;
+/** GraphQL type names (as given to @ObjectType) that need ROOM_READER on every field. */
+const roomReaderTypes = new Set<string>();
 
 /**
- * type-graphql's auth checker, attached to object types (`@Authorized(Needs.ROOM_READER)` on the
- * class), so a field is guarded however it is reached: a new query or a nested path that returns a
- * room, a participant or a stay cannot skip the check made at the top of the root resolvers.
- * It throws the access layer's coded errors (FORBIDDEN, UNAUTHENTICATED, ...) rather than answering
- * false, so clients see the same codes as at the root.
+ * Marks an object type whose every field needs the caller to be able to read the object's room
+ * (`roomId`, or `id` for a room). Put it on the class with the GraphQL name its @ObjectType gives it:
+ * `guardRoomReaders` then guards every field of that type in the built schema, so a new query or a
+ * nested path that returns a room, a participant or a stay cannot skip the check made at the top of
+ * the root resolvers.
  */
-export const authChecker: AuthChecker<ApiContext, string> = async ({ root, context }, needs) => {
-  for (const need of needs) {
-    if (need === Needs.ROOM_READER) await context.access.requireRoom(roomOf(root));
+export function RoomReader(typeName: string): ClassDecorator {
+  return () => {
+    roomReaderTypes.add(typeName);
+  };
+}
+
+/**
+ * Wraps every field resolver of the @RoomReader types with the access check. It answers at once
+ * when the caller may read the room without waiting (open mode, admins, a room this request already
+ * checked), so plain fields stay plain values; only a first ban check of a join token waits. It
+ * throws the access layer's coded errors (FORBIDDEN, UNAUTHENTICATED, BANNED, ...), the same codes
+ * as at the root. (type-graphql's @Authorized did the same through an async middleware chain on
+ * every field: several promises per field of every object, most of the cost of a `rooms` page.)
+ */
+export function guardRoomReaders(schema: GraphQLSchema): GraphQLSchema {
+  for (const name of roomReaderTypes) {
+    const type = schema.getType(name);
+    if (!isObjectType(type)) throw new Error(`@RoomReader type ${name} is not in the schema`);
+    for (const field of Object.values(type.getFields())) {
+      const resolve: GraphQLFieldResolver<unknown, ApiContext> = field.resolve ?? defaultFieldResolver;
+      field.resolve = (root, args, context, info) => {
+        const pending = context.access.checkRoomReader(roomOf(root));
+        return pending
+          ? pending.then(() => resolve(root, args, context, info))
+          : resolve(root, args, context, info);
+      };
+    }
   }
-  return true;
-};
+  return schema;
+}
 
 function roomOf(root: unknown): string {
   const object = root as { roomId?: unknown; id?: unknown; __typename?: unknown } | null;

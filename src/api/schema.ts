@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchemaSync } from 'type-graphql';
-import { authChecker } from './authorization';
+import { guardRoomReaders } from './authorization';
 import { ChatResolver, RoomEventMessageResolver, RoomMessagesResolver } from './chat/chat.resolver';
 import { ModerationResolver } from './moderation/moderation.resolver';
 import { RecordingResolver, RoomRecordingsResolver } from './recordings/recording.resolver';
@@ -35,13 +35,14 @@ let cached: GraphQLSchema | undefined;
 export function buildApiSchema(): GraphQLSchema {
   // Subscriptions read the domain's own event streams (`subscribe`), which can replay what a
   // late subscriber missed; type-graphql still insists on a PubSub for topic-based ones.
-  cached ??= buildSchemaSync({
-    resolvers,
-    validate: false,
-    pubSub: createPubSub(),
-    authChecker,
-    authMode: 'error',
-  });
+  // Reading rooms, participants and stays is guarded field by field (see guardRoomReaders).
+  cached ??= guardRoomReaders(
+    buildSchemaSync({
+      resolvers,
+      validate: false,
+      pubSub: createPubSub(),
+    }),
+  );
   return cached;
 }
 

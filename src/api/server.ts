@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
@@ -16,8 +20,6 @@ import {
   type GraphQLSchema,
   Kind,
   specifiedRules,
-  print,
-  subscribe,
   visit,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -34,24 +36,19 @@ import type { Offer } from '../conference/Participant';
 import { Access } from './access';
 import { type ApiContext, bearerToken, qualityLoader } from './context';
 import { DocumentCache } from './documentCache';
+import { answerGraphQLPost, isGraphQLPost, parseSize } from './graphqlPost';
 import { formatError, formatErrors } from './errors';
 import { assertListItems, documentLimitRules, queryLimitRules, type QueryLimits } from './limits';
 import { nodeCors, OriginPolicy, sameToken, securityHeaders } from './edge';
 import { LiveSubscriptions } from './subscriptions';
 import { type Limiter, RateLimiter } from './RateLimiter';
 import { SocketLiveness } from './SocketLiveness';
+import { sharedSubscribe } from './sharedSubscribe';
 import { Metrics } from './metrics';
 import { recordingDownload } from './recordingDownload';
 import { buildApiSchema } from './schema';
 import type { ClusterGateway, NodeView } from './cluster/gateway';
-import {
-  CLIENT_ADDRESS_HEADER,
-  Forwarder,
-  type GraphQLRequestBody,
-  INTERNAL_HEADER,
-} from './cluster/Forwarder';
-import { forwardedResult, refusalResult } from './cluster/forwardedResult';
-import { operationKind, targetOf } from './cluster/routing';
+import { ClusterEdge } from './cluster/ClusterEdge';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -114,9 +111,7 @@ export class ApiServer {
   readonly #wsDisposable: { dispose: () => void | Promise<void> };
   readonly #metrics: Metrics;
   readonly #joinLimiter: Limiter;
-  readonly #forwarder: Forwarder | null;
-  readonly #printed = new WeakMap<DocumentNode, string>();
-  readonly #documents: DocumentCache;
+  readonly #edge: ClusterEdge | null;
   readonly #nodeOrigins: () => readonly string[];
   readonly #participantTokens = new ParticipantTokens();
   readonly #chatLimiters = {
@@ -177,8 +172,8 @@ export class ApiServer {
     this.#liveness = new SocketLiveness(this.#ws);
     this.#joinLimiter =
       options.sharedJoinLimiter ?? new RateLimiter(options.joinsPerSecondPerAddress ?? 20, 'joins');
-    this.#forwarder = options.cluster
-      ? new Forwarder(options.cluster, {
+    this.#edge = options.cluster
+      ? new ClusterEdge(options.cluster, (query) => documents.parse(query), {
           room: (id) => options.conference.registry.live(id) !== undefined,
           participant: (id) => options.conference.registry.participant(id) !== undefined,
         })
@@ -218,7 +213,7 @@ export class ApiServer {
       ),
       signalingLink: this.#liveness.link(ctx.extra.socket),
     });
-    const documents = (this.#documents = new DocumentCache([...specifiedRules, ...limitRules]));
+    const documents = new DocumentCache([...specifiedRules, ...limitRules]);
     this.#wsDisposable = useServer<Record<string, unknown>>(
       {
         schema,
@@ -237,8 +232,8 @@ export class ApiServer {
             ];
           }
         },
-        execute: (args) => this.#guarded(args, () => this.#executeHere(args)),
-        subscribe: (args) => this.#guarded(args, () => subscribe(args)),
+        execute: (args) => this.#guarded(args, () => (this.#edge ? this.#edge.execute(args) : execute(args))),
+        subscribe: (args) => this.#guarded(args, () => sharedSubscribe(args)),
         onNext: (_ctx, _id, _payload, _args, result) =>
           withFormattedErrors(result as ExecutionResult, formatAndCount),
         onError: (_ctx, _id, _payload, errors) => formatErrors(errors, formatAndCount),
@@ -263,6 +258,11 @@ export class ApiServer {
         },
         ApolloServerPluginDrainHttpServer({ httpServer: this.#http }),
         ApolloServerPluginLandingPageDisabled(),
+        // Apollo installs these by default, and a plugin with `willResolveField` (cache control's)
+        // makes Apollo wrap every field resolver of the schema, which graphql-ws shares: every field
+        // of every operation paid for cache hints nobody reads (no HTTP caching of GraphQL here).
+        ApolloServerPluginCacheControlDisabled(),
+        ApolloServerPluginInlineTraceDisabled(),
       ],
     });
   }
@@ -272,13 +272,16 @@ export class ApiServer {
     this.#started = true;
     const app = express();
     app.disable('x-powered-by');
+    // No ETag on GraphQL responses (a hash of every body, for POST answers no cache keeps); the
+    // static files keep theirs (serve-static sets its own).
+    app.set('etag', false);
     app.use(securityHeaders(this.#nodeOrigins));
     if (this.options.cluster) app.use(nodeCors(this.#nodeOrigins));
     if (this.#origins) {
       const originCheck = this.#origins.middleware();
       // A node forwarding an operation checked its client's origin already.
       app.use((req, res, next) =>
-        this.#forwardedByNode(req.headers) ? next() : originCheck(req, res, next),
+        this.#edge?.forwardedByNode(req.headers) ? next() : originCheck(req, res, next),
       );
     }
     app.get('/healthz', async (_req, res) => {
@@ -330,7 +333,24 @@ export class ApiServer {
     app.use('/explorer', express.static(explorerDir, { index: false, fallthrough: false }));
     app.use(express.static(path.join(this.options.clientDir, 'app')));
     app.use(jsonErrors);
-    this.#http.on('request', app);
+    const edge = this.#edge;
+    const post = {
+      apollo: this.#apollo,
+      context: (req: IncomingMessage) =>
+        this.#context(bearerToken(req.headers.authorization), this.#clientAddress(req)),
+      origins: this.#origins,
+      bodyLimit: parseSize(this.options.bodyLimit ?? '1mb'),
+      nodeOrigins: this.#nodeOrigins,
+      ...(edge && {
+        forwardedByNode: (req: IncomingMessage) => edge.forwardedByNode(req.headers),
+        forward: (req: IncomingMessage, body: unknown) => edge.forwardPost(req, body),
+      }),
+    };
+    // GraphQL POSTs (join, answer, rooms, ...) skip express: see answerGraphQLPost.
+    this.#http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (isGraphQLPost(req)) void answerGraphQLPost(req, res, post);
+      else app(req, res);
+    });
     await new Promise<void>((resolve, reject) => {
       this.#http.once('error', reject);
       this.#http.listen(port, host, () => {
@@ -371,86 +391,16 @@ export class ApiServer {
   };
   #url: string | undefined;
 
-  /** Whether a request comes from another node of the cluster (its internal secret). */
-  #forwardedByNode(headers: import('node:http').IncomingHttpHeaders): boolean {
-    const cluster = this.options.cluster;
-    const presented = headers[INTERNAL_HEADER];
-    return !!cluster && typeof presented === 'string' && sameToken(presented, cluster.internalSecret);
-  }
-
   /** The client's address: the socket's, or for an operation forwarded by a node, its client's. */
-  #clientAddress(req: express.Request): string | undefined {
-    const forwarded = req.headers[CLIENT_ADDRESS_HEADER];
-    if (typeof forwarded === 'string' && this.#forwardedByNode(req.headers)) return forwarded;
-    return req.socket.remoteAddress;
+  #clientAddress(req: IncomingMessage): string | undefined {
+    return this.#edge ? this.#edge.clientAddress(req) : req.socket.remoteAddress;
   }
 
-  /**
-   * Cluster, HTTP: a query or mutation about a room another node holds is carried out there
-   * (Forwarder); anything else, or an operation a node forwarded here, runs here.
-   */
+  /** Express's path (bodies it parsed: compressed or unusual requests): forwarded like the fast path. */
   async #forwardHttp(req: express.Request, res: express.Response, next: express.NextFunction): Promise<void> {
-    const forwarder = this.#forwarder;
-    const body = req.body as GraphQLRequestBody | undefined;
-    if (
-      !forwarder ||
-      req.method !== 'POST' ||
-      typeof body?.query !== 'string' ||
-      this.#forwardedByNode(req.headers)
-    )
-      return next();
-    let document: DocumentNode;
-    try {
-      document = this.#documents.parse(body.query);
-    } catch {
-      return next();
-    }
-    const kind = operationKind(document, body.operationName);
-    if (kind !== 'query' && kind !== 'mutation') return next();
-    try {
-      const url = await forwarder.destination(
-        targetOf(document, body.operationName, body.variables),
-        kind === 'query',
-      );
-      if (!url) return next();
-      const { status, result } = await forwarder.forward(
-        url,
-        body,
-        bearerToken(req.headers.authorization),
-        req.socket.remoteAddress ?? 'unknown',
-      );
-      res.status(status).json(result);
-    } catch (error) {
-      const result = refusalResult(error);
-      res.status(503).json({ errors: formatErrors(result.errors ?? []) });
-    }
-  }
-
-  /** graphql-ws queries and mutations: here, or on the node holding their room (cluster). */
-  async #executeHere(args: ExecutionArgs): Promise<ExecutionResult> {
-    const forwarder = this.#forwarder;
-    if (!forwarder) return execute(args);
-    const variables = args.variableValues as Record<string, unknown> | undefined;
-    try {
-      const target = targetOf(args.document, args.operationName, variables);
-      const url = await forwarder.destination(
-        target,
-        operationKind(args.document, args.operationName) === 'query',
-      );
-      if (!url) return await execute(args);
-      let query = this.#printed.get(args.document);
-      if (!query) this.#printed.set(args.document, (query = print(args.document)));
-      const context = args.contextValue as ApiContext;
-      const { result } = await forwarder.forward(
-        url,
-        { query, variables, operationName: args.operationName },
-        context.token,
-        context.clientAddress,
-      );
-      return forwardedResult(result);
-    } catch (error) {
-      return refusalResult(error);
-    }
+    const forwarded = req.method === 'POST' ? await this.#edge?.forwardPost(req, req.body) : null;
+    if (!forwarded) return next();
+    res.status(forwarded.status).json(forwarded.result);
   }
 
   /** What a request or socket's operations get: the use cases and what its bearer may do. */

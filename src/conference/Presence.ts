@@ -86,10 +86,18 @@ export class Presence {
     for (const link of this.#links) {
       if (link.open) this.#lastSignal = Math.max(this.#lastSignal, link.lastSeen);
     }
-    const activity = this.activity();
-    if (this.#activity !== null && activity !== this.#activity) this.#lastMedia = now;
-    this.#activity = activity;
     const signalingSilent = now - this.#lastSignal;
+    // Media activity only matters once signaling is quiet, and reading it is not free (medooze's
+    // stats of every incoming track, four times a second per participant: most of the server's
+    // CPU between joins in the bench). It is read from half the suspect time on, so two readings,
+    // hence a change, are in before anyone can be suspected; a reading after a pause is only a start.
+    if (signalingSilent >= Math.min(SUSPECT_AFTER_MS, this.timeoutMs) / 2) {
+      const activity = this.activity();
+      if (this.#activity !== null && activity !== this.#activity) this.#lastMedia = now;
+      this.#activity = activity;
+    } else {
+      this.#activity = null;
+    }
     const mediaSilent = this.#lastMedia === null ? Infinity : now - this.#lastMedia;
     const silent = Math.min(signalingSilent, mediaSilent);
     if (silent >= this.timeoutMs) {

@@ -181,10 +181,21 @@ export class RoomRegistry {
 
   /** The open room to join, created on the fly when allowed. */
   async forJoin(id: string): Promise<Room> {
-    try {
-      return await this.open(id);
-    } catch (error) {
-      if (!isCode(error, ErrorCode.ROOM_NOT_FOUND) || !this.options.autoCreateRooms) throw error;
+    this.#assertRunning();
+    const live = this.#rooms.get(id);
+    if (live) {
+      live.assertOpen();
+      return live;
+    }
+    // The only writer knows every open room: an id it does not know is new or closed, and the insert
+    // tells which (ROOM_EXISTS for a closed one, read below), so a first joiner waits for one write.
+    const unknown = this.#openRecords !== null && !this.#openRecords.has(id) && !this.#loading.has(id);
+    if (!unknown || !this.options.autoCreateRooms) {
+      try {
+        return await this.open(id);
+      } catch (error) {
+        if (!isCode(error, ErrorCode.ROOM_NOT_FOUND) || !this.options.autoCreateRooms) throw error;
+      }
     }
     try {
       await this.create({ id });

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { logger } from '../shared/logger';
 import { DataDirLock } from './DataDirLock';
 import { applyMigrations, applySqliteMigrations } from './migrator';
+import { postgresExecutor, type SqlExecutor, sqliteExecutor } from './SqlExecutor';
 
 export type DatabaseOptions =
   | {
@@ -85,8 +86,10 @@ export class Database {
     readonly provider: Provider,
     /** Reads and writes a request waits for. */
     readonly prisma: PrismaClient,
-    /** Background writes (RetryingWriter batches): on PostgreSQL, connections of their own. */
-    readonly writer: PrismaClient,
+    /** Writes a request waits for (room creation), through the driver: see SqlExecutor. */
+    readonly sql: SqlExecutor,
+    /** Background writes (RetryingWriter batches), through the driver: on PostgreSQL, connections of their own. */
+    readonly writer: SqlExecutor,
     private readonly pingDatabase: () => Promise<void>,
     private readonly onClose: () => Promise<void>,
   ) {}
@@ -128,17 +131,17 @@ export class Database {
       throw error;
     }
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema }) });
-    const writer = new PrismaClient({ adapter: new PrismaPg(writerPool, { schema }) });
     return new Database(
       'postgresql',
       'postgresql',
       prisma,
-      writer,
+      postgresExecutor(pool),
+      postgresExecutor(writerPool),
       async () => {
         await pool.query('SELECT 1');
       },
       async () => {
-        await Promise.allSettled([prisma.$disconnect(), writer.$disconnect()]);
+        await prisma.$disconnect().catch(() => undefined);
         await end();
       },
     );
@@ -185,17 +188,24 @@ export class Database {
       throw error;
     }
     const client = prisma as unknown as PrismaClient;
+    // The hot writes' own connection to the same file (WAL: readers and writers do not block each
+    // other). No busy timeout: see sqliteExecutor.
+    const direct = new BetterSqlite3(file, { timeout: 0 });
+    direct.pragma('synchronous = NORMAL');
+    direct.pragma('foreign_keys = ON');
+    const sql = sqliteExecutor(direct);
     return new Database(
       'embedded',
       'sqlite',
       client,
-      // One connection: SQLite writes one transaction at a time, and in process each takes microseconds.
-      client,
+      sql,
+      sql,
       async () => {
         await client.$queryRawUnsafe('SELECT 1');
       },
       async () => {
         try {
+          direct.close();
           await client.$disconnect();
         } finally {
           // Only once the file is closed may another server open it.

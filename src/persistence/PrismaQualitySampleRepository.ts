@@ -1,33 +1,42 @@
 import type { PrismaClient } from '@prisma/client';
 import type { QualitySample, QualitySampleRepository } from '../conference/ports';
-import type { Provider } from './Database';
-import { appendIgnoringDuplicates } from './prismaErrors';
+import type { SqlExecutor } from './SqlExecutor';
+import { type Column, insertIgnoringDuplicates } from './rawInsert';
+
+const SAMPLE_COLUMNS: Column[] = [
+  { name: 'participant_id' },
+  { name: 'room_id' },
+  { name: 'at' },
+  { name: 'bitrate_in' },
+  { name: 'bitrate_out' },
+  { name: 'loss_in' },
+  { name: 'rtt' },
+  { name: 'jitter' },
+];
 
 export class PrismaQualitySampleRepository implements QualitySampleRepository {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly provider: Provider = 'postgresql',
-    /** Background writes (samples are written by a RetryingWriter). */
-    private readonly writer: PrismaClient = prisma,
+    /** Background writes (samples are written by a RetryingWriter), through the driver: see SqlExecutor. */
+    private readonly writer: SqlExecutor,
   ) {}
 
   async append(samples: readonly QualitySample[]): Promise<void> {
     // Two samples of one participant in the same millisecond keep the first.
-    await appendIgnoringDuplicates(
-      this.provider,
-      samples,
-      (data, skipDuplicates) =>
-        this.writer.qualitySample.createMany({ data, ...(skipDuplicates && { skipDuplicates }) }),
-      (data) =>
-        this.writer.$transaction(
-          data.map((sample) =>
-            this.writer.qualitySample.upsert({
-              where: { participantId_at: { participantId: sample.participantId, at: sample.at } },
-              create: sample,
-              update: {},
-            }),
-          ),
-        ),
+    await insertIgnoringDuplicates(
+      this.writer,
+      'quality_samples',
+      SAMPLE_COLUMNS,
+      samples.map((s) => [
+        s.participantId,
+        s.roomId,
+        s.at,
+        s.bitrateIn,
+        s.bitrateOut,
+        s.lossIn,
+        s.rtt,
+        s.jitter,
+      ]),
     );
   }
 
@@ -46,7 +55,7 @@ export class PrismaQualitySampleRepository implements QualitySampleRepository {
   ): Promise<Map<string, QualitySample[]>> {
     const byParticipant = new Map<string, QualitySample[]>(participantIds.map((id) => [id, []]));
     if (participantIds.length === 0) return byParticipant;
-    if (this.provider === 'sqlite') {
+    if (this.writer.provider === 'sqlite') {
       // In-process SQLite answers a query per participant in microseconds; the window query below is
       // PostgreSQL's dialect.
       for (const id of participantIds) byParticipant.set(id, await this.listForParticipant(id, last));
@@ -65,7 +74,7 @@ export class PrismaQualitySampleRepository implements QualitySampleRepository {
   }
 
   async deleteBefore(at: Date): Promise<number> {
-    const { count } = await this.writer.qualitySample.deleteMany({ where: { at: { lt: at } } });
+    const { count } = await this.prisma.qualitySample.deleteMany({ where: { at: { lt: at } } });
     return count;
   }
 }

@@ -1,8 +1,8 @@
-import { Prisma, type PrismaClient, type RoomEventRow } from '@prisma/client';
+import type { Prisma, PrismaClient, RoomEventRow } from '@prisma/client';
 import { type RoomEvent, RoomEventType } from '../conference/events';
 import type { RoomEventRepository } from '../conference/ports';
-import type { Provider } from './Database';
-import { appendIgnoringDuplicates } from './prismaErrors';
+import type { SqlExecutor } from './SqlExecutor';
+import { type Column, insertIgnoringDuplicates } from './rawInsert';
 
 const toEvent = (row: RoomEventRow): RoomEvent => ({
   roomId: row.roomId,
@@ -30,52 +30,52 @@ function payloadOf(payload: Prisma.JsonValue | null): Payload {
   };
 }
 
-function payloadFor(event: RoomEvent): Prisma.InputJsonObject | typeof Prisma.DbNull {
-  if (!event.message && !event.attributes && !event.recordingId) return Prisma.DbNull;
+function payloadFor(event: RoomEvent): Pick<RoomEvent, 'message' | 'attributes' | 'recordingId'> | null {
+  if (!event.message && !event.attributes && !event.recordingId) return null;
   return {
-    ...(event.message && { message: event.message as unknown as Prisma.InputJsonObject }),
-    ...(event.attributes && { attributes: event.attributes as Prisma.InputJsonObject }),
+    ...(event.message && { message: event.message }),
+    ...(event.attributes && { attributes: event.attributes }),
     ...(event.recordingId && { recordingId: event.recordingId }),
   };
 }
 
+const EVENT_COLUMNS: Column[] = [
+  { name: 'room_id' },
+  { name: 'sequence' },
+  { name: 'type' },
+  { name: 'at' },
+  { name: 'participant_id' },
+  { name: 'participant_name' },
+  { name: 'stream_id' },
+  { name: 'reason' },
+  { name: 'track_id' },
+  { name: 'payload', json: true },
+];
+
 export class PrismaRoomEventRepository implements RoomEventRepository {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly provider: Provider = 'postgresql',
-    /** Background writes (events are written by a RetryingWriter). */
-    private readonly writer: PrismaClient = prisma,
+    /** Background writes (events are written by a RetryingWriter), through the driver: see SqlExecutor. */
+    private readonly writer: SqlExecutor,
   ) {}
 
   async append(events: readonly RoomEvent[]): Promise<void> {
-    // A batch retried after a lost reply stores nothing twice.
-    const rows = events.map((event) => ({
-      roomId: event.roomId,
-      sequence: event.sequence,
-      type: event.type,
-      at: event.at,
-      participantId: event.participantId ?? null,
-      participantName: event.participantName ?? null,
-      streamId: event.streamId ?? null,
-      reason: event.reason ?? null,
-      trackId: event.trackId ?? null,
-      payload: payloadFor(event),
-    }));
-    await appendIgnoringDuplicates(
-      this.provider,
-      rows,
-      (data, skipDuplicates) =>
-        this.writer.roomEventRow.createMany({ data, ...(skipDuplicates && { skipDuplicates }) }),
-      (data) =>
-        this.writer.$transaction(
-          data.map((row) =>
-            this.writer.roomEventRow.upsert({
-              where: { roomId_sequence: { roomId: row.roomId, sequence: row.sequence } },
-              create: row,
-              update: {},
-            }),
-          ),
-        ),
+    await insertIgnoringDuplicates(
+      this.writer,
+      'room_events',
+      EVENT_COLUMNS,
+      events.map((event) => [
+        event.roomId,
+        event.sequence,
+        event.type,
+        event.at,
+        event.participantId,
+        event.participantName,
+        event.streamId,
+        event.reason,
+        event.trackId,
+        payloadFor(event),
+      ]),
     );
   }
 

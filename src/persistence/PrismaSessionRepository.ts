@@ -1,8 +1,16 @@
 import type { ParticipantSession, PrismaClient } from '@prisma/client';
 import type { SessionRepository } from '../conference/ports';
 import type { SessionRecord } from '../conference/records';
-import type { Provider } from './Database';
-import { appendIgnoringDuplicates } from './prismaErrors';
+import type { SqlExecutor } from './SqlExecutor';
+import { type Column, insertIgnoringDuplicates } from './rawInsert';
+
+const SESSION_COLUMNS: Column[] = [
+  { name: 'id' },
+  { name: 'room_id' },
+  { name: 'display_name' },
+  { name: 'identity' },
+  { name: 'joined_at' },
+];
 
 const toRecord = (row: ParticipantSession): SessionRecord => ({
   id: row.id,
@@ -17,33 +25,24 @@ const toRecord = (row: ParticipantSession): SessionRecord => ({
 export class PrismaSessionRepository implements SessionRepository {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly provider: Provider = 'postgresql',
-    /** Background writes (starts and ends are written by a RetryingWriter). */
-    private readonly writer: PrismaClient = prisma,
+    /** Background writes (starts and ends are written by a RetryingWriter), through the driver: see SqlExecutor. */
+    private readonly writer: SqlExecutor,
   ) {}
 
   async start(session: Omit<SessionRecord, 'leftAt' | 'leaveReason'>): Promise<void> {
     // A start retried after a lost reply is stored once.
-    await appendIgnoringDuplicates(
-      this.provider,
-      [session],
-      (data, skipDuplicates) =>
-        this.writer.participantSession.createMany({ data, ...(skipDuplicates && { skipDuplicates }) }),
-      (data) =>
-        this.writer.$transaction(
-          data.map((row) =>
-            this.writer.participantSession.upsert({ where: { id: row.id }, create: row, update: {} }),
-          ),
-        ),
-    );
+    await insertIgnoringDuplicates(this.writer, 'participant_sessions', SESSION_COLUMNS, [
+      [session.id, session.roomId, session.displayName, session.identity, session.joinedAt],
+    ]);
   }
 
   async end(id: string, leftAt: Date, reason: string): Promise<void> {
     // Only the first end counts: a session is left once, whatever raced to close it.
-    await this.writer.participantSession.updateMany({
-      where: { id, leftAt: null },
-      data: { leftAt, leaveReason: reason },
-    });
+    const [at, why, key] = this.writer.provider === 'sqlite' ? ['?', '?', '?'] : ['$1', '$2', '$3'];
+    await this.writer.run(
+      `UPDATE "participant_sessions" SET "left_at" = ${at}, "leave_reason" = ${why} WHERE "id" = ${key} AND "left_at" IS NULL`,
+      [leftAt, reason, id],
+    );
   }
 
   async endAllLive(leftAt: Date, reason: string): Promise<number> {

@@ -97,6 +97,28 @@ describe('Presence (fake timers)', () => {
     expect(changes).toEqual([true, false]);
   });
 
+  test('media activity is not read while signaling answers (medooze stats cost), and is read once it goes quiet', async () => {
+    let reads = 0;
+    const changes: Array<boolean | string> = [];
+    const presence = new Presence(4_000, () => ++reads, {
+      onReconnecting: (reconnecting) => changes.push(reconnecting),
+      onGone: (reason) => changes.push(reason),
+    });
+    presence.start();
+    const link = new FakeLink();
+    presence.attach(link);
+    for (let t = 0; t < 3_000; t += 50) {
+      link.pong();
+      await jest.advanceTimersByTimeAsync(50);
+    }
+    expect(reads).toBe(0);
+    // Signaling quiet, media flowing (every read differs): read each tick, never suspect before 2 s.
+    await jest.advanceTimersByTimeAsync(1_900);
+    expect(reads).toBeGreaterThanOrEqual(5);
+    expect(changes).toEqual([]);
+    presence.stop();
+  });
+
   test('stop() ends its timer: nothing happens afterwards', async () => {
     const { run, changes, presence } = watch();
     presence.stop();

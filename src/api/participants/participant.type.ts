@@ -1,6 +1,6 @@
 import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
-import { Authorized, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Needs } from '../authorization';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { RoomReader } from '../authorization';
 
 export enum TrackKind {
   AUDIO = 'audio',
@@ -34,7 +34,7 @@ export class GrantsType {
   roomAdmin!: boolean;
 }
 
-@Authorized(Needs.ROOM_READER)
+@RoomReader('Participant')
 @ObjectType('Participant', { description: 'Someone in a room.' })
 export class ParticipantType {
   @Field(() => ID)

@@ -1,7 +1,7 @@
 import { DateTimeISOResolver } from 'graphql-scalars';
-import { Authorized, Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
 import type { RecordingFileRecord, RecordingRecord } from '../../conference/records';
-import { Needs } from '../authorization';
+import { RoomReader } from '../authorization';
 
 export const RecordingState = {
   RECORDING: 'RECORDING',
@@ -81,7 +81,7 @@ export class RecordingFileType {
   }
 }
 
-@Authorized(Needs.ROOM_READER)
+@RoomReader('Recording')
 @ObjectType('Recording', {
   description: 'A recording of a room: one MP4 file per participant stream (no transcoding).',
 })

@@ -1,6 +1,6 @@
 import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
-import { Authorized, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Needs } from '../authorization';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { RoomReader } from '../authorization';
 import { VideoCodec } from '../../conference/codecs';
 import type { RoomRecord } from '../../conference/records';
 
@@ -10,7 +10,7 @@ registerEnumType(VideoCodec, {
     'The one video codec a room forwards: the server never transcodes, so everyone in a room sends and receives it.',
 });
 
-@Authorized(Needs.ROOM_READER)
+@RoomReader('Room')
 @ObjectType('Room', { description: 'A conference room. Closed rooms stay readable as history.' })
 export class RoomType {
   @Field(() => ID)

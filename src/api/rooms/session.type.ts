@@ -1,8 +1,8 @@
 import { DateTimeISOResolver } from 'graphql-scalars';
-import { Authorized, Field, ID, ObjectType } from 'type-graphql';
-import { Needs } from '../authorization';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { RoomReader } from '../authorization';
 
-@Authorized(Needs.ROOM_READER)
+@RoomReader('Session')
 @ObjectType('Session', { description: "One participant's stay in a room, as stored: the room's history." })
 export class SessionType {
   @Field(() => ID, { description: 'The participant id it had.' })

@@ -1,0 +1,96 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { type DocumentNode, execute, type ExecutionArgs, type ExecutionResult, print } from 'graphql';
+import type { ApiContext } from '../context';
+import { bearerToken } from '../context';
+import { sameToken } from '../edge';
+import { formatErrors } from '../errors';
+import { forwardedResult, refusalResult } from './forwardedResult';
+import { CLIENT_ADDRESS_HEADER, Forwarder, type GraphQLRequestBody, INTERNAL_HEADER } from './Forwarder';
+import type { ClusterGateway } from './gateway';
+import { operationKind, targetOf } from './routing';
+
+/**
+ * The API's door in a cluster: it recognises requests forwarded by other nodes (the internal
+ * secret), and sends queries and mutations about rooms held elsewhere to their holder, over HTTP
+ * and graphql-ws alike. Anything else runs here.
+ */
+export class ClusterEdge {
+  readonly #forwarder: Forwarder;
+  readonly #printed = new WeakMap<DocumentNode, string>();
+
+  constructor(
+    private readonly gateway: ClusterGateway,
+    private readonly parse: (query: string) => DocumentNode,
+    /** What this node holds now (answered without Redis). */
+    here: { room(id: string): boolean; participant(id: string): boolean },
+  ) {
+    this.#forwarder = new Forwarder(gateway, here);
+  }
+
+  /** Whether a request comes from another node of the cluster. */
+  forwardedByNode(headers: IncomingHttpHeaders): boolean {
+    const presented = headers[INTERNAL_HEADER];
+    return typeof presented === 'string' && sameToken(presented, this.gateway.internalSecret);
+  }
+
+  /** The client's address: the socket's, or for an operation a node forwarded, its client's. */
+  clientAddress(req: IncomingMessage): string | undefined {
+    const forwarded = req.headers[CLIENT_ADDRESS_HEADER];
+    if (typeof forwarded === 'string' && this.forwardedByNode(req.headers)) return forwarded;
+    return req.socket.remoteAddress;
+  }
+
+  /**
+   * HTTP: the holder's answer (status and body) when the operation is about a room another node
+   * holds; null when it runs here (or was forwarded here by a node).
+   */
+  async forwardPost(
+    req: IncomingMessage,
+    body: unknown,
+  ): Promise<{ status: number; result: unknown } | null> {
+    const request = body as GraphQLRequestBody | undefined;
+    if (typeof request?.query !== 'string' || this.forwardedByNode(req.headers)) return null;
+    let document: DocumentNode;
+    try {
+      document = this.parse(request.query);
+    } catch {
+      return null;
+    }
+    const kind = operationKind(document, request.operationName);
+    if (kind !== 'query' && kind !== 'mutation') return null;
+    try {
+      const url = await this.#forwarder.destination(
+        targetOf(document, request.operationName, request.variables),
+        kind === 'query',
+      );
+      if (!url) return null;
+      const token = bearerToken(req.headers.authorization);
+      return await this.#forwarder.forward(url, request, token, req.socket.remoteAddress ?? 'unknown');
+    } catch (error) {
+      return { status: 503, result: { errors: formatErrors(refusalResult(error).errors ?? []) } };
+    }
+  }
+
+  /** graphql-ws queries and mutations: here, or on the node holding their room. */
+  async execute(args: ExecutionArgs): Promise<ExecutionResult> {
+    const variables = args.variableValues as Record<string, unknown> | undefined;
+    try {
+      const target = targetOf(args.document, args.operationName, variables);
+      const readOnly = operationKind(args.document, args.operationName) === 'query';
+      const url = await this.#forwarder.destination(target, readOnly);
+      if (!url) return await execute(args);
+      let query = this.#printed.get(args.document);
+      if (!query) this.#printed.set(args.document, (query = print(args.document)));
+      const context = args.contextValue as ApiContext;
+      const { result } = await this.#forwarder.forward(
+        url,
+        { query, variables, operationName: args.operationName },
+        context.token,
+        context.clientAddress,
+      );
+      return forwardedResult(result);
+    } catch (error) {
+      return refusalResult(error);
+    }
+  }
+}

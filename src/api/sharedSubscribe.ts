@@ -1,0 +1,104 @@
+import {
+  createSourceEventStream,
+  type DocumentNode,
+  execute,
+  type ExecutionArgs,
+  type ExecutionResult,
+  Kind,
+  type OperationDefinitionNode,
+} from 'graphql';
+
+/** Root subscription fields whose events read the same for every subscriber (nothing per caller). */
+const SHAREABLE_FIELDS = new Set(['roomEvents']);
+
+/**
+ * graphql-js's `subscribe`, except that subscribers of a shareable field (`roomEvents`) that sent the
+ * same document with the same variables share one execution per event: a room event delivered to
+ * 50 watchers was executed 50 times (variables coerced, the selection walked), now once. The result
+ * depends on the event, the document and the variables only: RoomEvent's fields read the event and
+ * nothing of the caller (who may see a private message is decided before, in the event stream, per
+ * subscriber). graphql-ws's document cache hands identical query texts the same DocumentNode.
+ */
+export async function sharedSubscribe(
+  args: ExecutionArgs,
+): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const source = await createSourceEventStream(args);
+  if (!isAsyncIterable(source)) return source;
+  const key = shareKey(args);
+  const run = (payload: unknown) => execute({ ...args, rootValue: payload });
+  const map = key
+    ? (payload: unknown) => {
+        if (typeof payload !== 'object' || payload === null) return run(payload);
+        let results = executions.get(payload);
+        if (!results) executions.set(payload, (results = new Map()));
+        let result = results.get(key);
+        if (!result) results.set(key, (result = run(payload)));
+        return result;
+      }
+    : run;
+  return mapped(source, map);
+}
+
+/** Per event object: its executions by document and variables (gone with the event). */
+const executions = new WeakMap<object, Map<string, ReturnType<typeof execute>>>();
+const documentIds = new WeakMap<DocumentNode, number>();
+let nextDocumentId = 0;
+
+function shareKey(args: ExecutionArgs): string | null {
+  const operation = args.document.definitions.find(
+    (definition): definition is OperationDefinitionNode =>
+      definition.kind === Kind.OPERATION_DEFINITION &&
+      (args.operationName == null || definition.name?.value === args.operationName),
+  );
+  const selections = operation?.selectionSet.selections ?? [];
+  if (
+    selections.length !== 1 ||
+    selections[0].kind !== Kind.FIELD ||
+    !SHAREABLE_FIELDS.has(selections[0].name.value)
+  )
+    return null;
+  let id = documentIds.get(args.document);
+  if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
+  return `${id}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === 'function';
+}
+
+/** The source's values through `map`; ending the result ends the source. */
+function mapped(
+  source: AsyncIterable<unknown>,
+  map: (value: unknown) => ReturnType<typeof execute>,
+): AsyncIterableIterator<ExecutionResult> {
+  const iterator = source[Symbol.asyncIterator]();
+  const close = async (): Promise<IteratorResult<ExecutionResult>> => {
+    await iterator.return?.();
+    return { done: true, value: undefined };
+  };
+  const generator: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      const result = await iterator.next();
+      if (result.done) return { done: true, value: undefined };
+      try {
+        return { done: false, value: await map(result.value) };
+      } catch (error) {
+        await iterator.return?.().catch(() => undefined);
+        throw error;
+      }
+    },
+    return: close,
+    async throw(error?: unknown) {
+      if (iterator.throw) {
+        await iterator.throw(error);
+        return close();
+      }
+      await close();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return generator;
+    },
+  };
+  return generator;
+}

@@ -1,0 +1,97 @@
+import {
+  GraphQLInt,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  GraphQLSchema,
+  GraphQLString,
+  type ExecutionResult,
+  parse,
+} from 'graphql';
+import { sharedSubscribe } from '../../src/api/sharedSubscribe';
+import { AsyncEventQueue } from '../../src/shared/AsyncEventQueue';
+
+/** A schema with a shareable root field (roomEvents) and one that is not (negotiation). */
+function schemaWith(sources: Array<AsyncEventQueue<object>>, executed: { count: number }) {
+  const Event = new GraphQLObjectType({
+    name: 'Event',
+    fields: {
+      sequence: {
+        type: new GraphQLNonNull(GraphQLInt),
+        resolve: (event: { sequence: number }) => {
+          executed.count++;
+          return event.sequence;
+        },
+      },
+      room: { type: GraphQLString, args: { roomId: { type: GraphQLString } }, resolve: (_e, a) => a.roomId },
+    },
+  });
+  const stream = () => {
+    const queue = new AsyncEventQueue<object>();
+    sources.push(queue);
+    return queue;
+  };
+  return new GraphQLSchema({
+    query: new GraphQLObjectType({ name: 'Query', fields: { x: { type: GraphQLInt } } }),
+    subscription: new GraphQLObjectType({
+      name: 'Subscription',
+      fields: {
+        roomEvents: {
+          type: Event,
+          args: { roomId: { type: GraphQLString } },
+          subscribe: stream,
+          resolve: (event: object) => event,
+        },
+        negotiation: { type: Event, subscribe: stream, resolve: (event: object) => event },
+      },
+    }),
+  });
+}
+
+async function first(iterator: unknown): Promise<ExecutionResult> {
+  const result = await (iterator as AsyncIterator<ExecutionResult>).next();
+  return result.value as ExecutionResult;
+}
+
+describe('sharedSubscribe', () => {
+  test('roomEvents subscribers with the same document and variables share one execution per event', async () => {
+    const sources: Array<AsyncEventQueue<object>> = [];
+    const executed = { count: 0 };
+    const schema = schemaWith(sources, executed);
+    const document = parse(
+      'subscription ($r: String) { roomEvents(roomId: $r) { sequence room(roomId: $r) } }',
+    );
+    const a = await sharedSubscribe({ schema, document, variableValues: { r: 'one' } });
+    const b = await sharedSubscribe({ schema, document, variableValues: { r: 'one' } });
+    const other = await sharedSubscribe({ schema, document, variableValues: { r: 'two' } });
+    const event = { sequence: 7 };
+    for (const source of sources) source.push(event);
+    const [ra, rb, ro] = await Promise.all([first(a), first(b), first(other)]);
+    expect(ra).toEqual({ data: { roomEvents: { sequence: 7, room: 'one' } } });
+    expect(rb).toBe(ra);
+    expect(ro).toEqual({ data: { roomEvents: { sequence: 7, room: 'two' } } });
+    expect(executed.count).toBe(2);
+    // A different event object is executed again.
+    const next = { sequence: 8 };
+    for (const source of sources) source.push(next);
+    expect((await first(a)).data).toEqual({ roomEvents: { sequence: 8, room: 'one' } });
+    expect((await first(b)).data).toEqual({ roomEvents: { sequence: 8, room: 'one' } });
+    expect(executed.count).toBe(3);
+  });
+
+  test('other fields are executed per subscriber; ending the result ends the source', async () => {
+    const sources: Array<AsyncEventQueue<object>> = [];
+    const executed = { count: 0 };
+    const schema = schemaWith(sources, executed);
+    const document = parse('subscription { negotiation { sequence } }');
+    const a = (await sharedSubscribe({ schema, document })) as AsyncIterableIterator<ExecutionResult>;
+    const b = (await sharedSubscribe({ schema, document })) as AsyncIterableIterator<ExecutionResult>;
+    const event = { sequence: 1 };
+    for (const source of sources) source.push(event);
+    const [ra, rb] = await Promise.all([first(a), first(b)]);
+    expect(ra).toEqual(rb);
+    expect(ra).not.toBe(rb);
+    expect(executed.count).toBe(2);
+    await a.return?.();
+    expect(await sources[0].next()).toEqual({ done: true, value: undefined });
+  });
+});
