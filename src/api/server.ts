@@ -10,7 +10,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type ErrorRequestHandler } from 'express';
+import express from 'express';
 import {
   type DocumentNode,
   execute,
@@ -18,27 +18,21 @@ import {
   type ExecutionResult,
   GraphQLError,
   type GraphQLSchema,
-  Kind,
   specifiedRules,
-  visit,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { ConferenceService } from '../conference/ConferenceService';
-import { logger } from '../shared/logger';
 import type { Limits } from '../config';
-import { DomainError, type ErrorCode, isDomainError } from '../shared/errors';
-import type { AccessTokens } from '../access/AccessTokens';
+import { isDomainError } from '../shared/errors';
 import { ParticipantTokens } from '../access/ParticipantTokens';
-import type { BackgroundWritesStatus } from '../conference/BackgroundWrites';
-import type { SignalingLink, WebhookFailureRecord } from '../conference/ports';
+import type { SignalingLink } from '../conference/ports';
 import type { Offer } from '../conference/Participant';
 import { Access } from './access';
 import { type ApiContext, bearerToken, qualityLoader } from './context';
 import { DocumentCache } from './documentCache';
 import { answerGraphQLPost, isGraphQLPost, parseSize } from './graphqlPost';
 import { formatError, formatErrors } from './errors';
-import { assertListItems, documentLimitRules, queryLimitRules, type QueryLimits } from './limits';
+import { assertListItems, documentLimitRules, queryLimitRules } from './limits';
 import { nodeCors, OriginPolicy, sameToken, securityHeaders } from './edge';
 import { LiveSubscriptions } from './subscriptions';
 import { type Limiter, RateLimiter } from './RateLimiter';
@@ -47,61 +41,13 @@ import { sharedSubscribe } from './sharedSubscribe';
 import { Metrics } from './metrics';
 import { recordingDownload } from './recordingDownload';
 import { buildApiSchema } from './schema';
-import type { ClusterGateway, NodeView } from './cluster/gateway';
+import type { NodeView } from './cluster/gateway';
 import { ClusterEdge } from './cluster/ClusterEdge';
+import { introspects, jsonErrors, withFormattedErrors } from './responses';
+import { type ApiServerOptions, DEFAULT_LIMITS } from './serverOptions';
 
-export interface HealthReport {
-  status: 'ok' | 'degraded';
-  database: { status: 'ok' | 'unreachable'; kind: string };
-  media: { state: string; port: number };
-  /** Writes the database has not taken yet (events, sessions, samples): retried, never silently dropped. */
-  writes: BackgroundWritesStatus;
-  /** Cluster: this node, and whether it reaches Redis. */
-  node?: { id: string; redis: 'ok' | 'unreachable' };
-}
-
-export interface ApiServerOptions {
-  conference: ConferenceService;
-  health: () => Promise<HealthReport>;
-  /** Built web page (served at /) and explorer (GET /graphql from a browser, assets at /explorer). */
-  clientDir: string;
-  /** Largest accepted request body, e.g. '1mb'. */
-  bodyLimit?: string;
-  /** Joins one client address may make per second (0: no limit). */
-  joinsPerSecondPerAddress?: number;
-  /** Deepest and costliest operation accepted (graphql-armor's depth and cost rules). */
-  queryLimits?: QueryLimits;
-  /** The latest webhook deliveries given up, newest first (admin query). */
-  webhookFailures?: (first: number) => Promise<WebhookFailureRecord[]>;
-  /** Secured mode: verifies join and admin tokens. Absent: open mode. */
-  tokens?: AccessTokens;
-  /** Per document, socket, participant and room (defaults: DEFAULT_LIMITS). */
-  limits?: Partial<Limits>;
-  /** Open mode: web origins accepted besides the server's own. */
-  allowedOrigins?: string[];
-  /** Secured mode: a bearer token that may read /metrics (an admin token may too). */
-  metricsToken?: string;
-  /** Where recording files are (served at /recordings/...); absent: no downloads. */
-  recordingsDir?: string;
-  /** This node's id (NODE_ID, or generated at start). */
-  nodeId?: string;
-  /** Cluster: operations on rooms held by other nodes are carried out there (absent: one node). */
-  cluster?: ClusterGateway;
-  /** Joins per address counted cluster-wide (absent: counted here, per node). */
-  sharedJoinLimiter?: Limiter;
-  /** Moderation calls per moderator counted cluster-wide (absent: counted here). */
-  sharedModerationLimiter?: Limiter;
-}
-
-export const DEFAULT_LIMITS: Limits = {
-  maxRootFields: 10,
-  maxAliases: 30,
-  maxItems: 50_000,
-  subscriptionsPerConnection: 100,
-  subscriptionsPerRoom: 1000,
-  mutationsPerSecond: 10,
-  tracksPerParticipant: 16,
-};
+export type { ApiServerOptions, HealthReport } from './serverOptions';
+export { DEFAULT_LIMITS } from './serverOptions';
 
 /** HTTP + graphql-ws on one port: the only door into the server. */
 export class ApiServer {
@@ -178,26 +124,7 @@ export class ApiServer {
           participant: (id) => options.conference.registry.participant(id) !== undefined,
         })
       : null;
-    // A kick or ban made on another node ends what that person follows here.
-    void options.cluster?.onEnded((notice) => {
-      const ended = new DomainError(notice.code as ErrorCode, notice.message);
-      this.#subscriptions.endParticipant(notice.participantId, ended);
-      if (notice.identity !== null) this.#subscriptions.endIdentity(notice.roomId, notice.identity, ended);
-    });
-    // A restarted Redis forgot which participants are here: tell it again, so their operations
-    // arriving at other nodes still find this one.
-    options.cluster?.onReconnect(() => {
-      for (const participant of options.conference.registry.participants()) {
-        const digest = this.#participantTokens.digestOf(participant.id);
-        if (!digest) continue;
-        const entry = {
-          participantId: participant.id,
-          roomId: participant.roomId,
-          identity: participant.identity,
-        };
-        void options.cluster?.participantJoined(entry, digest).catch(() => undefined);
-      }
-    });
+    this.#edge?.attach(options.conference, this.#subscriptions, this.#participantTokens);
     // A participant token dies with its participant.
     options.conference.observer.on('participantLeft', (_roomId, _reason, participantId) => {
       this.#participantTokens.revoke(participantId);
@@ -492,41 +419,3 @@ export class ApiServer {
     return this.#closing;
   }
 }
-
-/** Whether a document reads the schema (`__schema`, `__type`); `__typename` is not introspection. */
-function introspects(document: DocumentNode): boolean {
-  let found = false;
-  visit(document, {
-    [Kind.FIELD](field) {
-      if (field.name.value === '__schema' || field.name.value === '__type') found = true;
-    },
-  });
-  return found;
-}
-
-function withFormattedErrors(result: ExecutionResult, format: typeof formatError): ExecutionResult | void {
-  if (!result.errors?.length) return;
-  return { ...result, errors: formatErrors(result.errors, format) as unknown as ExecutionResult['errors'] };
-}
-
-/** Errors raised before GraphQL runs (body too large, malformed JSON) still answer in GraphQL's shape. */
-const jsonErrors: ErrorRequestHandler = (error, _req, res, next) => {
-  if (res.headersSent) return next(error);
-  const status = typeof error?.status === 'number' ? error.status : 500;
-  if (status >= 500) logger.error({ err: error }, 'unexpected HTTP error');
-  const code =
-    error?.type === 'entity.too.large'
-      ? 'PAYLOAD_TOO_LARGE'
-      : status === 404
-        ? 'NOT_FOUND'
-        : status < 500
-          ? 'BAD_REQUEST'
-          : 'INTERNAL_SERVER_ERROR';
-  const message =
-    code === 'PAYLOAD_TOO_LARGE'
-      ? 'The request body is too large.'
-      : status < 500
-        ? String(error?.message ?? 'Bad request')
-        : 'Internal server error';
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
-};

@@ -1,6 +1,10 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { type DocumentNode, execute, type ExecutionArgs, type ExecutionResult, print } from 'graphql';
+import type { ParticipantTokens } from '../../access/ParticipantTokens';
+import type { ConferenceService } from '../../conference/ConferenceService';
+import { DomainError, type ErrorCode } from '../../shared/errors';
 import type { ApiContext } from '../context';
+import type { LiveSubscriptions } from '../subscriptions';
 import { bearerToken } from '../context';
 import { sameToken } from '../edge';
 import { formatErrors } from '../errors';
@@ -25,6 +29,32 @@ export class ClusterEdge {
     here: { room(id: string): boolean; participant(id: string): boolean },
   ) {
     this.#forwarder = new Forwarder(gateway, here);
+  }
+
+  /**
+   * What this node tells the others and hears from them about its participants: a kick or ban made
+   * elsewhere ends what that person follows here; after a Redis restart (which forgets everything)
+   * the participants held here are published again, so operations arriving at other nodes find them.
+   */
+  attach(conference: ConferenceService, subscriptions: LiveSubscriptions, tokens: ParticipantTokens): void {
+    const cluster = this.gateway;
+    void cluster.onEnded((notice) => {
+      const ended = new DomainError(notice.code as ErrorCode, notice.message);
+      subscriptions.endParticipant(notice.participantId, ended);
+      if (notice.identity !== null) subscriptions.endIdentity(notice.roomId, notice.identity, ended);
+    });
+    cluster.onReconnect(() => {
+      for (const participant of conference.registry.participants()) {
+        const digest = tokens.digestOf(participant.id);
+        if (!digest) continue;
+        const entry = {
+          participantId: participant.id,
+          roomId: participant.roomId,
+          identity: participant.identity,
+        };
+        void cluster.participantJoined(entry, digest).catch(() => undefined);
+      }
+    });
   }
 
   /** Whether a request comes from another node of the cluster. */
