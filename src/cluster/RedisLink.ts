@@ -15,6 +15,7 @@ export class RedisLink {
   readonly #handlers = new Map<string, Set<Handler>>();
   readonly #readyListeners = new Set<() => void>();
   #readySince: number | null = null;
+  #everReady = false;
   #down = false;
   #closed = false;
 
@@ -71,7 +72,7 @@ export class RedisLink {
     return this.prefix + parts.join(':');
   }
 
-  /** How long the command connection has been up (0 while Redis is away). */
+  /** How long the command connection has been up since it last came back (0 while Redis is away; infinite before any outage). */
   upForMs(): number {
     return this.#readySince === null ? 0 : performance.now() - this.#readySince;
   }
@@ -134,7 +135,10 @@ export class RedisLink {
   }
 
   #onReady(): void {
-    this.#readySince = performance.now();
+    // At the first connect Redis holds what the cluster wrote: nothing to wait for (only a
+    // reconnect may find a Redis that restarted empty and needs the holders to write again).
+    this.#readySince = this.#everReady ? performance.now() : Number.NEGATIVE_INFINITY;
+    this.#everReady = true;
     if (!this.#down) return;
     this.#down = false;
     logger.info({ event: 'redis.up' }, 'Redis is reachable again');
