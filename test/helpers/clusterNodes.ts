@@ -90,3 +90,47 @@ export async function startNode(
     },
   };
 }
+
+/** A room event as the cluster tests read it. */
+export interface EventRow {
+  sequence: number;
+  type: string;
+  participantId: string | null;
+  reason: string | null;
+}
+
+const EVENTS = `subscription ($roomId: ID!, $after: Int) {
+  roomEvents(roomId: $roomId, after: $after) { sequence type participantId reason }
+}`;
+
+/** Follows a room's events through `node` from `after` (null: from now), keeping every one and every error. */
+export function follow(node: GraphQLEndpoint, roomId: string, after: number | null) {
+  const events: EventRow[] = [];
+  const errors: unknown[] = [];
+  const stop = node.ws().subscribe<{ roomEvents: EventRow }>(
+    { query: EVENTS, variables: { roomId, after } },
+    {
+      next: (value) => (value.data ? events.push(value.data.roomEvents) : errors.push(value.errors)),
+      error: (error) => errors.push(error),
+      complete: () => undefined,
+    },
+  );
+  return { events, errors, stop };
+}
+
+/** Polls `condition` every 50 ms; throws naming `what` after `timeoutMs`. */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Whether the events are numbered from 1 with no gap and no duplicate. */
+export const contiguous = (events: EventRow[], from = 1) =>
+  events.every((event, index) => event.sequence === from + index);

@@ -1,50 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { type ClusterNode, clusterPrefix, startNode } from '../helpers/clusterNodes';
+import {
+  type ClusterNode,
+  clusterPrefix,
+  contiguous,
+  follow,
+  startNode,
+  until,
+} from '../helpers/clusterNodes';
 import { TestParticipant } from '../helpers/participant';
 import { type PrivatePostgres, startPrivatePostgres } from '../helpers/privatePostgres';
 import { type PrivateRedis, startPrivateRedis } from '../helpers/privateRedis';
 import { graphqlEndpoint } from '../helpers/server';
 
-interface EventRow {
-  sequence: number;
-  type: string;
-  participantId: string | null;
-  reason: string | null;
-}
-
-const EVENTS = `subscription ($roomId: ID!, $after: Int) {
-  roomEvents(roomId: $roomId, after: $after) { sequence type participantId reason }
-}`;
 const SEND = `mutation ($input: SendMessageInput!) { sendMessage(input: $input) { id } }`;
 
-function follow(node: ClusterNode, roomId: string, after: number | null) {
-  const events: EventRow[] = [];
-  const errors: unknown[] = [];
-  const client = node.ws();
-  const stop = client.subscribe<{ roomEvents: EventRow }>(
-    { query: EVENTS, variables: { roomId, after } },
-    {
-      next: (value) => (value.data ? events.push(value.data.roomEvents) : errors.push(value.errors)),
-      error: (error) => errors.push(error),
-      complete: () => undefined,
-    },
-  );
-  return { events, errors, stop };
-}
-
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-const contiguous = (events: EventRow[]) => events.every((event, index) => event.sequence === index + 1);
 const redisOk = async (node: ClusterNode) => {
   const health = (await (await fetch(`${node.url}/healthz`)).json()) as { node?: { redis: string } };
   return health.node?.redis === 'ok';

@@ -1,46 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { type ClusterNode, clusterDatabase, clusterPrefix, startNode } from '../helpers/clusterNodes';
+import {
+  type ClusterNode,
+  clusterDatabase,
+  clusterPrefix,
+  contiguous,
+  follow,
+  startNode,
+  until,
+} from '../helpers/clusterNodes';
 import { TestParticipant } from '../helpers/participant';
 import { POSTGRES_URL } from '../helpers/server';
 
-interface EventRow {
-  sequence: number;
-  type: string;
-  participantId: string | null;
-  reason: string | null;
-}
-
-const EVENTS = `subscription ($roomId: ID!, $after: Int) {
-  roomEvents(roomId: $roomId, after: $after) { sequence type participantId reason }
-}`;
 const ROOM = `query ($id: ID!) { room(id: $id) { id name open node { id } participants { id name streams { id } } } }`;
-
-/** Follows a room's events through `node` from `after`, keeping every one. */
-function follow(node: ClusterNode, roomId: string, after: number | null) {
-  const events: EventRow[] = [];
-  const errors: unknown[] = [];
-  const client = node.ws();
-  const stop = client.subscribe<{ roomEvents: EventRow }>(
-    { query: EVENTS, variables: { roomId, after } },
-    {
-      next: (value) => (value.data ? events.push(value.data.roomEvents) : errors.push(value.errors)),
-      error: (error) => errors.push(error),
-      complete: () => undefined,
-    },
-  );
-  return { events, errors, stop };
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const contiguous = (events: EventRow[], from = 1) =>
-  events.every((event, index) => event.sequence === from + index);
 
 const run = POSTGRES_URL ? describe : describe.skip;
 
