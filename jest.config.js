@@ -4,6 +4,9 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  // Dynamic imports of our own modules name the compiled file (`./cluster/index.js`), as Node's
+  // ESM resolver needs; under jest that is the .ts source.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   setupFiles: ['reflect-metadata'],
   testTimeout: 30000,
   // Every test file gets a fresh worker process (the memory limit recycles the worker after each

@@ -6,6 +6,8 @@
  *   --sizes 10,25                          fan-out room sizes
  *   --joins 60 --concurrency 20            join scenario: joins per mode, joins in flight
  *   --room-size 4                          join scenario: participants per room
+ *   --idle-rooms 500                       api: empty rooms created to measure RSS per idle room
+ *   --join-warmup 12                       join scenario: joins made and discarded first (both servers)
  *   --repetitions 2                        fan-out: newcomers per room
  *   --steps 1x1,1x10,4x4                   forwarding steps (PxS; NxN = everyone publishes)
  *   --window 5                             forwarding: measuring window, seconds
@@ -15,6 +17,8 @@
  *   --ff-no-receive-sections               firstframe: joiners offer their own tracks only (server offer flow)
  *   --cluster-joins 30                     cluster: joins through the holder and through the other node
  *                                          (PostgreSQL and Redis: BENCH_DATABASE_URL, BENCH_REDIS_URL)
+ *   --passes 3                             runs per scenario and server, alternating which goes first;
+ *                                          medians reported, ratio = median of the passes' ratios
  *   --out DIR                              results directory (default bench/results)
  *   --skip-build                           do not recompile our server when dist exists
  *   --ours-root DIR                        run our server from another checkout (built there)
@@ -54,6 +58,9 @@ function parse(argv: string[]): Partial<SuiteOptions> {
       case '--joins':
         options.join.joins = Number(value());
         break;
+      case '--join-warmup':
+        options.join.warmup = Number(value());
+        break;
       case '--concurrency':
         options.join.concurrency = Number(value());
         break;
@@ -78,6 +85,9 @@ function parse(argv: string[]): Partial<SuiteOptions> {
       case '--event-cycles':
         options.api.eventCycles = Number(value());
         break;
+      case '--idle-rooms':
+        options.api.idleRooms = Number(value());
+        break;
       case '--cluster-joins':
         options.cluster.joins = Number(value());
         break;
@@ -97,6 +107,9 @@ function parse(argv: string[]): Partial<SuiteOptions> {
         break;
       case '--ff-burst':
         options.firstframe.burstJoins = Number(value());
+        break;
+      case '--passes':
+        options.passes = Number(value());
         break;
       case '--out':
         options.outDir = value();

@@ -7,7 +7,10 @@ export function ratioText(row: Comparison): string {
   if (row.ratio === null) return 'n/a';
   const level = Math.abs(row.ratio - 1) < 0.05;
   const oursBetter = row.better === 'lower' ? row.ratio < 1 : row.ratio > 1;
-  return `${row.ratio.toFixed(2)}${level ? '' : oursBetter ? ' (ours better)' : ' (ours worse)'}`;
+  const passes = row.passRatios
+    ? ` [${row.passRatios.map((r) => (r === null ? 'n/a' : r.toFixed(2))).join(', ')}]`
+    : '';
+  return `${row.ratio.toFixed(2)}${level ? '' : oursBetter ? ' (ours better)' : ' (ours worse)'}${passes}`;
 }
 
 export function comparisonTable(rows: Comparison[]): string {
@@ -51,6 +54,12 @@ export function renderMarkdown(result: SuiteResult): string {
     `- sizes: join ${options.join.joins} joins (rooms of ${options.join.roomSize}, ${options.join.concurrency} at a time); fan-out rooms ${options.fanout.sizes.join(', ')} x ${options.fanout.repetitions} newcomers; forwarding steps ${options.capacity.steps.join(', ')} (${options.capacity.windowSeconds} s windows); API ${options.api.seconds} s, ${options.api.clients} clients, ${options.api.subscribers} event subscribers`,
     '',
     'Ratio = ours / baseline (below 1 is better for times, CPU and memory; above 1 for rates).',
+    ...(result.passes
+      ? [
+          '',
+          `${result.passes.length} passes per scenario, alternating which server ran first: ours and baseline are the medians of the passes, the ratio the median of the passes' ratios (each pass's ratio in brackets).`,
+        ]
+      : []),
     '',
     comparisonTable(result.comparisons),
     '',
@@ -71,9 +80,12 @@ export function renderMarkdown(result: SuiteResult): string {
 /** Runs that failed, said plainly above the details. */
 function failures(result: SuiteResult): string[] {
   const lines: string[] = [];
-  for (const [scenario, run] of Object.entries(result.scenarios)) {
-    for (const [kind, message] of Object.entries(run?.errors ?? {})) {
-      lines.push(`- **${scenario} on ${kind} failed**: ${String(message).split('\n')[0]}`);
+  for (const [pass, scenarios] of (result.passes ?? [result.scenarios]).entries()) {
+    for (const [scenario, run] of Object.entries(scenarios)) {
+      for (const [kind, message] of Object.entries(run?.errors ?? {})) {
+        const where = result.passes ? ` (pass ${pass + 1})` : '';
+        lines.push(`- **${scenario} on ${kind} failed${where}**: ${String(message).split('\n')[0]}`);
+      }
     }
   }
   return lines.length ? ['## Failed runs', '', ...lines, ''] : [];

@@ -40,6 +40,12 @@ export interface SuiteOptions {
   api: ApiOptions;
   firstframe: FirstFrameOptions;
   cluster: ClusterOptions;
+  /**
+   * Runs of each scenario on each server, alternating which server goes first (ours, baseline;
+   * then baseline, ours; ...). Load that drifts during a run then weighs on both sides: the
+   * figures reported are the medians over the passes, the ratio the median of the passes' ratios.
+   */
+  passes: number;
   /** Where to write results (default bench/results); null writes nothing. */
   outDir: string | null;
   /** Skip compiling our server when dist/src/main.js exists. */
@@ -59,14 +65,14 @@ const MODE_LABEL: Record<FirstFrameMode, string> = {
 
 export const DEFAULT_OPTIONS: SuiteOptions = {
   scenarios: [...SCENARIOS],
-  join: { joins: 60, concurrency: 20, roomSize: 4 },
+  join: { joins: 60, concurrency: 20, roomSize: 4, warmup: 12 },
   fanout: { sizes: [10, 25, 50], repetitions: 3 },
   capacity: {
     steps: ['1x1', '1x10', '1x25', '1x50', '5x5', '8x8', '10x10', '12x12', '14x14', '17x17', '20x20'],
     windowSeconds: 5,
     maxLoss: 0.01,
   },
-  api: { seconds: 3, clients: 4, rooms: 20, subscribers: 50, eventCycles: 20 },
+  api: { seconds: 3, clients: 4, rooms: 20, subscribers: 50, eventCycles: 100, idleRooms: 500 },
   firstframe: {
     roomSize: 4,
     rounds: 3,
@@ -79,6 +85,7 @@ export const DEFAULT_OPTIONS: SuiteOptions = {
     databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test',
     redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
   },
+  passes: 1,
   outDir: null,
   skipBuild: false,
   command: 'npm run bench',
@@ -92,8 +99,10 @@ export interface Comparison {
   better: 'lower' | 'higher';
   ours: number | null;
   baseline: number | null;
-  /** ours / baseline; null when either is missing or the baseline is 0. */
+  /** ours / baseline; null when either is missing or the baseline is 0. With several passes: the median of theirs. */
   ratio: number | null;
+  /** Each pass's ratio, in the order run (several passes only). */
+  passRatios?: Array<number | null>;
 }
 
 /** A target's result, or null when its run failed (`errors` says why). */
@@ -112,16 +121,21 @@ export interface SuiteResult {
   git: { commit: string; dirty: boolean };
   options: Omit<SuiteOptions, 'outDir' | 'skipBuild' | 'command' | 'oursRoot' | 'cpuProfileDir'>;
   comparisons: Comparison[];
-  scenarios: {
-    join?: ScenarioRun<JoinResult>;
-    fanout?: ScenarioRun<FanoutSizeResult[]>;
-    capacity?: ScenarioRun<CapacityStepResult[]>;
-    api?: ScenarioRun<ApiResult>;
-    firstframe?: ScenarioRun<FirstFrameResult>;
-    /** Ours only (two nodes): `baseline` stays null. */
-    cluster?: ScenarioRun<ClusterResult>;
-  };
+  /** The first pass (every pass: `passes`). */
+  scenarios: PassScenarios;
+  /** Every pass's results, when more than one ran. */
+  passes?: PassScenarios[];
   files?: { json: string; markdown: string };
+}
+
+export interface PassScenarios {
+  join?: ScenarioRun<JoinResult>;
+  fanout?: ScenarioRun<FanoutSizeResult[]>;
+  capacity?: ScenarioRun<CapacityStepResult[]>;
+  api?: ScenarioRun<ApiResult>;
+  firstframe?: ScenarioRun<FirstFrameResult>;
+  /** Ours only (two nodes): `baseline` stays null. */
+  cluster?: ScenarioRun<ClusterResult>;
 }
 
 const KINDS: TargetKind[] = ['ours', 'baseline'];
@@ -150,9 +164,10 @@ async function both<T>(
   scenario: ScenarioName,
   log: Log,
   run: (target: ReturnType<typeof targetFor>) => Promise<T>,
+  pass = 0,
 ): Promise<ScenarioRun<T>> {
   const results: ScenarioRun<T> = { ours: null, baseline: null, errors: {} };
-  for (const kind of KINDS) {
+  for (const kind of pass % 2 === 0 ? KINDS : [...KINDS].reverse()) {
     try {
       results[kind] = await runOn(kind, scenario, log, run);
     } catch (error) {
@@ -190,27 +205,39 @@ export async function runSuite(
       api: options.api,
       firstframe: options.firstframe,
       cluster: options.cluster,
+      passes: options.passes,
     },
     comparisons: [],
     scenarios: {},
   };
+  const passes: PassScenarios[] = Array.from({ length: Math.max(1, options.passes) }, () => ({}));
   for (const scenario of options.scenarios) {
     const scenarioStarted = performance.now();
     log(`scenario ${scenario}`);
-    if (scenario === 'join')
-      result.scenarios.join = await both(scenario, log, (t) => joinScenario(t, options.join, log));
-    if (scenario === 'fanout')
-      result.scenarios.fanout = await both(scenario, log, (t) => fanoutScenario(t, options.fanout, log));
-    if (scenario === 'capacity')
-      result.scenarios.capacity = await both(scenario, log, (t) =>
-        capacityScenario(t, options.capacity, log),
-      );
-    if (scenario === 'api')
-      result.scenarios.api = await both(scenario, log, (t) => apiScenario(t, options.api, log));
-    if (scenario === 'firstframe')
-      result.scenarios.firstframe = await both(scenario, log, (t) =>
-        firstFrameScenario(t, options.firstframe, log),
-      );
+    for (const [pass, scenarios] of passes.entries()) {
+      if (passes.length > 1) log(`${scenario}: pass ${pass + 1} of ${passes.length}`);
+      if (scenario === 'join')
+        scenarios.join = await both(scenario, log, (t) => joinScenario(t, options.join, log), pass);
+      if (scenario === 'fanout')
+        scenarios.fanout = await both(scenario, log, (t) => fanoutScenario(t, options.fanout, log), pass);
+      if (scenario === 'capacity')
+        scenarios.capacity = await both(
+          scenario,
+          log,
+          (t) => capacityScenario(t, options.capacity, log),
+          pass,
+        );
+      if (scenario === 'api')
+        scenarios.api = await both(scenario, log, (t) => apiScenario(t, options.api, log), pass);
+      if (scenario === 'firstframe')
+        scenarios.firstframe = await both(
+          scenario,
+          log,
+          (t) => firstFrameScenario(t, options.firstframe, log),
+          pass,
+        );
+    }
+    result.scenarios = passes[0];
     if (scenario === 'cluster') {
       const run: ScenarioRun<ClusterResult> = { ours: null, baseline: null, errors: {} };
       try {
@@ -223,7 +250,8 @@ export async function runSuite(
     }
     log(`scenario ${scenario} done in ${((performance.now() - scenarioStarted) / 1000).toFixed(1)} s`);
   }
-  result.comparisons = compare(result);
+  if (passes.length > 1) result.passes = passes;
+  result.comparisons = mergePasses(passes.map((scenarios) => compare(result, scenarios)));
   result.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
   if (options.outDir !== null) {
     const dir = options.outDir ?? path.join(projectRoot(), 'bench', 'results');
@@ -240,7 +268,34 @@ export async function runSuite(
   return result;
 }
 
-function compare(result: SuiteResult): Comparison[] {
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** One row per metric: the passes' medians, and the median of their ratios. */
+export function mergePasses(passes: Comparison[][]): Comparison[] {
+  if (passes.length === 1) return passes[0];
+  const present = <T>(values: Array<T | null>): T[] => values.filter((v): v is T => v !== null);
+  const round = (value: number | null, digits: number): number | null =>
+    value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;
+  const key = (row: Comparison): string => `${row.scenario}|${row.metric}`;
+  const byKey = passes.map((pass) => new Map(pass.map((row) => [key(row), row])));
+  return passes[0].map((row) => {
+    const rows = byKey.map((pass) => pass.get(key(row))).filter((other) => other !== undefined);
+    return {
+      ...row,
+      ours: round(median(present(rows.map((r) => r.ours))), 1),
+      baseline: round(median(present(rows.map((r) => r.baseline))), 1),
+      ratio: round(median(present(rows.map((r) => r.ratio))), 2),
+      passRatios: rows.map((r) => r.ratio),
+    };
+  });
+}
+
+function compare(result: SuiteResult, scenarios: PassScenarios): Comparison[] {
   const rows: Comparison[] = [];
   const add = (
     scenario: ScenarioName,
@@ -268,7 +323,7 @@ function compare(result: SuiteResult): Comparison[] {
     for (const key of keys)
       add(scenario, `${name} ${key}`, 'ms', 'lower', value(ours, key), value(baseline, key));
   };
-  const { join, fanout, capacity, api, firstframe, cluster } = result.scenarios;
+  const { join, fanout, capacity, api, firstframe, cluster } = scenarios;
   if (cluster?.ours) {
     // The baseline column holds the holder's own answer: the ratio is what forwarding costs.
     const c = cluster.ours;
@@ -400,6 +455,22 @@ function compare(result: SuiteResult): Comparison[] {
     );
   }
   if (api) {
+    add(
+      'api',
+      'idle server RSS (3 s after start)',
+      'MB',
+      'lower',
+      api.ours?.idleRssMb,
+      api.baseline?.idleRssMb,
+    );
+    add(
+      'api',
+      `RSS growth per idle room (${result.options.api.idleRooms} empty rooms)`,
+      'kB',
+      'lower',
+      api.ours?.rssPerIdleRoomKb,
+      api.baseline?.rssPerIdleRoomKb,
+    );
     add(
       'api',
       `rooms queries per second (${result.options.api.clients} keep-alive clients)`,

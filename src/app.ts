@@ -15,7 +15,7 @@ import {
   PrismaWebhookStore,
 } from './persistence';
 import { WebhookDispatcher } from './webhooks/WebhookDispatcher';
-import { Cluster, clusterGateway } from './cluster/index';
+import type { Cluster } from './cluster/index';
 import { logger } from './shared/logger';
 import { projectRoot } from './shared/projectRoot';
 
@@ -43,14 +43,22 @@ export async function startApp(
   config: Config,
   options: { terminateMediaOnClose?: boolean } = {},
 ): Promise<RunningApp> {
-  const database = await Database.open(config.database);
+  const database = await Database.open(
+    config.database.kind === 'postgresql'
+      ? { ...config.database, use: config.cluster ? 'cluster' : 'alone' }
+      : config.database,
+  );
   const media = new MediaEngine(config.media);
   let api: ApiServer | undefined;
   let webhooks: WebhookDispatcher | null = null;
   let cluster: Cluster | null = null;
   try {
     const events = new PrismaRoomEventRepository(database.prisma, database.writer);
+    let gatewayOf: typeof import('./cluster/index').clusterGateway | undefined;
     if (config.cluster) {
+      // Loaded for a cluster only: ioredis and the shared limiters are memory a server alone never uses.
+      const { Cluster, clusterGateway } = await import('./cluster/index.js');
+      gatewayOf = clusterGateway;
       cluster = await Cluster.connect(
         { redisUrl: config.cluster.redisUrl, prefix: config.cluster.prefix, nodeId: config.nodeId },
         events,
@@ -64,7 +72,7 @@ export async function startApp(
         sessions: new PrismaSessionRepository(database.prisma, database.writer),
         events,
         quality: new PrismaQualitySampleRepository(database.prisma, database.writer),
-        recordings: new PrismaRecordingRepository(database.prisma),
+        recordings: new PrismaRecordingRepository(database.prisma, database.sql),
       },
       media,
       {
@@ -73,8 +81,9 @@ export async function startApp(
         emptyRoomTimeoutMs: config.rooms.emptyTimeoutMs,
         maxRooms: config.rooms.max,
         participantTimeoutMs: config.participantTimeoutMs,
-        // The embedded database belongs to this process alone (DATA_DIR lock): open rooms are listed from memory.
-        soleWriter: database.kind === 'embedded',
+        // The database is this process's alone (DATA_DIR lock, or PostgreSQL's schema lock without a
+        // cluster): open rooms are listed from memory.
+        soleWriter: database.soleWriter,
         maxTracksPerParticipant: config.limits.tracksPerParticipant,
         quality: { intervalMs: config.quality.sampleIntervalMs, retentionMs: config.quality.retentionMs },
         ownership: joined?.leases,
@@ -135,7 +144,7 @@ export async function startApp(
       metricsToken: config.metricsToken,
       joinsPerSecondPerAddress: config.joinsPerSecondPerAddress,
       nodeId: config.nodeId,
-      cluster: joined ? clusterGateway(joined) : undefined,
+      cluster: joined && gatewayOf ? gatewayOf(joined) : undefined,
       sharedJoinLimiter: joined?.rateLimiter('joins', config.joinsPerSecondPerAddress, 'joins'),
       sharedModerationLimiter: joined?.rateLimiter(
         'moderation',
@@ -193,6 +202,8 @@ export async function startApp(
           await conference.shutdown();
           await joined?.close();
           webhooks?.stop();
+          // Peers that left just before shutdown may still be releasing their transports.
+          await media.settled();
           if (options.terminateMediaOnClose) media.terminate();
           else media.stop();
           await database.close();

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { createServer } from 'node:net';
 import { startApp } from './app';
 import { ConfigError, loadConfig } from './config';
-import { DatabaseUnreachableError, DataDirInUseError } from './persistence';
+import { DatabaseInUseError, DatabaseUnreachableError, DataDirInUseError } from './persistence';
 import { configureLogger, logger } from './shared/logger';
 
 const portInUse = (port: number, host: string) =>
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     app = await startApp(config, { terminateMediaOnClose: true });
   } catch (error) {
     // Another server has this DATA_DIR: say so plainly and leave it (and its data) alone.
-    if (error instanceof DataDirInUseError) fail(error.message, 3);
+    if (error instanceof DataDirInUseError || error instanceof DatabaseInUseError) fail(error.message, 3);
     if (error instanceof DatabaseUnreachableError) fail(error.message, 5);
     // Taken between the check and the listen.
     if ((error as { code?: string }).code === 'EADDRINUSE') fail(portInUse(config.port, config.host), 4);

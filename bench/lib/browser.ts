@@ -169,6 +169,25 @@ function pageJoin(options: PageJoinOptions): void {
   };
 
   const run = async (): Promise<void> => {
+    // The signalling socket opens when join is pressed, for both servers, while the camera starts
+    // (the SDK opens its socket before anything else of the join).
+    const wsUrl = options.url.replace('http', 'ws');
+    const ws =
+      options.kind === 'baseline'
+        ? new WebSocket(`${wsUrl}/`)
+        : new WebSocket(`${wsUrl}/graphql`, 'graphql-transport-ws');
+    socket = ws;
+    const socketReady = new Promise<void>((resolve, reject) => {
+      ws.onerror = reject;
+      if (options.kind === 'baseline') {
+        ws.onopen = () => resolve();
+        return;
+      }
+      ws.onopen = () => ws.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      ws.onmessage = (event) => {
+        if ((JSON.parse(String(event.data)) as { type: string }).type === 'connection_ack') resolve();
+      };
+    });
     // What the room holds is asked for while the camera starts: neither waits for the other.
     const roomStreams =
       options.receiveSections === 'room'
@@ -252,15 +271,9 @@ function pageJoin(options: PageJoinOptions): void {
       return peer.localDescription!.sdp;
     };
     let chain = Promise.resolve();
-    const wsUrl = options.url.replace('http', 'ws');
 
     if (options.kind === 'baseline') {
-      const ws = new WebSocket(`${wsUrl}/`);
-      socket = ws;
-      await new Promise((resolve, reject) => {
-        ws.onopen = resolve;
-        ws.onerror = reject;
-      });
+      await socketReady;
       let answered: () => void = () => undefined;
       const answerApplied = new Promise<void>((resolve) => (answered = resolve));
       ws.onmessage = (event) => {
@@ -307,59 +320,76 @@ function pageJoin(options: PageJoinOptions): void {
       if (!body.data || body.errors?.length) throw new Error(JSON.stringify(body.errors));
       return body.data;
     };
-    marks.joinSentAt = now();
-    const { join } = await gql<{ join: { answer: string; token: string; participant: { id: string } } }>(
-      'mutation ($input: JoinInput!) { join(input: $input) { answer token participant { id } } }',
-      { input: { roomId: options.roomId, name: options.name, offer } },
-    );
-    marks.answeredAt = now();
-    await peer.setRemoteDescription({ type: 'answer', sdp: join.answer });
-    const id = join.participant.id;
-    leave = async () => {
-      await gql('mutation ($id: ID!) { leave(participantId: $id) }', { id }, join.token);
-    };
-    // graphql-ws (graphql-transport-ws protocol), spoken by hand.
-    const ws = new WebSocket(`${wsUrl}/graphql`, 'graphql-transport-ws');
-    socket = ws;
-    ws.onopen = () =>
-      ws.send(
-        JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${join.token}` } }),
-      );
+    // As the SDK does: the join goes over graphql-ws (graphql-transport-ws protocol, spoken by
+    // hand), and the negotiation follows on the same socket.
+    await socketReady;
+    let joined: { answer: string; token: string; participant: { id: string } } | undefined;
     ws.onmessage = (event) => {
       const message = JSON.parse(String(event.data)) as {
+        id?: string;
         type: string;
-        payload?: { data?: { negotiation?: { revision: number; sdp: string } } };
+        payload?: {
+          data?: {
+            negotiation?: { revision: number; sdp: string };
+            join?: { answer: string; token: string; participant: { id: string } };
+          };
+        };
       };
-      if (message.type === 'connection_ack') {
-        ws.send(
-          JSON.stringify({
-            id: '1',
-            type: 'subscribe',
-            payload: {
-              query: 'subscription ($id: ID!) { negotiation(participantId: $id) { revision sdp } }',
-              variables: { id },
-            },
-          }),
-        );
-      } else if (message.type === 'ping') {
+      if (message.type === 'ping') {
         ws.send(JSON.stringify({ type: 'pong' }));
-      } else if (message.type === 'next') {
+      } else if (message.type === 'next' && message.id === 'join') {
+        const join = message.payload?.data?.join;
+        if (!join) return fail(JSON.stringify(message.payload));
+        marks.answeredAt = now();
+        joined = join;
+        const id = join.participant.id;
+        leave = async () => {
+          await gql('mutation ($id: ID!) { leave(participantId: $id) }', { id }, join.token);
+        };
+        peer
+          .setRemoteDescription({ type: 'answer', sdp: join.answer })
+          .then(() =>
+            ws.send(
+              JSON.stringify({
+                id: '1',
+                type: 'subscribe',
+                payload: {
+                  query: 'subscription ($id: ID!) { negotiation(participantId: $id) { revision sdp } }',
+                  variables: { id },
+                },
+              }),
+            ),
+          )
+          .catch(fail);
+      } else if (message.type === 'next' && message.id === '1' && joined) {
         const negotiation = message.payload?.data?.negotiation;
         if (!negotiation) return fail(JSON.stringify(message.payload));
         marks.offersReceivedAt.push(now());
+        const { participant, token } = joined;
         chain = chain
           .then(async () => {
             const sdp = await answerOffer(negotiation.sdp);
             await gql(
               'mutation ($input: AnswerInput!) { answer(input: $input) }',
-              { input: { participantId: id, revision: negotiation.revision, sdp } },
-              join.token,
+              { input: { participantId: participant.id, revision: negotiation.revision, sdp } },
+              token,
             );
             marks.offersAnsweredAt.push(now());
           })
           .catch(fail);
       } else if (message.type === 'error') fail(JSON.stringify(message.payload));
     };
+    marks.joinSentAt = now();
+    ws.send(
+      JSON.stringify({
+        id: 'join',
+        type: 'subscribe',
+        payload: {
+          query: 'mutation ($input: JoinInput!) { join(input: $input) { answer token participant { id } } }',
+          variables: { input: { roomId: options.roomId, name: options.name, offer } },
+        },
+      }),
+    );
   };
   run().catch(fail);
 }

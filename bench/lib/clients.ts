@@ -6,6 +6,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { packetStartsKeyframe, TestPeer, type TestPeerOptions } from '../../test/helpers/weriftPeer';
+import { httpJson } from './httpClient';
 import type { ServerProcess, TargetKind } from './servers';
 
 const JOIN = `mutation ($input: JoinInput!) { join(input: $input) { answer token participant { id } } }`;
@@ -138,6 +139,8 @@ export interface Target {
   readonly server: ServerProcess;
   join(roomId: string, name: string, options?: TestPeerOptions): Promise<BenchParticipant>;
   createRoom(id: string): Promise<void>;
+  /** Closes a room (ours: it stays in the database, closed; the baseline forgets rooms when it exits). */
+  closeRoom(id: string): Promise<void>;
   /** One `rooms` request; resolves when the response body is read. */
   roomsQuery(): Promise<void>;
   /** Subscribes to a room's events; resolves once the subscription is in place. */
@@ -198,13 +201,12 @@ class OursTarget extends Registry implements Target {
     token?: string,
     timeoutMs = REQUEST_TIMEOUT_MS,
   ): Promise<T> {
-    const response = await fetch(this.#http, {
+    const body = await httpJson<GqlResult<T>>(this.#http, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(timeoutMs),
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      body: { query, variables },
+      timeoutMs,
     });
-    const body = (await response.json()) as GqlResult<T>;
     if (body.errors?.length || !body.data) throw new Error(`GraphQL error: ${JSON.stringify(body.errors)}`);
     return body.data;
   }
@@ -219,15 +221,28 @@ class OursTarget extends Registry implements Target {
     });
   }
 
+  /**
+   * As the SDK joins: its socket opens first (as the baseline's does, before the join is timed),
+   * the join goes over it, and the negotiation follows on it; answers and leave go over HTTP.
+   */
   async join(roomId: string, name: string, options?: TestPeerOptions): Promise<BenchParticipant> {
     const peer = new TestPeer(options);
     const probe = new Probe(peer);
     const offer = await peer.createOffer();
-    const joinSentAt = performance.now();
+    const client = createClient({ url: this.#ws, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
     let joined: { answer: string; token: string; participant: { id: string } };
+    let joinSentAt: number;
     try {
-      ({ join: joined } = await this.gql<{ join: typeof joined }>(JOIN, { input: { roomId, name, offer } }));
+      await new Promise<void>((resolve, reject) => {
+        client.on('connected', () => resolve());
+        client.on('closed', () => reject(new Error('ours: the socket closed before it connected')));
+      });
+      joinSentAt = performance.now();
+      ({ join: joined } = await socketOperation<{ join: typeof joined }>(client, JOIN, {
+        input: { roomId, name, offer },
+      }));
     } catch (error) {
+      await client.dispose();
       await peer.close();
       throw error;
     }
@@ -239,7 +254,6 @@ class OursTarget extends Registry implements Target {
     const errors: unknown[] = [];
     let answered = 0;
     let chain = Promise.resolve();
-    const client = this.wsClient({ authorization: `Bearer ${token}` });
     const unsubscribe = client.subscribe<{ negotiation: { revision: number; sdp: string } }>(
       { query: NEGOTIATION, variables: { id } },
       {
@@ -284,6 +298,10 @@ class OursTarget extends Registry implements Target {
     });
   }
 
+  async closeRoom(id: string): Promise<void> {
+    await this.gql(`mutation ($id: ID!) { closeRoom(id: $id) { id } }`, { id });
+  }
+
   async createRoom(id: string): Promise<void> {
     await this.gql(`mutation ($input: CreateRoomInput!) { createRoom(input: $input) { id } }`, {
       input: { id, name: `Room ${id}` },
@@ -318,6 +336,34 @@ class OursTarget extends Registry implements Target {
     });
     await this.gql(LEAVE, { id: join.participant.id }, join.token);
   }
+}
+
+/** One query or mutation over a graphql-ws socket: its data, or its errors thrown. */
+function socketOperation<T>(client: Client, query: string, variables: Record<string, unknown>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`ours: no answer within ${REQUEST_TIMEOUT_MS} ms`)),
+      REQUEST_TIMEOUT_MS,
+    );
+    // Not disposed in `next`: graphql-ws would count that and the server's `complete` twice, and
+    // close the socket when its count of operations reaches zero.
+    client.subscribe<T>(
+      { query, variables },
+      {
+        next: (value) => {
+          clearTimeout(timer);
+          if (value.errors?.length || !value.data)
+            reject(new Error(`GraphQL error: ${JSON.stringify(value.errors)}`));
+          else resolve(value.data as T);
+        },
+        error: (error) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(`GraphQL error: ${JSON.stringify(error)}`));
+        },
+        complete: () => undefined,
+      },
+    );
+  });
 }
 
 // -----------------------------------------------------------------------------------------------
@@ -435,21 +481,20 @@ class BaselineTarget extends Registry implements Target {
     });
   }
 
+  async closeRoom(): Promise<void> {
+    // Its rooms live in its memory only.
+  }
+
   async createRoom(id: string): Promise<void> {
-    const response = await fetch(`${this.server.url}/rooms`, {
+    await httpJson(`${this.server.url}/rooms`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id, name: `Room ${id}` }),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      body: { id, name: `Room ${id}` },
+      timeoutMs: REQUEST_TIMEOUT_MS,
     });
-    await response.json();
   }
 
   async roomsQuery(): Promise<void> {
-    const response = await fetch(`${this.server.url}/rooms?first=20`, {
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    await response.json();
+    await httpJson(`${this.server.url}/rooms?first=20`, { method: 'GET', timeoutMs: REQUEST_TIMEOUT_MS });
   }
 
   async watchRoom(roomId: string, onEvent: () => void): Promise<() => Promise<void>> {

@@ -2,15 +2,13 @@ import { ChatLog } from './ChatLog';
 import { Emitter } from './emitter';
 import { ConnectionStatus } from './ConnectionStatus';
 import { asConferenceError, ConferenceError, movedTo } from './errors';
-import { JoinDocument, PingDocument } from './operations';
-import { PeerLink } from './PeerLink';
+import { JoinSession } from './JoinSession';
+import { PingDocument } from './operations';
+import type { PeerLink } from './PeerLink';
 import { Publisher } from './Publisher';
 import { RecordingStatus } from './RecordingStatus';
 import { RoomRequests } from './RoomRequests';
-import { layersFor, readRoomBeforeJoin } from './roomBeforeJoin';
 import { RoomState } from './RoomState';
-import { RoomSync } from './RoomSync';
-import { SignalingSocket } from './SignalingSocket';
 import { Transport } from './transport';
 import type {
   ChatMessage,
@@ -42,14 +40,11 @@ export { RtcNegotiationPeer } from './RtcNegotiationPeer';
 export class ConferenceClient extends Emitter<ConferenceEvents> {
   readonly #transport: Transport;
   readonly #options: ConferenceClientOptions;
-  readonly #status = new ConnectionStatus(
-    <K extends keyof ConferenceEvents>(event: K, ...args: ConferenceEvents[K]) => this.emit(event, ...args),
-  );
-  /** The peer connection and its negotiation, from join on. */
-  #link: PeerLink | undefined;
-  /** The signalling socket and its subscriptions, once join was answered. */
-  #signaling: SignalingSocket | undefined;
-  #participantId: string | undefined;
+  readonly #emit = <K extends keyof ConferenceEvents>(event: K, ...args: ConferenceEvents[K]) =>
+    this.emit(event, ...args);
+  readonly #status = new ConnectionStatus(this.#emit);
+  /** The peer connection, the room's events and the signalling socket, from join on. */
+  #session: JoinSession | undefined;
   #roomId: string | undefined;
   #localStream: MediaStream | null = null;
   /** The room's requests besides joining (chat, mutes, moderation, quality...). */
@@ -57,18 +52,10 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   /** Your tracks as sent. */
   readonly #publisher = new Publisher();
   /** Everyone else and their streams. */
-  readonly #room = new RoomState(
-    <K extends keyof ConferenceEvents>(event: K, ...args: ConferenceEvents[K]) => this.emit(event, ...args),
-    () => this.#sync?.schedule(200),
-  );
-  /** Routes room events and reads the room again when needed, from join on. */
-  #sync: RoomSync | undefined;
-  #grants: Grants | undefined;
-  #name: string | undefined;
-  #simulcast = false;
+  readonly #room = new RoomState(this.#emit, () => this.#session?.sync.schedule(200));
   /** Chat messages received (history and live), oldest first, each id once. */
   readonly #chat = new ChatLog(
-    <K extends keyof ConferenceEvents>(event: K, ...args: ConferenceEvents[K]) => this.emit(event, ...args),
+    this.#emit,
     (after) => this.#requests.messages(after),
     () => this.#status.closed,
   );
@@ -88,26 +75,26 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   }
   /** Your display name as the server knows it (a join token's name wins), once joined. */
   get name(): string | undefined {
-    return this.#name;
+    return this.#session?.name;
   }
   /** What you may do (publish, subscribe, moderate), once joined. */
   get grants(): Grants | undefined {
-    return this.#grants;
+    return this.#session?.grants;
   }
   /** Whether the camera is sent as simulcast (offered at join and accepted by the server). */
   get simulcast(): boolean {
-    return this.#simulcast;
+    return this.#session?.simulcast ?? false;
   }
   /** Your participant id once joined. */
   get participantId(): string | undefined {
-    return this.#participantId;
+    return this.#session?.participantId;
   }
   get roomId(): string | undefined {
     return this.#roomId;
   }
   /** The underlying RTCPeerConnection (for stats and diagnostics). */
   get peerConnection(): RTCPeerConnection | undefined {
-    return this.#link?.pc;
+    return this.#session?.link.pc;
   }
   /** Everyone else in the room. */
   get participants(): ParticipantInfo[] {
@@ -173,60 +160,28 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
     if (options.token) this.#transport.token = options.token;
     this.#roomId = roomId;
     this.#localStream = localStream;
-    const link = new PeerLink(this.#options, {
-      track: (event) => this.#room.onTrack(event, link.pc.remoteDescription?.sdp),
-      stateChanged: () => this.#updateState(),
-      iceBroken: () => void this.restartIce().catch((error: unknown) => this.#fail(error)),
-      error: (error) => this.#fail(error),
-    });
-    this.#link = link;
-    const sync = new RoomSync(this.#transport, roomId, this.#room, this.#chat, this.#recording, {
-      selfId: () => this.#participantId,
-      closed: () => this.#status.closed,
-      close: (reason) => this.#close(reason),
-      mutedByModerator: (trackId) => this.#mutedByModerator(trackId),
-      fail: (error) => this.#fail(error),
-    });
-    this.#sync = sync;
+    const session = new JoinSession(
+      this.#options,
+      roomId,
+      {
+        transport: this.#transport,
+        requests: this.#requests,
+        publisher: this.#publisher,
+        room: this.#room,
+        chat: this.#chat,
+        recording: this.#recording,
+        status: this.#status,
+        emit: this.#emit,
+      },
+      {
+        restartIce: () => this.restartIce(),
+        close: (reason) => this.#close(reason),
+        signalingLost: (error) => this.#signalingLost(error),
+      },
+    );
+    this.#session = session;
     try {
-      const camera = localStream?.getVideoTracks()[0];
-      const room = await readRoomBeforeJoin(this.#transport, roomId);
-      const layers = camera ? layersFor(room, options.simulcast ?? 'auto') : 'none';
-      const simulcast = layers === 'simulcast';
-      // A receive-only pair per stream there: the join answer carries them, no server offer needed.
-      const videoCodec = typeof room.settings === 'object' ? room.settings?.videoCodec : undefined;
-      this.#publisher.addLocalStream(link.pc, localStream, camera, layers, room.streams, videoCodec);
-      const offer = await link.offer();
-      const { join } = await this.#transport.request(JoinDocument, {
-        input: { roomId, name: name.trim() ? name : null, offer },
-      });
-      this.#transport.token = join.token;
-      const participantId = join.participant.id;
-      this.#participantId = participantId;
-      this.#room.selfId = participantId;
-      this.#grants = join.participant.grants;
-      this.#name = join.participant.name;
-      await link.accept(join.answer, this.#requests.signaling(participantId));
-      if (simulcast && camera)
-        this.#simulcast = await Publisher.keepSimulcast(this.#publisher.transceiver(camera)!);
-
-      this.#signaling = new SignalingSocket(this.#transport, participantId, roomId, {
-        connected: (again) => {
-          this.#updateState();
-          // Events may have been missed while the socket was down: reconcile with the room.
-          if (again) {
-            sync.schedule(0);
-            void this.#chat.load().catch((error: unknown) => this.#fail(error));
-          }
-        },
-        closed: () => this.#updateState(),
-        serverOffer: (offer) => link.handleServerOffer(offer),
-        roomEvent: (event) => sync.onEvent(event),
-        negotiationRefused: (error) => this.#signalingLost(error),
-        roomEventsFailed: (error) => this.#fail(error),
-      });
-      await sync.refresh();
-      await this.#chat.load();
+      await session.join(name, localStream, options);
     } catch (error) {
       this.#close();
       throw asConferenceError(error);
@@ -259,7 +214,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
    */
   async setTrackMuted(track: MediaStreamTrack, muted: boolean): Promise<void> {
     track.enabled = !muted;
-    const participantId = this.#participantId;
+    const participantId = this.#session?.participantId;
     if (!participantId || this.#status.closed) return;
     await this.#requests.setTrackMuted(participantId, this.#publisher.idOf(track), muted);
   }
@@ -363,7 +318,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   /** Leaves the room (best effort if the server is unreachable) and releases everything. */
   async leave(): Promise<void> {
     if (this.#status.closed || this.#status.state === 'idle') return;
-    const participantId = this.#participantId;
+    const participantId = this.#session?.participantId;
     if (participantId) await this.#requests.leave(participantId);
     this.#close('LEFT');
   }
@@ -373,7 +328,7 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
    * the client reconnects, re-subscribes and catches up by itself.
    */
   dropSocket(): void {
-    this.#signaling?.terminate();
+    this.#session?.signaling?.terminate();
   }
 
   /** `getStats()` of the peer connection. */
@@ -382,21 +337,15 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   }
 
   #requireJoined(): string {
-    if (!this.#participantId || this.#status.closed) throw new Error('not in a room');
-    return this.#participantId;
+    const participantId = this.#session?.participantId;
+    if (!participantId || this.#status.closed) throw new Error('not in a room');
+    return participantId;
   }
 
   #requireLink(): PeerLink {
-    if (!this.#link?.negotiating || this.#status.closed) throw new Error('not in a room');
-    return this.#link;
-  }
-
-  #updateState(): void {
-    if (this.#link) this.#status.update(this.#link.pc.connectionState, this.#signaling);
-  }
-
-  #fail(error: unknown): void {
-    this.emit('error', asConferenceError(error));
+    const link = this.#session?.link;
+    if (!link?.negotiating || this.#status.closed) throw new Error('not in a room');
+    return link;
   }
 
   /**
@@ -414,21 +363,11 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
 
   #close(reason?: string): void {
     if (this.#status.closed) return;
-    this.#sync?.stop();
-    this.#signaling?.close();
-    this.#link?.close();
+    this.#session?.close();
     this.#room.clear();
     this.#recording.clear();
     this.#status.set('closed');
     if (reason) this.emit('left', reason);
-  }
-
-  /** The server no longer forwards it; stop sending too, and let the page show it. */
-  #mutedByModerator(trackId: string): void {
-    const track = this.#publisher.trackWithId(trackId);
-    if (!track) return;
-    track.enabled = false;
-    this.emit('mutedByModerator', track);
   }
 
   /** The local stream given to join(). */

@@ -3,6 +3,7 @@
  * See client/README.md.
  *
  * - ConferenceClient: the API; it wires the parts below;
+ * - JoinSession: one join, from join() on: wires PeerLink, RoomSync and SignalingSocket together;
  * - PeerLink: the peer connection, join's offer/answer, renegotiations (Negotiator), ICE restarts;
  * - SignalingSocket: the graphql-ws socket and its negotiation / roomEvents subscriptions;
  * - ConnectionStatus: the connection state from the peer connection's and the socket's;

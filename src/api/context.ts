@@ -26,6 +26,11 @@ export interface ApiContext {
   participantTokens: ParticipantTokens;
   /** graphql-ws only: the liveness of the connection the operation runs on. */
   signalingLink?: SignalingLink;
+  /**
+   * graphql-ws only: `join` succeeded on this connection (answered with the participant `token`);
+   * its later operations speak for that participant. `remote`: answered by another node.
+   */
+  joinedOnSocket?: (token: string, remote?: boolean) => void;
   /** Live subscriptions and who holds them (kicks, bans and expiry end them). */
   subscriptions: LiveSubscriptions;
   /** Event-producing mutations of one participant (setTrackMuted, renegotiate, setPreferredLayer). */

@@ -126,11 +126,22 @@ export function setSecurityHeaders(
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
 }
 
-function contentSecurityPolicy(host: string, nodeOrigins: readonly string[]): string {
-  const nodes = nodeOrigins
-    .map((origin) => new URL(origin).host)
-    .filter((node) => SAFE_HOST.test(node) && node !== host)
-    .map((node) => ` http://${node} ws://${node}`)
+export function contentSecurityPolicy(host: string, nodeOrigins: readonly string[]): string {
+  // A page follows its call to whichever node a drain hands the room to, and its policy is fixed
+  // when it loads: a node that joins the cluster later (a rolling restart starts the new node,
+  // then drains the old one) must be reachable too. So each known node's host, and the page's
+  // own, is allowed on any port; nodes started later on those hosts are covered. Before, only the
+  // origins listed at load time were, and a page loaded in the second before its node saw the
+  // next one could not follow the drain.
+  const hosts = new Map<string, string>();
+  for (const origin of nodeOrigins) {
+    const url = new URL(origin);
+    if (SAFE_HOST.test(url.host)) hosts.set(url.hostname, url.protocol === 'https:' ? 's' : '');
+  }
+  const ownName = host.replace(/:\d+$/, '');
+  if (hosts.size && ownName && !hosts.has(ownName)) hosts.set(ownName, '');
+  const nodes = [...hosts]
+    .map(([name, secure]) => ` http${secure}://${name}:* ws${secure}://${name}:*`)
     .join('');
   const sockets = (host ? ` ws://${host} wss://${host}` : '') + nodes;
   return [

@@ -94,6 +94,21 @@ export class Metrics {
     );
   }
 
+  /** GraphQL POSTs answered by PreparedOperations (graphql-jit), and those left to Apollo. */
+  watchGraphQLExecutors(read: () => { prepared: number; apollo: number }): void {
+    new Gauge({
+      name: 'sfu_graphql_http_requests',
+      help: 'GraphQL POSTs since start, by who answered: prepared (a known document, graphql-jit) or apollo.',
+      labelNames: ['executor'],
+      registers: [this.registry],
+      collect() {
+        const { prepared, apollo } = read();
+        this.set({ executor: 'prepared' }, prepared);
+        this.set({ executor: 'apollo' }, apollo);
+      },
+    });
+  }
+
   countError(code: unknown): void {
     this.#errors.inc({ code: typeof code === 'string' ? code : 'UNKNOWN' });
   }

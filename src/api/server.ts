@@ -11,31 +11,25 @@ import {
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import {
-  type DocumentNode,
-  execute,
-  type ExecutionArgs,
-  type ExecutionResult,
-  GraphQLError,
-  type GraphQLSchema,
-  specifiedRules,
-} from 'graphql';
+import { execute, type ExecutionArgs, type ExecutionResult, GraphQLError, specifiedRules } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Limits } from '../config';
-import { isDomainError } from '../shared/errors';
 import { ParticipantTokens } from '../access/ParticipantTokens';
 import type { SignalingLink } from '../conference/ports';
 import type { Offer } from '../conference/Participant';
 import { Access } from './access';
 import { type ApiContext, bearerToken, qualityLoader } from './context';
 import { DocumentCache } from './documentCache';
+import { PreparedOperations } from './preparedOperations';
+import { type RequestRefusal, requestRefusal } from './requestRefusal';
 import { answerGraphQLPost, isGraphQLPost, parseSize } from './graphqlPost';
 import { formatError, formatErrors } from './errors';
-import { assertListItems, documentLimitRules, queryLimitRules } from './limits';
+import { documentLimitRules, queryLimitRules } from './limits';
 import { nodeCors, OriginPolicy, sameToken, securityHeaders } from './edge';
 import { LiveSubscriptions } from './subscriptions';
 import { type Limiter, RateLimiter } from './RateLimiter';
+import { JoinedSockets } from './JoinedSockets';
 import { SocketLiveness } from './SocketLiveness';
 import { sharedSubscribe } from './sharedSubscribe';
 import { Metrics } from './metrics';
@@ -43,7 +37,7 @@ import { recordingDownload } from './recordingDownload';
 import { buildApiSchema } from './schema';
 import type { NodeView } from './cluster/gateway';
 import { ClusterEdge } from './cluster/ClusterEdge';
-import { introspects, jsonErrors, withFormattedErrors } from './responses';
+import { jsonErrors, withFormattedErrors } from './responses';
 import { type ApiServerOptions, DEFAULT_LIMITS } from './serverOptions';
 
 export type { ApiServerOptions, HealthReport } from './serverOptions';
@@ -55,11 +49,14 @@ export class ApiServer {
   readonly #ws: WebSocketServer;
   readonly #apollo: ApolloServer<ApiContext>;
   readonly #wsDisposable: { dispose: () => void | Promise<void> };
+  readonly #prepared: PreparedOperations;
+  readonly #refusal: RequestRefusal;
   readonly #metrics: Metrics;
   readonly #joinLimiter: Limiter;
   readonly #edge: ClusterEdge | null;
   readonly #nodeOrigins: () => readonly string[];
   readonly #participantTokens = new ParticipantTokens();
+  readonly #joinedSockets = new JoinedSockets(this.#participantTokens);
   readonly #chatLimiters = {
     messages: new RateLimiter(5, 'messages', 'from this participant'),
     attributes: new RateLimiter(5, 'attribute changes', 'from this participant'),
@@ -68,17 +65,15 @@ export class ApiServer {
   readonly #subscriptions: LiveSubscriptions;
   readonly #participantLimiter: RateLimiter;
   readonly #moderationLimiter: Limiter;
-  readonly #limits: Limits;
-  readonly #schema: GraphQLSchema;
   readonly #origins: OriginPolicy | null;
   #started = false;
   #closing: Promise<void> | undefined;
 
   constructor(private readonly options: ApiServerOptions) {
     const schema = buildApiSchema();
-    this.#schema = schema;
     this.#metrics = new Metrics(options.conference);
-    const limits = (this.#limits = { ...DEFAULT_LIMITS, ...options.limits });
+    const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.#refusal = requestRefusal({ schema, maxItems: limits.maxItems, secured: !!options.tokens });
     this.#subscriptions = new LiveSubscriptions(limits.subscriptionsPerRoom, (roomId, count) =>
       options.cluster?.reportSubscriptions(roomId, count),
     );
@@ -135,12 +130,21 @@ export class ApiServer {
       extra: { socket: WebSocket; request: { socket: { remoteAddress?: string } } };
     }): ApiContext => ({
       ...this.#context(
-        bearerToken(ctx.connectionParams?.authorization),
+        this.#joinedSockets.tokenOf(ctx.extra.socket, bearerToken(ctx.connectionParams?.authorization)),
         ctx.extra.request.socket.remoteAddress,
       ),
       signalingLink: this.#liveness.link(ctx.extra.socket),
+      joinedOnSocket: (token, remote) => this.#joinedSockets.joined(ctx.extra.socket, token, remote),
     });
     const documents = new DocumentCache([...specifiedRules, ...limitRules]);
+    this.#prepared = new PreparedOperations({
+      schema,
+      documents,
+      refusal: this.#refusal,
+      format: formatAndCount,
+    });
+    const prepared = this.#prepared;
+    this.#metrics.watchGraphQLExecutors(() => ({ prepared: prepared.answered, apollo: prepared.declined }));
     this.#wsDisposable = useServer<Record<string, unknown>>(
       {
         schema,
@@ -267,6 +271,7 @@ export class ApiServer {
         this.#context(bearerToken(req.headers.authorization), this.#clientAddress(req)),
       origins: this.#origins,
       bodyLimit: parseSize(this.options.bodyLimit ?? '1mb'),
+      prepared: this.#prepared,
       nodeOrigins: this.#nodeOrigins,
       ...(edge && {
         forwardedByNode: (req: IncomingMessage) => edge.forwardedByNode(req.headers),
@@ -368,30 +373,6 @@ export class ApiServer {
       return tokens.verify(token).kind === 'admin';
     } catch {
       return false;
-    }
-  }
-
-  /**
-   * Checks made with the request's variables and caller, before anything runs: list items (page
-   * sizes from variables and defaults) and, in secured mode, introspection for admins only.
-   */
-  #refusal(
-    document: DocumentNode,
-    operationName: string | null | undefined,
-    variables: Record<string, unknown> | null | undefined,
-    context: ApiContext,
-  ): GraphQLError | null {
-    try {
-      assertListItems(this.#limits.maxItems, this.#schema, document, operationName, variables);
-      if (this.options.tokens && introspects(document)) context.access.requireAdmin();
-      return null;
-    } catch (error) {
-      if (error instanceof GraphQLError) return error;
-      if (isDomainError(error)) {
-        const status = error.code === 'FORBIDDEN' ? 403 : 401;
-        return new GraphQLError(error.message, { extensions: { code: error.code, http: { status } } });
-      }
-      throw error;
     }
   }
 

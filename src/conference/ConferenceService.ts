@@ -337,8 +337,10 @@ export class ConferenceService {
     return this.#chat.history(roomId, viewer, page);
   }
 
+  /** Answered once the participant is out of the room (Participant.leave). */
   leave(participant: Participant): Promise<void> {
-    return participant.close(LeaveReason.LEFT);
+    participant.leave(LeaveReason.LEFT);
+    return Promise.resolve();
   }
 
   /** Server offers for this participant, on the connection `link` (see Participant.offers). */

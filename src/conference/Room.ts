@@ -1,24 +1,22 @@
 import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { TypedEmitter } from '../shared/TypedEmitter';
+import { ActiveSpeaker } from './ActiveSpeaker';
 import { composeMessage } from './messages';
 import type { VideoCodec } from './codecs';
+import { MemberStreams } from './MemberStreams';
 import { LeaveReason, type RoomEvent, RoomEventType } from './events';
-import { bannedBy, type JoinPermit } from './grants';
+import type { JoinPermit } from './grants';
 import type { Participant } from './Participant';
-import type {
-  MediaPeerFactory,
-  PublishedStream,
-  RoomBan,
-  RoomEventRepository,
-  SpeakerDetector,
-} from './ports';
+import type { MediaPeerFactory, PublishedStream, RoomBan, RoomEventRepository } from './ports';
 import type { RecordingServices } from './Recording';
 import type { RoomRecord } from './records';
 import type { RetryPolicy, WriterRegistry } from './RetryingWriter';
 import { type NewRoomEvent, RoomEventLog } from './RoomEventLog';
 import type { RoomEventStream } from './RoomEventStream';
+import { RoomBans } from './RoomBans';
 import { RoomRecordings } from './RoomRecordings';
+import { RoomSeats } from './RoomSeats';
 import { StreamRouter } from './StreamRouter';
 
 export interface RoomEvents {
@@ -64,17 +62,13 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Its recording, if one runs: it records every member's streams. */
   readonly recordings: RoomRecordings;
   #closedAt: Date | null;
-  readonly #participants = new Map<string, Participant>();
-  readonly #router: StreamRouter;
-  readonly #speakers: SpeakerDetector;
-  #activeSpeaker: Participant | null = null;
-  #emptyTimer: NodeJS.Timeout | undefined;
+  /** Its members and the places held for joiners, within its capacity; its empty-room timer. */
+  readonly #seats: RoomSeats;
+  /** Who receives whose streams, what the recording and the speaker detector follow. */
+  readonly #streams: MemberStreams;
+  readonly #bans: RoomBans;
   #closing = false;
   #stopped = false;
-  /** Joins admitted past the capacity check but not in the room yet (media being set up). */
-  #reserved = 0;
-  /** Banned identities and when: their tokens issued before that moment no longer open the room. */
-  readonly #bans = new Map<string, Date>();
 
   /**
    * `lastSequence`: the room's latest stored event, so numbering continues across restarts.
@@ -87,7 +81,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     bans: RoomBan[] = [],
   ) {
     super();
-    for (const ban of bans) this.#bans.set(ban.identity, ban.bannedAt);
+    this.#bans = new RoomBans(record.id, bans);
     this.id = record.id;
     this.name = record.name;
     this.createdAt = record.createdAt;
@@ -96,6 +90,13 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.simulcast = record.simulcast;
     this.metadata = record.metadata;
     this.#closedAt = record.closedAt;
+    this.#seats = new RoomSeats(
+      record.id,
+      record.maxParticipants,
+      services.emptyTimeoutMs,
+      () => !this.closed && !this.#closing && !this.#stopped,
+      () => this.emit('idle'),
+    );
     this.log = new RoomEventLog(
       record.id,
       lastSequence,
@@ -105,18 +106,18 @@ export class Room extends TypedEmitter<RoomEvents> {
       services.onEventsStored,
     );
     this.log.on('event', (event) => this.emit('event', event));
-    this.#router = new StreamRouter((event) => this.#record(event));
     this.recordings = new RoomRecordings(
       record.id,
       services.recordings ?? null,
       (event) => this.#record(event),
-      () => this.participants.map((member) => [member, this.#router.publishedBy(member)]),
+      () => this.participants.map((member) => [member, this.#streams.router.publishedBy(member)]),
     );
-    this.#speakers = services.media.createSpeakerDetector((peer) => {
-      const speaker = this.participants.find((member) => member.hasPeer && member.peer === peer);
-      if (speaker) this.#setActiveSpeaker(speaker);
-    });
-    this.#armEmptyTimer();
+    this.#streams = new MemberStreams(
+      new StreamRouter((event) => this.#record(event)),
+      this.recordings,
+      new ActiveSpeaker(services.media, this.#seats, (event) => this.#record(event)),
+    );
+    this.#seats.armEmptyTimer();
   }
 
   get closed(): boolean {
@@ -125,33 +126,33 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   /** Nobody is in it and nobody is being admitted. */
   get empty(): boolean {
-    return this.#participants.size === 0 && this.#reserved === 0;
+    return this.#seats.empty;
   }
 
   get participants(): Participant[] {
-    return [...this.#participants.values()];
+    return this.#seats.members;
   }
 
   participant(id: string): Participant | undefined {
-    return this.#participants.get(id);
+    return this.#seats.get(id);
   }
 
   get activeSpeaker(): Participant | null {
-    return this.#activeSpeaker;
+    return this.#streams.speaker.current;
   }
 
   /** What the room forwards of a member's streams (what it sends, less any refused stream id). */
   streamsOf(participant: Participant): PublishedStream[] {
-    return this.#router.publishedBy(participant);
+    return this.#streams.router.publishedBy(participant);
   }
 
   get publishedStreamCount(): number {
-    return this.#router.streamCount;
+    return this.#streams.router.streamCount;
   }
 
   /** The member here that publishes `trackId`, with the stream it belongs to. */
   publisherOfTrack(trackId: string): { publisher: Participant; streamId: string } | undefined {
-    return this.#router.publisherOfTrack(trackId);
+    return this.#streams.router.publisherOfTrack(trackId);
   }
 
   /** The room's events after `after` (stored, then live), or from now on; ends after ROOM_CLOSED. */
@@ -161,26 +162,20 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   /** BANNED for an identity kicked with a ban, joining with a token issued before the ban. */
   assertAdmissible(permit: JoinPermit): void {
-    if (permit.identity !== null && bannedBy(this.#bans.get(permit.identity), permit.issuedAt)) {
-      throw new DomainError(
-        ErrorCode.BANNED,
-        `"${permit.identity}" was banned from room "${this.id}"; a token issued before the ban cannot rejoin.`,
-      );
-    }
+    this.#bans.assertAdmissible(permit);
   }
 
   bannedAt(identity: string): Date | undefined {
-    return this.#bans.get(identity);
+    return this.#bans.bannedAt(identity);
   }
 
   /** The member that joined with this identity, if any (one seat per identity). */
   memberWithIdentity(identity: string): Participant | undefined {
-    for (const member of this.#participants.values()) if (member.identity === identity) return member;
-    return undefined;
+    return this.#seats.withIdentity(identity);
   }
 
   ban(identity: string, at: Date): void {
-    this.#bans.set(identity, at);
+    this.#bans.ban(identity, at);
   }
 
   /**
@@ -189,54 +184,39 @@ export class Room extends TypedEmitter<RoomEvents> {
    */
   reserve(): void {
     this.assertOpen();
-    if (this.#participants.size + this.#reserved >= this.maxParticipants) {
-      throw new DomainError(
-        ErrorCode.ROOM_FULL,
-        `Room "${this.id}" is full (${this.maxParticipants} participants).`,
-        { maxParticipants: this.maxParticipants },
-      );
-    }
-    this.#reserved++;
-    this.#cancelEmptyTimer();
+    this.#seats.reserve();
   }
 
   release(): void {
-    this.#reserved = Math.max(0, this.#reserved - 1);
-    if (this.#participants.size === 0 && this.#reserved === 0) this.#armEmptyTimer();
+    this.#seats.release();
   }
 
   /** INVALID_SDP for a joiner that sends a stream id someone here already publishes. */
   assertStreamIdsFree(streams: PublishedStream[]): void {
-    this.#router.assertStreamIdsFree(streams);
+    this.#streams.router.assertStreamIdsFree(streams);
   }
 
   /** Turns a reservation into a member: it receives everyone's streams and everyone receives its own. */
   admit(joiner: Participant): void {
-    this.#reserved = Math.max(0, this.#reserved - 1);
+    this.#seats.endReservation();
     this.assertOpen();
-    this.#participants.set(joiner.id, joiner);
+    this.#seats.add(joiner);
     this.#record({
       type: RoomEventType.PARTICIPANT_JOINED,
       participantId: joiner.id,
       participantName: joiner.name,
     });
-    joiner.on('published', (streams) => {
-      this.#router.update(joiner, streams);
-      this.recordings.sync(joiner, this.#router.publishedBy(joiner));
-      this.#speakers.follow(joiner.peer);
-    });
+    joiner.on('published', (streams) => this.#streams.update(joiner, streams));
     joiner.on('left', (reason) => this.#remove(joiner, reason));
     joiner.on('reconnecting', (reconnecting) => {
-      if (!this.#participants.has(joiner.id)) return;
+      if (!this.#seats.has(joiner.id)) return;
       this.#record({
         type: reconnecting ? RoomEventType.PARTICIPANT_RECONNECTING : RoomEventType.PARTICIPANT_RECONNECTED,
         participantId: joiner.id,
         participantName: joiner.name,
       });
     });
-    this.#router.add(joiner);
-    this.recordings.sync(joiner, this.#router.publishedBy(joiner));
-    this.#speakers.follow(joiner.peer);
+    this.#streams.add(joiner);
     joiner.begin();
     this.emit('participantJoined', joiner);
   }
@@ -249,7 +229,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     muted: boolean,
     by: 'PUBLISHER' | 'MODERATOR' = 'PUBLISHER',
   ): void {
-    if (!this.#participants.has(publisher.id)) return;
+    if (!this.#seats.has(publisher.id)) return;
     this.#record({
       type: muted ? RoomEventType.TRACK_MUTED : RoomEventType.TRACK_UNMUTED,
       participantId: publisher.id,
@@ -265,10 +245,10 @@ export class Room extends TypedEmitter<RoomEvents> {
    * for a recipient who is not in the room, BAD_USER_INPUT for empty or oversize text.
    */
   sendMessage(from: Participant, text: string, to: string[] | null): RoomEvent {
-    if (!this.#participants.has(from.id)) {
+    if (!this.#seats.has(from.id)) {
       throw new DomainError(ErrorCode.PARTICIPANT_NOT_FOUND, `Participant "${from.id}" is not in the room.`);
     }
-    const message = composeMessage(from, text, to, (id) => this.#participants.get(id));
+    const message = composeMessage(from, text, to, (id) => this.#seats.get(id));
     const event = this.#record({
       type: RoomEventType.MESSAGE,
       participantId: from.id,
@@ -281,7 +261,7 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   /** Announces a member's new attributes. */
   recordAttributes(participant: Participant): void {
-    if (!this.#participants.has(participant.id)) return;
+    if (!this.#seats.has(participant.id)) return;
     this.#record({
       type: RoomEventType.PARTICIPANT_ATTRIBUTES_CHANGED,
       participantId: participant.id,
@@ -315,13 +295,13 @@ export class Room extends TypedEmitter<RoomEvents> {
   beginClosing(): void {
     this.assertOpen();
     this.#closing = true;
-    this.#cancelEmptyTimer();
+    this.#seats.cancelEmptyTimer();
   }
 
   /** Reopens the door when closing failed (e.g. the database was unreachable). */
   abortClosing(): void {
     this.#closing = false;
-    if (this.#participants.size === 0) this.#armEmptyTimer();
+    if (this.#seats.memberCount === 0) this.#seats.armEmptyTimer();
   }
 
   /**
@@ -336,7 +316,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     await Promise.all(this.participants.map((member) => member.close(LeaveReason.ROOM_CLOSED)));
     if (this.closed) return;
     this.#closedAt = at;
-    this.#reserved = 0;
+    this.#seats.clearReservations();
     this.#record({ type: RoomEventType.ROOM_CLOSED });
     this.#release();
   }
@@ -368,21 +348,16 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   #release(): void {
-    this.#cancelEmptyTimer();
-    this.#speakers.stop();
-    this.#activeSpeaker = null;
+    this.#seats.cancelEmptyTimer();
+    this.#streams.speaker.stop();
     this.emit('closed');
     this.removeAllListeners();
   }
 
   #remove(participant: Participant, reason: LeaveReason): void {
-    if (!this.#participants.has(participant.id)) return;
-    // Its files are finalized before its media is released (the peer closes after `left`).
-    this.recordings.forget(participant);
-    this.#router.remove(participant);
-    this.#speakers.forget(participant.peer);
-    this.#participants.delete(participant.id);
-    if (this.#activeSpeaker === participant) this.#activeSpeaker = null;
+    if (!this.#seats.has(participant.id)) return;
+    this.#streams.remove(participant);
+    this.#seats.delete(participant);
     this.#record({
       type: RoomEventType.PARTICIPANT_LEFT,
       participantId: participant.id,
@@ -390,35 +365,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       reason,
     });
     this.emit('participantLeft', participant, reason);
-    if (this.#participants.size === 0 && this.#reserved === 0) this.#armEmptyTimer();
-  }
-
-  /** Records who speaks now (ACTIVE_SPEAKER_CHANGED), when it is someone else in the room. */
-  #setActiveSpeaker(speaker: Participant): void {
-    if (speaker === this.#activeSpeaker || !this.#participants.has(speaker.id)) return;
-    this.#activeSpeaker = speaker;
-    this.#record({
-      type: RoomEventType.ACTIVE_SPEAKER_CHANGED,
-      participantId: speaker.id,
-      participantName: speaker.name,
-    });
-  }
-
-  /** Says `idle` if the room is still empty when the timeout passes. */
-  #armEmptyTimer(): void {
-    const timeout = this.services.emptyTimeoutMs;
-    if (timeout <= 0 || this.closed || this.#closing || this.#stopped) return;
-    this.#cancelEmptyTimer();
-    this.#emptyTimer = setTimeout(() => {
-      this.#emptyTimer = undefined;
-      if (this.#participants.size === 0 && this.#reserved === 0) this.emit('idle');
-    }, timeout);
-    this.#emptyTimer.unref();
-  }
-
-  #cancelEmptyTimer(): void {
-    clearTimeout(this.#emptyTimer);
-    this.#emptyTimer = undefined;
+    if (this.#seats.empty) this.#seats.armEmptyTimer();
   }
 
   #record(event: NewRoomEvent): RoomEvent | undefined {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { AbandonedRooms } from './AbandonedRooms';
 import type { Participant } from './Participant';
 import type { RoomEventRepository, RoomOwnership, RoomRepository } from './ports';
+import { OpenRoomListing } from './OpenRoomListing';
+import { RoomClaims } from './RoomClaims';
 import type { Page, PageRequest, RoomRecord } from './records';
-import { pageOfRooms, sortRooms } from './roomPages';
 import { Room, type RoomServices } from './Room';
 import { storedEvents } from './RoomEventLog';
 import { LeaveReason } from './events';
@@ -43,9 +45,6 @@ export interface RoomRegistryOptions {
   remoteEvents?: (roomId: string, after: number | null) => Promise<RoomEventStream>;
 }
 
-/** Rooms read per query when the open rooms of a previous run are looked up at start. */
-const RECOVERY_PAGE = 100;
-
 /**
  * The one place that holds rooms: it loads each from the database once, creates them (on demand
  * where allowed, within ROOMS_MAX), closes them and forgets them when they close. Participants are
@@ -58,11 +57,10 @@ export class RoomRegistry {
   readonly #retiring = new Map<string, Room['log']>();
   readonly #participants = new Map<string, Participant>();
   /** Closes, after the empty-room timeout, the rooms a previous process left open (see `recover`). */
-  #recoveryTimer: NodeJS.Timeout | undefined;
-  /** Every open room's record when `soleWriter` (loaded by loadOpenRooms), else null: the database knows. */
-  #openRecords: Map<string, RoomRecord> | null = null;
-  /** #openRecords in listing order, computed again after a change. */
-  #sortedOpen: RoomRecord[] | null = null;
+  readonly #abandoned: AbandonedRooms;
+  /** Open rooms' listing and count, from memory when `soleWriter`. */
+  readonly #openRooms: OpenRoomListing;
+  readonly #claims: RoomClaims;
   #stopped = false;
 
   constructor(
@@ -73,7 +71,17 @@ export class RoomRegistry {
     private readonly onParticipantJoined: (participant: Participant) => void = () => undefined,
     private readonly onParticipantLeft: (participant: Participant, reason: string) => void = () => undefined,
     private readonly onRoom: (change: 'opened' | 'closed', roomId: string) => void = () => undefined,
-  ) {}
+  ) {
+    this.#claims = new RoomClaims(options.ownership, (id) => this.#rooms.has(id));
+    this.#openRooms = new OpenRoomListing(repository, options.soleWriter ?? false);
+    this.#abandoned = new AbandonedRooms(options.emptyTimeoutMs, {
+      listOpen: (page) => this.repository.listOpen(page),
+      stopped: () => this.#stopped,
+      loaded: (id) => this.#rooms.has(id) || this.#loading.has(id),
+      load: (id) => this.#load(id),
+      close: (room) => this.#close(room),
+    });
+  }
 
   /** Live rooms (metrics, sampling). */
   rooms(): Room[] {
@@ -104,33 +112,18 @@ export class RoomRegistry {
 
   /** With `soleWriter`: reads the open rooms' records once (at start), then keeps them up to date. */
   async loadOpenRooms(): Promise<void> {
-    if (!this.options.soleWriter) return;
-    const records = new Map<string, RoomRecord>();
-    let after: string | null = null;
-    do {
-      const page: Page<RoomRecord> = await this.repository.listOpen({ first: 100, after });
-      for (const record of page.items) records.set(record.id, record);
-      after = page.hasNextPage ? page.endCursor : null;
-    } while (after);
-    this.#openRecords = records;
-    this.#sortedOpen = null;
+    await this.#openRooms.load();
   }
 
   /** Open rooms, oldest first, a page at a time: from memory when this process is the only writer. */
   listOpen(page: PageRequest): Promise<Page<RoomRecord>> {
-    if (!this.#openRecords) return this.repository.listOpen(page);
-    this.#sortedOpen ??= sortRooms(this.#openRecords.values());
-    return Promise.resolve(pageOfRooms(this.#sortedOpen, page));
-  }
-
-  #countOpen(): Promise<number> {
-    return this.#openRecords ? Promise.resolve(this.#openRecords.size) : this.repository.countOpen();
+    return this.#openRooms.list(page);
   }
 
   async create(input: RoomInput): Promise<Room> {
     this.#assertRunning();
     const valid = validateRoomInput(input);
-    if ((await this.#countOpen()) >= this.options.maxRooms) {
+    if ((await this.#openRooms.count()) >= this.options.maxRooms) {
       throw new DomainError(
         ErrorCode.TOO_MANY_ROOMS,
         `This server keeps at most ${this.options.maxRooms} open rooms.`,
@@ -138,7 +131,7 @@ export class RoomRegistry {
     }
     const id = valid.id ?? randomUUID();
     // Held by another node means it exists.
-    await this.#claim(id, ErrorCode.ROOM_EXISTS);
+    await this.#claims.claim(id, ErrorCode.ROOM_EXISTS);
     let record: RoomRecord;
     try {
       record = await this.repository.create({
@@ -152,11 +145,10 @@ export class RoomRegistry {
       });
     } catch (error) {
       // ROOM_EXISTS: its holder is whoever loads it, maybe this node a moment later.
-      if (!this.#rooms.has(id)) void this.options.ownership?.release(id);
+      this.#claims.releaseUnlessLive(id);
       throw error;
     }
-    this.#openRecords?.set(record.id, record);
-    this.#sortedOpen = null;
+    this.#openRooms.created(record);
     return this.#adopt(new Room(record, this.services));
   }
 
@@ -189,7 +181,7 @@ export class RoomRegistry {
     }
     // The only writer knows every open room: an id it does not know is new or closed, and the insert
     // tells which (ROOM_EXISTS for a closed one, read below), so a first joiner waits for one write.
-    const unknown = this.#openRecords !== null && !this.#openRecords.has(id) && !this.#loading.has(id);
+    const unknown = this.#openRooms.isUnknown(id) && !this.#loading.has(id);
     if (!unknown || !this.options.autoCreateRooms) {
       try {
         return await this.open(id);
@@ -207,53 +199,15 @@ export class RoomRegistry {
   }
 
   /**
-   * Rooms a process that died left open have nobody in them and no empty-room timer (nobody loaded
-   * them), so they would stay open for ever and count against ROOMS_MAX. One timer, armed at start,
-   * closes those still empty and unloaded after the empty-room timeout; a room loaded before that
-   * (someone joined) has its own timer. Returns how many rooms it watches.
+   * Closes the rooms a previous process left open once the empty-room timeout passes, if nobody
+   * loaded them by then (see AbandonedRooms). Returns how many rooms it watches.
    */
-  async recover(): Promise<number> {
-    const timeout = this.options.emptyTimeoutMs;
-    if (timeout <= 0 || this.#stopped) return 0;
-    const ids: string[] = [];
-    let after: string | null = null;
-    for (;;) {
-      const page = await this.repository.listOpen({ first: RECOVERY_PAGE, after });
-      ids.push(...page.items.map((room) => room.id));
-      if (!page.hasNextPage || !page.endCursor) break;
-      after = page.endCursor;
-    }
-    if (ids.length === 0 || this.#stopped) return ids.length;
-    clearTimeout(this.#recoveryTimer);
-    this.#recoveryTimer = setTimeout(() => {
-      this.#recoveryTimer = undefined;
-      void this.#closeAbandoned(ids);
-    }, timeout);
-    this.#recoveryTimer.unref();
-    return ids.length;
+  recover(): Promise<number> {
+    return this.#abandoned.recover();
   }
 
   async close(id: string): Promise<RoomRecord> {
     return this.#close(await this.open(id));
-  }
-
-  /** Closes each room of `ids` nobody has loaded since the start (a live room has its own timer). */
-  async #closeAbandoned(ids: string[]): Promise<void> {
-    let closed = 0;
-    for (const id of ids) {
-      if (this.#stopped) return;
-      if (this.#rooms.has(id) || this.#loading.has(id)) continue;
-      try {
-        const room = await this.#load(id);
-        // Checked in the same turn as the door shuts: a joiner reserves synchronously.
-        if (!room || room === 'closed' || room.closed || !room.empty) continue;
-        await this.#close(room);
-        closed++;
-      } catch (error) {
-        logger.warn({ err: error, roomId: id }, 'could not close a room left open by the previous run');
-      }
-    }
-    if (closed > 0) logger.info({ count: closed }, 'closed empty rooms left open by the previous run');
   }
 
   async #close(room: Room): Promise<RoomRecord> {
@@ -266,7 +220,7 @@ export class RoomRegistry {
       room.abortClosing();
       throw error;
     }
-    if (this.#openRecords?.delete(id)) this.#sortedOpen = null;
+    this.#openRooms.closed(id);
     await room.close(at);
     return room.toRecord();
   }
@@ -311,8 +265,7 @@ export class RoomRegistry {
   /** Every member of every room leaves (SERVER_SHUTDOWN); rooms stay open in the database. */
   async shutdown(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#recoveryTimer);
-    this.#recoveryTimer = undefined;
+    this.#abandoned.stop();
     await Promise.all([...this.#rooms.values()].map((room) => room.shutdown()));
     await Promise.all([...this.#loading.values()].map((loading) => loading.catch(() => null)));
   }
@@ -327,7 +280,7 @@ export class RoomRegistry {
         if (!record) return null;
         if (record.closedAt) return 'closed';
         const since = new Date();
-        await this.#claim(id);
+        await this.#claims.claim(id);
         try {
           const [lastSequence, bans] = await Promise.all([
             this.eventRepository.lastSequence(id),
@@ -339,7 +292,7 @@ export class RoomRegistry {
           await this.options.onTaken?.(room, since);
           return room;
         } catch (error) {
-          if (!this.#rooms.has(id)) void this.options.ownership?.release(id);
+          this.#claims.releaseUnlessLive(id);
           throw error;
         }
       })().finally(() => this.#loading.delete(id));
@@ -367,7 +320,7 @@ export class RoomRegistry {
     room.on('closed', () => {
       this.#rooms.delete(room.id);
       this.onRoom('closed', room.id);
-      const release = () => void this.options.ownership?.release(room.id);
+      const release = () => void this.#claims.release(room.id);
       if (room.log.pendingWrites() === 0) {
         void room.log.retire().then(release);
         return;
@@ -383,14 +336,6 @@ export class RoomRegistry {
     return room;
   }
 
-  async #claim(id: string, code: ErrorCode = ErrorCode.ROOM_ELSEWHERE): Promise<void> {
-    const ownership = this.options.ownership;
-    if (!ownership || this.#rooms.has(id)) return;
-    if (!(await ownership.claim(id))) {
-      throw new DomainError(code, `Room "${id}" is held by another node.`);
-    }
-  }
-
   /**
    * Cluster: the room leaves this node (drain, or its lease was lost): members leave with
    * ROOM_MOVED, the room stays open, and once its events are stored the lease is released, so the
@@ -401,7 +346,7 @@ export class RoomRegistry {
     if (!room) return;
     await room.shutdown(LeaveReason.ROOM_MOVED, movedTo);
     await room.log.flush().catch(() => undefined);
-    await this.options.ownership?.release(id);
+    await this.#claims.release(id);
   }
 
   #assertRunning(): void {

@@ -151,6 +151,15 @@ export class MediaEngine implements MediaPeerFactory, PublicationDirectory, Reco
     };
   }
 
+  /**
+   * Resolves once every peer whose close has begun has released its native objects. A leave is
+   * answered before that (ConferenceService.leave), so shutdown and leak checks wait here.
+   */
+  async settled(): Promise<void> {
+    const closing = [...this.#peers.values()].map((peer) => peer.closing).filter((c) => c !== undefined);
+    await Promise.allSettled(closing);
+  }
+
   /** Stops the endpoint; idempotent. Transports must have been closed by their owners first. */
   stop(): void {
     const endpoint = this.#endpoint;

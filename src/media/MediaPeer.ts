@@ -9,8 +9,6 @@ import type {
 } from '../conference/ports';
 import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
-import { LayerSelection } from './LayerSelection';
-import type { LayerPreference } from './LayerSelector';
 import {
   closeInSafeOrder,
   fixCreateTrack,
@@ -21,9 +19,10 @@ import {
   type SDPManager,
   withoutSimulcastWhereSending,
 } from './medoozeQuirks';
-import { Publication, type PublicationDirectory } from './Publication';
+import { PeerPublications } from './PeerPublications';
+import { PeerSubscriptions } from './PeerSubscriptions';
+import type { Publication, PublicationDirectory } from './Publication';
 import { invalidSdp, SessionDescription } from './SessionDescription';
-import { Subscription } from './Subscription';
 
 type Transport = MediaServer.Transport;
 
@@ -61,16 +60,12 @@ export class MediaPeer implements MediaPeerPort {
   readonly #onClosed: (peer: MediaPeer) => void;
   readonly #layered: { simulcast: boolean; svc: boolean };
   #transport: Transport | undefined;
-  /** What it publishes, by stream id (one per medooze IncomingStream of its transport). */
-  readonly #publications = new Map<string, Publication>();
-  /** What is forwarded to it, by stream id. */
-  readonly #subscriptions = new Map<string, Subscription>();
+  /** What it publishes: a Publication per stream it sends. */
+  readonly #publications: PeerPublications;
+  /** What is forwarded to it: a Subscription per stream, and the choice of their layers. */
+  readonly #subscriptions: PeerSubscriptions;
   /** Media sections (mid -> kind) of the last applied remote description: later ones keep them all. */
   #mids: ReadonlyMap<string, TrackKind> = new Map();
-  #published: PublishedStream[] = [];
-  /** Layer wishes per forwarded stream id; kept across unsubscribe/subscribe of the same stream. */
-  readonly #preferences = new Map<string, LayerPreference>();
-  #layers: LayerSelection | undefined;
   #connected = false;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -83,6 +78,8 @@ export class MediaPeer implements MediaPeerPort {
     this.#directory = options.directory;
     this.#onClosed = options.onClosed ?? (() => undefined);
     this.#layered = { simulcast: options.simulcast, svc: options.svc };
+    this.#publications = new PeerPublications(this.id, () => this.#connected && !this.#closed);
+    this.#subscriptions = new PeerSubscriptions(() => this.#connected && !this.#closed);
     manager.on(
       'transport',
       guarded('transport', (transport) => this.#adopt(transport)),
@@ -123,7 +120,7 @@ export class MediaPeer implements MediaPeerPort {
     this.#answer = answer;
     // The client offered the sections these tracks are on: negotiated once it applies the answer,
     // which it does before its transport can be up (video waits for that, see Subscription).
-    for (const subscription of this.#subscriptions.values()) subscription.negotiatedIn(answer);
+    for (const subscription of this.#subscriptions.all()) subscription.negotiatedIn(answer);
     return answer;
   }
 
@@ -136,27 +133,26 @@ export class MediaPeer implements MediaPeerPort {
   }
 
   publishedStreams(): PublishedStream[] {
-    return this.#published;
+    return this.#publications.published;
   }
 
   /** Its publication of stream `streamId`, while it is open and publishes it. */
   publication(streamId: string): Publication | undefined {
-    const publication = this.#closed ? undefined : this.#publications.get(streamId);
-    return publication?.ended ? undefined : publication;
+    return this.#closed ? undefined : this.#publications.get(streamId);
   }
 
   publications(): Publication[] {
-    return this.#closed ? [] : [...this.#publications.values()].filter((publication) => !publication.ended);
+    return this.#closed ? [] : this.#publications.live();
   }
 
   subscribedStreamIds(): string[] {
-    return [...this.#subscriptions.keys()];
+    return this.#subscriptions.streamIds();
   }
 
   stats(): PeerStats {
     return {
       inbound: this.publications().flatMap((publication) => publication.stats()),
-      outbound: [...this.#subscriptions.values()].flatMap((subscription) => subscription.stats()),
+      outbound: [...this.#subscriptions.all()].flatMap((subscription) => subscription.stats()),
     };
   }
 
@@ -173,7 +169,7 @@ export class MediaPeer implements MediaPeerPort {
   createOffer(): string {
     this.#assertOpen();
     const offer = withoutSimulcastWhereSending(this.#manager.createLocalDescription());
-    for (const subscription of this.#subscriptions.values()) subscription.offered(offer);
+    for (const subscription of this.#subscriptions.all()) subscription.offered(offer);
     return offer;
   }
 
@@ -181,7 +177,7 @@ export class MediaPeer implements MediaPeerPort {
     this.#assertOpen();
     this.#apply(SessionDescription.of(answer));
     // The client has applied the offer: the video it carried can be forwarded (once connected).
-    for (const subscription of this.#subscriptions.values()) subscription.answered();
+    for (const subscription of this.#subscriptions.all()) subscription.answered();
   }
 
   processOffer(offer: SessionDescriptionPort): string {
@@ -195,7 +191,7 @@ export class MediaPeer implements MediaPeerPort {
     try {
       this.#apply(description);
       const answer = withoutSimulcastWhereSending(this.#manager.createLocalDescription());
-      for (const subscription of this.#subscriptions.values()) subscription.negotiatedIn(answer);
+      for (const subscription of this.#subscriptions.all()) subscription.negotiatedIn(answer);
       return answer;
     } catch (error) {
       if (leftHalfApplied(this.#manager)) {
@@ -213,23 +209,7 @@ export class MediaPeer implements MediaPeerPort {
     this.#assertOpen();
     const publication = this.#directory.publication(publisher.id, streamId);
     if (!publication || !this.#transport) return;
-    const existing = this.#subscriptions.get(streamId);
-    if (existing?.publication === publication) {
-      existing.sync();
-      return;
-    }
-    if (existing) this.unsubscribe(streamId);
-    const subscription = new Subscription(
-      publication,
-      this.#transport.createOutgoingStream({ id: streamId }),
-      this.#preferences.get(streamId),
-      (ended) => this.#forget(ended),
-      () => this.#connected && !this.#closed,
-      () => this.#layers?.adapt(),
-      this.#layered.svc,
-    );
-    this.#subscriptions.set(streamId, subscription);
-    publication.attach(subscription);
+    this.#subscriptions.subscribe(this.#transport, publication, streamId);
   }
 
   /**
@@ -241,29 +221,26 @@ export class MediaPeer implements MediaPeerPort {
   setPreferredLayer(streamId: string, spatial: number | null, temporal: number | null): void {
     this.#assertOpen();
     const preference = spatial === null && temporal === null ? undefined : { spatial, temporal };
-    if (preference) this.#preferences.set(streamId, preference);
-    else this.#preferences.delete(streamId);
-    const subscription = this.#subscriptions.get(streamId);
-    if (subscription) subscription.preference = preference;
-    this.#layers?.adapt();
+    this.#subscriptions.setPreference(streamId, preference);
   }
 
   /** Whether one of its own tracks is muted (forwarded to nobody). */
   isTrackMuted(trackId: string): boolean {
-    return [...this.#publications.values()].some((publication) => publication.isMuted(trackId));
+    return this.#publications.isTrackMuted(trackId);
   }
 
   /** Stops (or resumes) forwarding one of its own tracks to everyone who receives it. */
   setTrackMuted(trackId: string, muted: boolean): void {
-    // Every publication keeps the mute, so it holds whichever stream carries the track.
-    for (const publication of this.#publications.values()) publication.setMuted(trackId, muted);
+    this.#publications.setTrackMuted(trackId, muted);
   }
 
   unsubscribe(streamId: string): void {
-    const subscription = this.#subscriptions.get(streamId);
-    if (!subscription) return;
-    this.#subscriptions.delete(streamId);
-    subscription.stop();
+    this.#subscriptions.unsubscribe(streamId);
+  }
+
+  /** The release under way (see close), or undefined while the peer is open. */
+  get closing(): Promise<void> | undefined {
+    return this.#closing;
   }
 
   /**
@@ -273,16 +250,13 @@ export class MediaPeer implements MediaPeerPort {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
-      this.#stopLayerSelection();
-      for (const publication of this.#publications.values()) publication.end();
+      this.#subscriptions.stopLayerSelection();
+      this.#publications.endAll();
       await closeInSafeOrder(this.#manager, {
-        stopOutgoingStreams: () => {
-          for (const streamId of [...this.#subscriptions.keys()]) this.unsubscribe(streamId);
-        },
+        stopOutgoingStreams: () => this.#subscriptions.unsubscribeAll(),
         stopManager: () => this.#stopManager(),
       });
       this.#publications.clear();
-      this.#published = [];
       this.#onClosed(this);
     })();
     return this.#closing;
@@ -291,7 +265,7 @@ export class MediaPeer implements MediaPeerPort {
   #apply(description: SessionDescription): void {
     // Checked first: medooze changes its state before it finds out an SDP is unusable.
     description.assertKeeps(this.#mids);
-    for (const publication of this.#publications.values()) {
+    for (const publication of this.#publications.all()) {
       publication.beforeDescription((streamId, trackId) => description.sends(streamId, trackId));
     }
     try {
@@ -302,20 +276,13 @@ export class MediaPeer implements MediaPeerPort {
     this.#mids = description.mids;
     this.#refreshPublications(true);
     // The publisher may have added or removed a track in a stream others already receive.
-    for (const publication of this.#publications.values()) publication.tracksChanged();
-  }
-
-  /** A publication this peer receives ended: its subscription is gone. */
-  #forget(subscription: Subscription): void {
-    if (this.#subscriptions.get(subscription.streamId) === subscription) {
-      this.#subscriptions.delete(subscription.streamId);
-    }
+    for (const publication of this.#publications.all()) publication.tracksChanged();
   }
 
   #adopt(transport: Transport): void {
     this.#transport = transport;
     if (this.#layered.simulcast || this.#layered.svc) {
-      this.#layers = new LayerSelection(transport, () => this.#subscriptions.values(), this.#layered.svc);
+      this.#subscriptions.selectLayers(transport, this.#layered.svc);
     }
     transport.on(
       'dtlsstate',
@@ -325,8 +292,8 @@ export class MediaPeer implements MediaPeerPort {
           this.#connected = true;
           // Video waited for this transport (see Subscription): forwarded from now, each from a
           // keyframe asked for now. And keyframes others asked of this peer before it was up.
-          for (const subscription of this.#subscriptions.values()) subscription.activate();
-          for (const publication of this.#publications.values()) publication.publisherReady();
+          for (const subscription of this.#subscriptions.all()) subscription.activate();
+          for (const publication of this.#publications.all()) publication.publisherReady();
         } else if (state === 'failed' || state === 'closed') {
           this.#listener.onLost('DISCONNECTED');
         }
@@ -351,38 +318,12 @@ export class MediaPeer implements MediaPeerPort {
    * description is applied: medooze adds their tracks one by one.
    */
   #refreshPublications(notify: boolean): void {
-    const incoming = this.#transport?.getIncomingStreams() ?? [];
-    const current = new Set(incoming.map((stream) => stream.getId()));
-    // A muted track stays muted in a stream published later (the mute is the publisher's).
-    const muted = [...this.#publications.values()].flatMap((publication) => publication.mutedTrackIds());
-    for (const [streamId, publication] of this.#publications) {
-      if (current.has(streamId) && !publication.ended) continue;
-      this.#publications.delete(streamId);
-      publication.end();
-    }
-    for (const stream of incoming) {
-      if (!this.#publications.has(stream.getId())) {
-        this.#publications.set(
-          stream.getId(),
-          new Publication(this.id, stream, muted, () => this.#connected && !this.#closed),
-        );
-      }
-    }
-    const streams = [...this.#publications.values()]
-      .map((publication) => publication.describe())
-      .filter((stream) => stream.tracks.length > 0);
-    const changed = JSON.stringify(streams) !== JSON.stringify(this.#published);
-    this.#published = streams;
-    if (notify && changed) this.#listener.onPublishedChanged(streams);
-  }
-
-  #stopLayerSelection(): void {
-    this.#layers?.stop();
-    this.#layers = undefined;
+    const changed = this.#publications.match(this.#transport?.getIncomingStreams() ?? []);
+    if (notify && changed) this.#listener.onPublishedChanged(changed);
   }
 
   #stopManager(): void {
-    this.#stopLayerSelection();
+    this.#subscriptions.stopLayerSelection();
     try {
       this.#manager.stop();
     } catch (error) {

@@ -5,10 +5,11 @@ import { guarded, PLI_WINDOW_MS } from './medoozeQuirks';
 
 /**
  * A keyframe asked for this recently has not reached the server yet (the publisher encodes it at
- * its next frame, then a network hop): whoever asks now gets that one, no second request needed.
- * Kept short: a subscriber that starts after the keyframe went by needs its own.
+ * its next frame, a frame interval at 30 fps, then a network hop): whoever asks now gets that one,
+ * no second request needed. A subscriber that started after the keyframe went by after all finds
+ * out and asks again (Subscription's first-packet watch).
  */
-const IN_FLIGHT_MS = 10;
+const IN_FLIGHT_MS = 40;
 import type { StreamRecorder } from './StreamRecorder';
 import type { Subscription } from './Subscription';
 

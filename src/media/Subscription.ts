@@ -1,7 +1,7 @@
 import type * as MediaServer from 'medooze-media-server';
 import type { TrackKind, TrackStats } from '../conference/ports';
 import type { ForwardedVideo, LayerPreference } from './LayerSelector';
-import { attachVideo, guarded, stopQuietly } from './medoozeQuirks';
+import { guarded, stopQuietly } from './medoozeQuirks';
 import type { Publication } from './Publication';
 
 type OutgoingStream = MediaServer.OutgoingStream;
@@ -15,6 +15,18 @@ type IncomingStreamTrack = MediaServer.IncomingStreamTrack;
 const NEGOTIATION_FALLBACK_MS = 2000;
 
 /**
+ * How often an attached video that has forwarded nothing yet is checked, and for how long. Its
+ * first keyframe request can be lost: medooze drops a PLI within its window of another one to the
+ * same source (a subscriber's own PLI, a layer switch, another transponder: requests the
+ * publication does not see), and a Chromium publisher ignores one within 300 ms of the last it
+ * honoured. medooze's transponder asks again only a second later (RTPStreamTransponder::onRTP):
+ * in the Chromium first-frame bench about one joiner in ten decoded an earlier participant 500 to
+ * 900 ms after the others. Asked again here, the keyframe comes one PLI window after the first try.
+ */
+const FIRST_PACKET_CHECK_MS = 150;
+const FIRST_PACKET_WATCH_MS = 10_000;
+
+/**
  * One publication forwarded to one subscriber: the medooze OutgoingStream on the subscriber's
  * transport, one outgoing track per publisher track, and the subscriber's layer wish for it. Owned
  * by the subscriber's peer (which made it and stops it), attached to the publication (which keeps
@@ -25,9 +37,9 @@ const NEGOTIATION_FALLBACK_MS = 2000;
  * offered by the subscriber). Attaching is when medooze asks the publisher for a keyframe, and
  * every keyframe sent before that moment is lost to this subscriber (nothing goes out before DTLS
  * is up, and a client drops media of a transceiver it does not know yet), while the PLI that
- * asked for it still closes medooze's 500 ms PLI window for everyone. So the keyframe is asked for
+ * asked for it still closes medooze's PLI window for everyone. So the keyframe is asked for
  * at the first moment it can be used, and the subscriber decodes a frame interval plus a round
- * trip later.
+ * trip later (or, when that request was lost, one PLI window more: see FIRST_PACKET_CHECK_MS).
  */
 export class Subscription {
   /** Outgoing track per publisher track id. */
@@ -39,6 +51,9 @@ export class Subscription {
   /** Waiting track ids the subscriber has in its description. */
   readonly #negotiated = new Set<string>();
   #fallback: NodeJS.Timeout | undefined;
+  /** Attached video tracks that have not forwarded a packet yet (see FIRST_PACKET_CHECK_MS). */
+  readonly #starting = new Set<OutgoingStreamTrack>();
+  #startWatch: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(
@@ -55,8 +70,6 @@ export class Subscription {
      * choice, so that a simulcast subscriber is on the encoding it keeps when the keyframe comes.
      */
     private readonly onAttached: () => void = () => undefined,
-    /** VP9 room: video is attached around a medooze selector bug (attachVideo). */
-    private readonly vp9 = false,
   ) {}
 
   /** Same as the publisher's msid stream id, so receivers map the stream to its participant. */
@@ -137,7 +150,11 @@ export class Subscription {
       const outgoingTrack = this.#tracks.get(trackId);
       this.#forgetWaiting(trackId);
       if (!outgoingTrack || track.stopped) continue;
-      attachVideo(outgoingTrack, track, this.vp9);
+      // A newly attached track is not switched smoothly (medooze's default; a smooth attach measured
+      // the same): the transponder starts at the first packet its codec's layer selector lets
+      // through, the start of a keyframe (VP9: scripts/medooze-patches/), the one asked for below.
+      outgoingTrack.attachTo(track);
+      this.#starting.add(outgoingTrack);
       attached = true;
     }
     if (this.#waiting.size === 0) {
@@ -147,6 +164,35 @@ export class Subscription {
     if (!attached) return;
     this.onAttached();
     this.publication.requestKeyframe();
+    this.#watchFirstPackets(performance.now());
+  }
+
+  /**
+   * Until every attached video has forwarded a packet, asks again for the keyframe it waits for
+   * (the publication keeps the requests to one per PLI window). Stops after FIRST_PACKET_WATCH_MS:
+   * a publisher that sends no video (camera off) is not asked forever.
+   */
+  #watchFirstPackets(since: number): void {
+    if (this.#startWatch) return;
+    this.#startWatch = setTimeout(
+      guarded('first packet timer', () => {
+        this.#startWatch = undefined;
+        if (this.#stopped) return;
+        for (const track of this.#starting) {
+          // A muted track forwards nothing; unmuting asks for its keyframe (Publication.setMuted).
+          if (track.stopped || this.publication.isMuted(track.getId()) || forwardedAny(track))
+            this.#starting.delete(track);
+        }
+        if (this.#starting.size === 0 || performance.now() - since > FIRST_PACKET_WATCH_MS) {
+          this.#starting.clear();
+          return;
+        }
+        this.publication.requestKeyframe();
+        this.#watchFirstPackets(since);
+      }),
+      FIRST_PACKET_CHECK_MS,
+    );
+    this.#startWatch.unref();
   }
 
   /** Video tracks made for the subscriber but not forwarded yet (waiting until it can receive them). */
@@ -205,6 +251,9 @@ export class Subscription {
     this.#stopped = true;
     clearTimeout(this.#fallback);
     this.#fallback = undefined;
+    clearTimeout(this.#startWatch);
+    this.#startWatch = undefined;
+    this.#starting.clear();
     this.#waiting.clear();
     this.#tracks.clear();
     stopQuietly(this.outgoing);
@@ -216,5 +265,15 @@ export class Subscription {
     if (this.#stopped) return;
     this.stop();
     this.onEnded(this);
+  }
+}
+
+/** Whether an outgoing track has sent a packet (medooze's stats, at most 100 ms old). */
+function forwardedAny(track: OutgoingStreamTrack): boolean {
+  try {
+    return track.getStats().numPackets > 0;
+  } catch {
+    // Stopped under us: nothing to wait for.
+    return true;
   }
 }

@@ -4,24 +4,28 @@ import { logger } from '../shared/logger';
 
 /**
  * Every workaround for medooze-media-server 1.156 in one place, each with the reason it exists.
- * Before removing one after an upgrade, check that the reason still holds.
+ * Before removing one after an upgrade, check that the reason still holds. Bugs that no JavaScript
+ * can work around are fixed in medooze's C++ instead, by the patches in scripts/medooze-patches/
+ * (applied at install): VP9LayerSelector waiting for the keyframe (a VP9 subscription used to
+ * start at a delta and decode a PLI window late).
  */
 
 export type SDPManager = ReturnType<MediaServer.Endpoint['createSDPManager']>;
 type Transport = MediaServer.Transport;
 type IncomingStream = MediaServer.IncomingStream;
-type IncomingStreamTrack = MediaServer.IncomingStreamTrack;
 type TrackInfo = InstanceType<typeof TrackInfoClass>;
 type OutgoingStream = MediaServer.OutgoingStream;
 type OutgoingStreamTrack = MediaServer.OutgoingStreamTrack;
 
 /**
- * medooze sends at most one PLI per incoming source per 500 ms (DTLSICETransport::SendPLI: a second
+ * medooze sends at most one PLI per incoming source per 300 ms (DTLSICETransport::SendPLI: a second
  * one within that window is dropped without a word, whoever asks: us through `refresh()`, a
- * transponder when an outgoing track is attached, or a subscriber's own PLI). A keyframe request
- * is only worth making when it will not be dropped: at least this long after the last one.
+ * transponder when an outgoing track is attached, or a subscriber's own PLI). medooze's own window
+ * is 500 ms; scripts/medooze-patches/pli-window-300ms.patch makes it 300, the least interval
+ * between keyframe requests a Chromium publisher honours (it ignores one sooner after the last).
+ * A keyframe request is only worth making when neither will drop it: this long after the last.
  */
-export const PLI_WINDOW_MS = 520;
+export const PLI_WINDOW_MS = 320;
 
 /**
  * medooze re-throws whatever a listener throws from setImmediate, where nothing can catch it and the
@@ -232,25 +236,4 @@ export function placeOnOfferedSections(manager: SDPManager): OutgoingStreamTrack
     placed.push(entry.track);
   }
   return placed;
-}
-
-/**
- * medooze 1.156's VP9LayerSelector starts out `waitingForIntra`, and its test is inverted: while
- * waiting it drops every packet of a layer frame without inter-picture prediction (P=0, the
- * keyframe) and stops waiting at the first predicted one (src/vp9/VP9LayerSelector.cpp, Select).
- * `OutgoingStreamTrack.attachTo` switches smoothly by default: the transponder holds everything
- * back until a keyframe. Together, the keyframe a VP9 subscription starts from is dropped, the
- * deltas after it reach the subscriber undecodable, and it decodes only from the next keyframe,
- * one PLI window later (Chromium, L1T3: first frame ~620 ms after the first packet, 6 frames
- * dropped). Attached without the smooth wait, the first packets the selector sees are deltas: they
- * end its wait (the few that reach the subscriber are dropped by its decoder), and the keyframe
- * asked for at attach passes. VP8 and H264 keep the smooth attach (their first packet is a keyframe).
- */
-export function attachVideo(
-  outgoing: OutgoingStreamTrack,
-  incoming: IncomingStreamTrack,
-  vp9: boolean,
-): void {
-  if (vp9) outgoing.attachTo(incoming, undefined, false);
-  else outgoing.attachTo(incoming);
 }

@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '@prisma/client';
+import type { PrismaClient } from '@prisma/client';
 import { PrismaClient as SqlitePrismaClient } from '.prisma/sqlite-client';
 import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { logger } from '../shared/logger';
 import { DataDirLock } from './DataDirLock';
+import { type SchemaUse, SchemaUseLock } from './SchemaUseLock';
 import { applyMigrations, applySqliteMigrations } from './migrator';
 import { postgresExecutor, type SqlExecutor, sqliteExecutor } from './SqlExecutor';
 
@@ -17,6 +17,8 @@ export type DatabaseOptions =
       kind: 'postgresql';
       url: string;
       /** Retry the first connection this long (default 10 s). */ connectTimeoutMs?: number;
+      /** A server alone (the default) or a cluster node: see SchemaUseLock. */
+      use?: SchemaUse;
     }
   | { kind: 'embedded'; dataDir: string };
 
@@ -84,6 +86,8 @@ export class Database {
   private constructor(
     readonly kind: DatabaseOptions['kind'],
     readonly provider: Provider,
+    /** No other process writes rooms here (DATA_DIR lock, or the schema lock of a server alone). */
+    readonly soleWriter: boolean,
     /** Reads and writes a request waits for. */
     readonly prisma: PrismaClient,
     /** Writes a request waits for (room creation), through the driver: see SqlExecutor. */
@@ -97,23 +101,35 @@ export class Database {
   /** Opens (creating the embedded one if needed) and brings the schema up to date. */
   static async open(options: DatabaseOptions): Promise<Database> {
     if (options.kind === 'postgresql')
-      return Database.#openPostgres(options.url, options.connectTimeoutMs ?? 10_000);
+      return Database.#openPostgres(options.url, options.connectTimeoutMs ?? 10_000, options.use ?? 'alone');
     return Database.#openEmbedded(options.dataDir);
   }
 
-  static async #openPostgres(connectionUrl: string, connectTimeoutMs: number): Promise<Database> {
+  static async #openPostgres(
+    connectionUrl: string,
+    connectTimeoutMs: number,
+    use: SchemaUse,
+  ): Promise<Database> {
     // `?schema=` is Prisma's URL convention; pg does not know it, so it becomes the search_path.
     const url = new URL(connectionUrl);
     const schema = url.searchParams.get('schema') ?? 'public';
     url.searchParams.delete('schema');
     const poolOptions = { connectionString: url.toString(), options: `-c search_path="${schema}"` };
+    // Loaded here, not with this module: the embedded default has no use for PostgreSQL's driver
+    // and Prisma client, and they are ~8 MB of an idle server's memory.
+    const [{ default: pg }, { PrismaPg }, { PrismaClient }] = await Promise.all([
+      import('pg'),
+      import('@prisma/adapter-pg'),
+      import('@prisma/client'),
+    ]);
     const pool = new pg.Pool({ ...poolOptions, max: 10 });
     const writerPool = new pg.Pool({ ...poolOptions, max: 2 });
     for (const p of [pool, writerPool])
       // An idle client that errors (server restart) must not crash the process; the pool replaces it.
       p.on('error', (error) => logger.warn({ err: error }, 'database connection error'));
+    let lock: SchemaUseLock | undefined;
     const end = async () => {
-      await Promise.allSettled([pool.end(), writerPool.end()]);
+      await Promise.allSettled([pool.end(), writerPool.end(), lock?.release()]);
     };
     try {
       await firstConnection(pool, url, connectTimeoutMs);
@@ -126,6 +142,7 @@ export class Database {
           });
       }
       await applyMigrations(pool);
+      lock = await SchemaUseLock.acquire(poolOptions, schema, use);
     } catch (error) {
       await end();
       throw error;
@@ -134,6 +151,7 @@ export class Database {
     return new Database(
       'postgresql',
       'postgresql',
+      use === 'alone',
       prisma,
       postgresExecutor(pool),
       postgresExecutor(writerPool),
@@ -175,13 +193,12 @@ export class Database {
       } finally {
         migrating.close();
       }
+      // Prisma connects at its first query (reads of history, moderation, rooms not in memory),
+      // not here: its query compiler takes ~20 MB of memory once loaded, and an idle server on
+      // the embedded default has no use for it (hot writes and open rooms need no Prisma).
       prisma = new SqlitePrismaClient({
-        adapter: new PrismaBetterSQLite3({ url: `file:${file}`, timeout: 5000 }),
+        adapter: new PragmaSettingSqliteAdapter({ url: `file:${file}`, timeout: 5000 }),
       });
-      // Per connection. NORMAL in WAL mode: a commit survives a process crash (SIGKILL), and only an
-      // OS crash or power loss may take the last commits back; no fsync on every commit.
-      await prisma.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
-      await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
     } catch (error) {
       await prisma?.$disconnect().catch(() => undefined);
       await lock.release();
@@ -191,12 +208,12 @@ export class Database {
     // The hot writes' own connection to the same file (WAL: readers and writers do not block each
     // other). No busy timeout: see sqliteExecutor.
     const direct = new BetterSqlite3(file, { timeout: 0 });
-    direct.pragma('synchronous = NORMAL');
-    direct.pragma('foreign_keys = ON');
+    setConnectionPragmas(direct);
     const sql = sqliteExecutor(direct);
     return new Database(
       'embedded',
       'sqlite',
+      true,
       client,
       sql,
       sql,
@@ -223,5 +240,24 @@ export class Database {
     if (this.#closed) return;
     this.#closed = true;
     await this.onClose();
+  }
+}
+
+/**
+ * Per connection. NORMAL in WAL mode: a commit survives a process crash (SIGKILL), and only an OS
+ * crash or power loss may take the last commits back; no fsync on every commit. Foreign keys are
+ * off in SQLite unless asked for.
+ */
+function setConnectionPragmas(connection: BetterSqlite3.Database): void {
+  connection.pragma('synchronous = NORMAL');
+  connection.pragma('foreign_keys = ON');
+}
+
+/** Prisma's better-sqlite3 adapter, with our pragmas set on its connection as it opens. */
+class PragmaSettingSqliteAdapter extends PrismaBetterSQLite3 {
+  override async connect(): ReturnType<PrismaBetterSQLite3['connect']> {
+    const adapter = await super.connect();
+    setConnectionPragmas((adapter as unknown as { client: BetterSqlite3.Database }).client);
+    return adapter;
   }
 }

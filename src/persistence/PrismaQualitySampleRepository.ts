@@ -73,8 +73,11 @@ export class PrismaQualitySampleRepository implements QualitySampleRepository {
     return byParticipant;
   }
 
+  /** Retention, every few minutes even when idle: through the driver (no Prisma in an idle server). */
   async deleteBefore(at: Date): Promise<number> {
-    const { count } = await this.prisma.qualitySample.deleteMany({ where: { at: { lt: at } } });
-    return count;
+    return this.writer.run(
+      `DELETE FROM "quality_samples" WHERE "at" < ${this.writer.provider === 'sqlite' ? '?' : '$1'}`,
+      [at],
+    );
   }
 }

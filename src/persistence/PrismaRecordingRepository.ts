@@ -1,6 +1,7 @@
 import type { PrismaClient, Recording, RecordingFile } from '@prisma/client';
 import type { RecordingRepository } from '../conference/ports';
 import type { RecordingFileRecord, RecordingRecord, RecordingState } from '../conference/records';
+import type { SqlExecutor } from './SqlExecutor';
 
 const toFile = (row: RecordingFile): RecordingFileRecord => ({
   id: row.id,
@@ -26,7 +27,10 @@ const toRecord = (row: Recording & { files: RecordingFile[] }): RecordingRecord 
 const WITH_FILES = { files: { orderBy: [{ startedAt: 'asc' as const }, { id: 'asc' as const }] } };
 
 export class PrismaRecordingRepository implements RecordingRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlExecutor,
+  ) {}
 
   async create(recording: Omit<RecordingRecord, 'files'>): Promise<void> {
     await this.prisma.recording.create({ data: recording });
@@ -61,8 +65,14 @@ export class PrismaRecordingRepository implements RecordingRepository {
   }
 
   async failAllActive(endedAt: Date, roomId?: string): Promise<string[]> {
-    const where = { state: 'RECORDING', ...(roomId !== undefined && { roomId }) };
-    const ids = (await this.prisma.recording.findMany({ where, select: { id: true } })).map((row) => row.id);
+    // At start-up (no room): through the driver, so that an idle server never loads Prisma's query
+    // compiler; usually nothing was recording.
+    const $ = (n: number) => (this.sql.provider === 'sqlite' ? '?' : `$${n}`);
+    const rows = await this.sql.query(
+      `SELECT "id" FROM "recordings" WHERE "state" = 'RECORDING'${roomId === undefined ? '' : ` AND "room_id" = ${$(1)}`}`,
+      roomId === undefined ? [] : [roomId],
+    );
+    const ids = rows.map((row) => String(row.id));
     if (ids.length === 0) return [];
     await this.prisma.recording.updateMany({
       where: { id: { in: ids }, state: 'RECORDING' },

@@ -45,12 +45,13 @@ export class PrismaSessionRepository implements SessionRepository {
     );
   }
 
+  /** At start-up: through the driver, so that an idle server never loads Prisma's query compiler. */
   async endAllLive(leftAt: Date, reason: string): Promise<number> {
-    const { count } = await this.prisma.participantSession.updateMany({
-      where: { leftAt: null },
-      data: { leftAt, leaveReason: reason },
-    });
-    return count;
+    const $ = (n: number) => (this.writer.provider === 'sqlite' ? '?' : `$${n}`);
+    return this.writer.run(
+      `UPDATE "participant_sessions" SET "left_at" = ${$(1)}, "leave_reason" = ${$(2)} WHERE "left_at" IS NULL`,
+      [leftAt, reason],
+    );
   }
 
   async endLiveInRoom(roomId: string, leftAt: Date, reason: string): Promise<SessionRecord[]> {

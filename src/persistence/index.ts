@@ -1,4 +1,5 @@
 export { DataDirInUseError } from './DataDirLock';
+export { DatabaseInUseError } from './SchemaUseLock';
 export { Database, DatabaseUnreachableError, type DatabaseOptions, type Provider } from './Database';
 export { PrismaRoomEventRepository } from './PrismaRoomEventRepository';
 export { PrismaRoomRepository } from './PrismaRoomRepository';

@@ -6,7 +6,16 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, until } from '../helpers/browser';
-import { croppedFraction, joinRoom, openPage, previewReady, remoteTile, screenshot } from '../helpers/page';
+import {
+  croppedFraction,
+  joinRoom,
+  joinsSent,
+  openPage,
+  socketsOpened,
+  previewReady,
+  remoteTile,
+  screenshot,
+} from '../helpers/page';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 jest.setTimeout(150_000);
@@ -36,6 +45,10 @@ test('camera off and mutes show to everyone, also to late joiners; pictures are 
   await alice.click('#mic-button');
   await alice.click('#cam-button');
   const bob = await joinRoom(browser, server.url, id, 'Bob');
+  // The SDK joins on its signalling socket, which then carries the negotiation (no HTTP join).
+  expect([joinsSent(alice), joinsSent(bob)]).toEqual([['socket'], ['socket']]);
+  // One socket each, kept after the join (none closed and opened again).
+  expect([socketsOpened(alice), socketsOpened(bob)]).toEqual([1, 1]);
   await bob.waitForSelector(remoteTile('Alice'));
   await until(
     'Bob seeing Alice muted, camera off',

@@ -1,30 +1,15 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { bundleMain } from './bundleMain';
 import { root } from './process';
 
 let bundle: string | undefined;
 
-/** childParticipantMain.ts bundled once per test file (dependencies stay in node_modules). */
+/** childParticipantMain.ts bundled once per test file. */
 function bundled(): string {
-  if (bundle && existsSync(bundle)) return bundle;
-  const out = path.join(mkdtempSync(path.join(tmpdir(), 'sfu-child-')), 'child.js');
-  execFileSync(
-    path.join(root, 'node_modules', '.bin', 'esbuild'),
-    [
-      path.join(root, 'test', 'helpers', 'childParticipantMain.ts'),
-      '--bundle',
-      '--platform=node',
-      '--target=node20',
-      '--packages=external',
-      `--outfile=${out}`,
-      '--log-level=warning',
-    ],
-    { cwd: root },
-  );
-  bundle = out;
-  return out;
+  if (!bundle || !existsSync(bundle)) bundle = bundleMain('childParticipantMain.ts');
+  return bundle;
 }
 
 /** A participant (werift peer + graphql-ws client) running in a child process that a test can SIGSTOP. */

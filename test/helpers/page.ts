@@ -22,9 +22,26 @@ export async function openPage(
   const context = await browser.newContext({ viewport: { width: 800, height: 600 }, ...options });
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error('page error:', error.message));
+  const joins: Array<'socket' | 'http'> = [];
+  joinsOf.set(page, joins);
+  const isJoin = (text: string | null | undefined) => !!text && text.includes('mutation Join(');
+  page.on('request', (request) => isJoin(request.postData()) && joins.push('http'));
+  page.on('websocket', (socket) => {
+    sockets.set(page, (sockets.get(page) ?? 0) + 1);
+    socket.on('framesent', (frame) => isJoin(String(frame.payload)) && joins.push('socket'));
+  });
   await page.goto(url);
   return page;
 }
+
+const joinsOf = new WeakMap<Page, Array<'socket' | 'http'>>();
+const sockets = new WeakMap<Page, number>();
+
+/** How many WebSocket connections the page opened so far. */
+export const socketsOpened = (page: Page): number => sockets.get(page) ?? 0;
+
+/** How each of the page's `join`s went to the server: over its graphql-ws socket or over HTTP. */
+export const joinsSent = (page: Page): Array<'socket' | 'http'> => [...(joinsOf.get(page) ?? [])];
 
 /** Waits until the preview holds `tracks` tracks (camera and microphone opened). */
 export async function previewReady(page: Page, tracks = 2): Promise<void> {

@@ -41,6 +41,8 @@ export interface TestPeerOptions {
    * to receive the streams already in the room in the join answer itself.
    */
   receiveSections?: number;
+  /** Frames between the keyframes it sends unasked (default 30: one every 2 s). */
+  keyframeEvery?: number;
 }
 
 export interface ReceivedCounts {
@@ -57,6 +59,8 @@ interface RemoteTrackRecord {
   transceiver: RTCRtpTransceiver;
   packets: number;
   keyframes: number;
+  /** The first video packet: when it came (performance.now()) and whether it starts a keyframe. */
+  first?: { at: number; keyframe: boolean };
 }
 
 const LOOPBACK = '127.0.0.1';
@@ -69,7 +73,7 @@ const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 const AUDIO_LEVEL_EXTENSION_ID = 10;
 const AUDIO_TIMESTAMP_STEP = 960; // 20 ms at 48 kHz
 
-const VIDEO_FPS = 15;
+export const VIDEO_FPS = 15;
 const VIDEO_TIMESTAMP_STEP = 90000 / VIDEO_FPS; // 6000
 const KEYFRAME_EVERY = 30; // frames: one every 2 s
 const VIDEO_WIDTH = 320;
@@ -116,13 +120,19 @@ export class TestPeer {
   private vp9PictureId = random16() & 0x7fff;
   /** Set by PLI/FIR and by the connection coming up: the next frame is a keyframe. */
   private keyframePending = true;
+  private readonly keyframeEvery: number;
+  /** PLI/FIR before this time (performance.now()) are counted and not honoured. */
+  private deafUntil = 0;
   /** The audio level sent in every audio packet: -dBov, 0 (loudest) to 127 (silence). */
   audioLevel = 127;
+  /** When the connection (ICE and DTLS) came up, by performance.now(); 0 before. */
+  connectedAt = 0;
 
   constructor(options: TestPeerOptions = {}) {
     const publishAudio = options.publish?.audio ?? true;
     const publishVideo = options.publish?.video ?? true;
     this.videoCodec = options.videoCodec ?? 'VP8';
+    this.keyframeEvery = options.keyframeEvery ?? KEYFRAME_EVERY;
 
     const videoFeedback = [
       { type: 'nack' },
@@ -208,7 +218,9 @@ export class TestPeer {
     // The pre-connection keyframe is dropped by werift (no DTLS yet), so start with a fresh one
     // the moment media can flow; the SFU may also PLI, this just avoids waiting 2 s for the next.
     this.pc.connectionStateChange.subscribe((state) => {
-      if (state === 'connected') this.keyframePending = true;
+      if (state !== 'connected') return;
+      this.keyframePending = true;
+      this.connectedAt ||= performance.now();
     });
     this.pc.ontrack = (event) => this.onRemoteTrack(event);
 
@@ -316,6 +328,14 @@ export class TestPeer {
     return total;
   }
 
+  /** The first video packet received for a stream id: when, and whether it starts a keyframe. */
+  firstVideoPacket(streamId: string): { at: number; keyframe: boolean } | undefined {
+    const firsts = [...this.remote.values()]
+      .filter((record) => record.streamId === streamId && record.kind === 'video' && record.first)
+      .map((record) => record.first!);
+    return firsts.sort((a, b) => a.at - b.at)[0];
+  }
+
   /**
    * Remote stream ids with at least one track currently being received.
    *
@@ -382,9 +402,12 @@ export class TestPeer {
     this.remote.set(transceiver, record);
     track.onReceiveRtp.subscribe((packet) => {
       record.packets++;
-      if (record.kind === 'video' && startsKeyframe(videoCodecOf(transceiver, packet), packet.payload)) {
-        record.keyframes++;
-      }
+      if (record.kind !== 'video') return;
+      const codec = videoCodecOf(transceiver, packet);
+      const keyframe = startsKeyframe(codec, packet.payload);
+      if (keyframe) record.keyframes++;
+      // Media only: not padding (empty) nor a payload type of no video codec (RTX).
+      if (codec && packet.payload.length > 0) record.first ??= { at: performance.now(), keyframe };
     });
   }
 
@@ -421,7 +444,16 @@ export class TestPeer {
     } else {
       return;
     }
+    if (performance.now() < this.deafUntil) return;
     this.keyframePending = true;
+  }
+
+  /**
+   * Ignores keyframe requests for `ms`, as a Chromium publisher ignores those that come within
+   * 300 ms of the last one it honoured (WebRTC's EncoderRtcpFeedback).
+   */
+  ignoreKeyframeRequestsFor(ms: number): void {
+    this.deafUntil = performance.now() + ms;
   }
 
   private sendAudio(): void {
@@ -521,7 +553,7 @@ export class TestPeer {
         ? 'VP9'
         : 'VP8'
       : undefined;
-    const keyframe = this.keyframePending || this.videoFrame % KEYFRAME_EVERY === 0;
+    const keyframe = this.keyframePending || this.videoFrame % this.keyframeEvery === 0;
     const timestamp = this.videoTs;
     this.videoFrame++;
     this.videoTs = (this.videoTs + VIDEO_TIMESTAMP_STEP) >>> 0;

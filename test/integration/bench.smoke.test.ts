@@ -17,10 +17,10 @@ describe('bench smoke run', () => {
   beforeAll(async () => {
     result = await runSuite({
       scenarios: ['join', 'fanout', 'capacity', 'api'],
-      join: { joins: 4, concurrency: 2, roomSize: 2 },
+      join: { joins: 4, concurrency: 2, roomSize: 2, warmup: 2 },
       fanout: { sizes: [2], repetitions: 1 },
       capacity: { steps: ['1x2', '2x2'], windowSeconds: 1, maxLoss: 0.01 },
-      api: { seconds: 1, clients: 2, rooms: 2, subscribers: 3, eventCycles: 2 },
+      api: { seconds: 1, clients: 2, rooms: 2, subscribers: 3, eventCycles: 2, idleRooms: 5 },
       outDir,
       command: 'bench smoke test',
     });

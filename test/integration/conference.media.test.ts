@@ -99,6 +99,8 @@ describe('media flows all-to-all', () => {
       server.app.conference.participantsOf('all-to-all').some((p) => p.id === participant.id),
     );
     for (const participant of present) await participant.leave();
+    // A leave is answered before medooze has released the transport; wait for that.
+    await server.app.media.settled();
     expect(server.app.conference.participantsOf('all-to-all')).toEqual([]);
     expect(server.app.media.openPeers()).toEqual([]);
     expect(server.app.media.nativeObjects()).toEqual({

@@ -65,6 +65,8 @@ describe('publications and their subscriptions', () => {
     const publisherPeer = peerOf(publisher);
     await publisher.leave();
     expect(publisherPeer.closed).toBe(true);
+    // A leave is answered before medooze has released the transport; wait for that.
+    await server.app.media.settled();
     expectNothingForwarded(publications, subscribers);
     expect(server.app.media.publicationsOf(publisherPeer.id)).toEqual([]);
     // Closing again (and twice at once) is harmless.

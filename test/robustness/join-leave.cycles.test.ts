@@ -48,6 +48,8 @@ describe('1,000 join/leave cycles', () => {
     const warmHeap = await heapAfterGc();
     for (let index = 100; index < 1000; index++) await cycle(index);
     await server.app.conference.flushEvents();
+    // A leave is answered before medooze has released the transport; wait for that.
+    await server.app.media.settled();
     const finalHeap = await heapAfterGc();
 
     expect(server.app.conference.stats().participants).toBe(0);

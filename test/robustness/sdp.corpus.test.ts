@@ -127,6 +127,8 @@ describe('a corpus of broken SDP against a live server', () => {
       'alice still hearing bob',
     );
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    // A leave is answered before medooze has released the transport; wait for that.
+    await server.app.media.settled();
     expect(server.app.media.nativeObjects().transports).toBe(server.app.media.openPeers().length);
     expect(server.app.conference.stats().participants).toBe(2);
   }, 240_000);

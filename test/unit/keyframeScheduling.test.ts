@@ -27,16 +27,21 @@ function fakeIncomingStream(id = 'stream-1') {
 
 function fakeOutgoingStream() {
   const attached: string[] = [];
+  /** Packets each outgoing track has sent, by track id (what medooze's stats say). */
+  const sent = new Map<string, number>();
   const outgoing = {
     createTrack: (media: string, params: { id: string }) => ({
+      stopped: false,
+      getId: () => params.id,
       getMedia: () => media,
       attachTo: () => void attached.push(params.id),
+      getStats: () => ({ numPackets: sent.get(params.id) ?? 0 }),
       mute: () => undefined,
       stop: () => undefined,
     }),
     stop: () => undefined,
   } as unknown as MediaServer.OutgoingStream;
-  return { outgoing, attached };
+  return { outgoing, attached, sent };
 }
 
 beforeEach(() => jest.useFakeTimers());
@@ -91,7 +96,7 @@ describe('Subscription: video is forwarded once the subscriber can receive it', 
   function setup() {
     const { stream, video } = fakeIncomingStream();
     const publication = new Publication('publisher', stream);
-    const { outgoing, attached } = fakeOutgoingStream();
+    const { outgoing, attached, sent } = fakeOutgoingStream();
     let connected = false;
     const subscription = new Subscription(
       publication,
@@ -101,7 +106,7 @@ describe('Subscription: video is forwarded once the subscriber can receive it', 
       () => connected,
     );
     publication.attach(subscription);
-    return { subscription, video, attached, connect: () => (connected = true) };
+    return { subscription, publication, video, attached, sent, connect: () => (connected = true) };
   }
 
   it('attaches audio at once, video when connected and the offer carrying it is answered', () => {
@@ -146,5 +151,52 @@ describe('Subscription: video is forwarded once the subscriber can receive it', 
     connect();
     subscription.negotiatedIn('a=msid:stream-1 video-1');
     expect(attached).toEqual(['audio-1', 'video-1']);
+  });
+
+  it('asks again, a PLI window later, while the attached video has forwarded nothing', () => {
+    // The first request can be lost: medooze and a Chromium publisher both ignore a keyframe request
+    // that follows another one (another subscriber's) too closely.
+    const { subscription, publication, video, sent, connect } = setup();
+    connect();
+    subscription.negotiatedIn('a=msid:stream-1 video-1');
+    expect(video.refreshes).toBe(1);
+    jest.advanceTimersByTime(PLI_WINDOW_MS);
+    expect(video.refreshes).toBe(2);
+    jest.advanceTimersByTime(PLI_WINDOW_MS);
+    expect(video.refreshes).toBe(3);
+    // Its keyframe came: no more requests.
+    sent.set('video-1', 12);
+    jest.advanceTimersByTime(PLI_WINDOW_MS * 5);
+    expect(video.refreshes).toBe(3);
+    expect(publication.keyframeRequests).toBe(3);
+  });
+
+  it('asks nothing more when the first keyframe came, and gives up on a publisher that sends none', () => {
+    const first = setup();
+    first.connect();
+    first.subscription.negotiatedIn('a=msid:stream-1 video-1');
+    first.sent.set('video-1', 3);
+    jest.advanceTimersByTime(PLI_WINDOW_MS * 10);
+    expect(first.video.refreshes).toBe(1);
+
+    const silent = setup();
+    silent.connect();
+    silent.subscription.negotiatedIn('a=msid:stream-1 video-1');
+    jest.advanceTimersByTime(60_000);
+    const asked = silent.video.refreshes;
+    // Ten seconds of asking, one request per window at most; then nothing.
+    expect(asked).toBeGreaterThan(5);
+    expect(asked).toBeLessThanOrEqual(Math.ceil(10_000 / PLI_WINDOW_MS) + 2);
+    jest.advanceTimersByTime(60_000);
+    expect(silent.video.refreshes).toBe(asked);
+  });
+
+  it('stops asking when the subscription stops', () => {
+    const { subscription, video, connect } = setup();
+    connect();
+    subscription.negotiatedIn('a=msid:stream-1 video-1');
+    subscription.stop();
+    jest.advanceTimersByTime(PLI_WINDOW_MS * 5);
+    expect(video.refreshes).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { AccessTokens } from '../../src/access/AccessTokens';
 import { qualityLoader } from '../../src/api/context';
+import { contentSecurityPolicy } from '../../src/api/edge';
 import type { ConferenceService } from '../../src/conference/ConferenceService';
 import type { QualitySample } from '../../src/conference/ports';
 import { withoutCandidates } from '../../src/media/SessionDescription';
@@ -72,5 +73,38 @@ describe('offered candidates (issue 15, finding 6)', () => {
     const sdp =
       'v=0\r\na=mid:0\r\na=candidate:1 1 udp 1 10.0.0.1 9 typ host\r\na=end-of-candidates\r\na=ice-ufrag:abcd\r\n';
     expect(withoutCandidates(sdp)).toBe('v=0\r\na=mid:0\r\na=ice-ufrag:abcd\r\n');
+  });
+});
+
+describe("the page's content security policy", () => {
+  const connectSources = (host: string, nodes: string[]) =>
+    contentSecurityPolicy(host, nodes)
+      .split('; ')
+      .find((directive) => directive.startsWith('connect-src'))
+      ?.split(' ')
+      .slice(1);
+
+  test('a server alone: its own origin and sockets only', () => {
+    expect(connectSources('127.0.0.1:4000', [])).toEqual([
+      "'self'",
+      'ws://127.0.0.1:4000',
+      'wss://127.0.0.1:4000',
+    ]);
+  });
+
+  test('a cluster node: any port of every known host, so a node started after the page loaded is reachable', () => {
+    const sources = connectSources('127.0.0.1:4000', ['http://127.0.0.1:4000', 'https://sfu-2.example:443']);
+    expect(sources).toEqual(
+      expect.arrayContaining([
+        'http://127.0.0.1:*',
+        'ws://127.0.0.1:*',
+        'https://sfu-2.example:*',
+        'wss://sfu-2.example:*',
+      ]),
+    );
+    // A page served under a name no node announces (a load balancer's) still reaches the other ports of that name.
+    expect(connectSources('sfu.example:8080', ['http://10.0.0.2:4000'])).toEqual(
+      expect.arrayContaining(['http://10.0.0.2:*', 'http://sfu.example:*', 'ws://sfu.example:*']),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { type DocumentNode, execute, type ExecutionArgs, type ExecutionResult, print } from 'graphql';
+import { type DocumentNode, execute, type ExecutionArgs, type ExecutionResult, Kind, print } from 'graphql';
 import type { ParticipantTokens } from '../../access/ParticipantTokens';
 import type { ConferenceService } from '../../conference/ConferenceService';
 import { DomainError, type ErrorCode } from '../../shared/errors';
@@ -11,7 +11,7 @@ import { formatErrors } from '../errors';
 import { forwardedResult, refusalResult } from './forwardedResult';
 import { CLIENT_ADDRESS_HEADER, Forwarder, type GraphQLRequestBody, INTERNAL_HEADER } from './Forwarder';
 import type { ClusterGateway } from './gateway';
-import { operationKind, targetOf } from './routing';
+import { operationKind, pickOperation, targetOf } from './routing';
 
 /**
  * The API's door in a cluster: it recognises requests forwarded by other nodes (the internal
@@ -118,9 +118,24 @@ export class ClusterEdge {
         context.token,
         context.clientAddress,
       );
+      // A join answered by the holder: this socket speaks for its participant from now on.
+      const token = joinedToken(args, result as ExecutionResult);
+      if (token) context.joinedOnSocket?.(token, true);
       return forwardedResult(result);
     } catch (error) {
       return refusalResult(error);
     }
   }
+}
+
+/** The participant token of a `join` in `result`, when the operation selected it. */
+function joinedToken(args: ExecutionArgs, result: ExecutionResult): string | undefined {
+  const operation = pickOperation(args.document, args.operationName);
+  if (operation?.operation !== 'mutation') return undefined;
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD || selection.name.value !== 'join') continue;
+    const payload = result.data?.[selection.alias?.value ?? 'join'] as { token?: unknown } | null | undefined;
+    if (typeof payload?.token === 'string') return payload.token;
+  }
+  return undefined;
 }

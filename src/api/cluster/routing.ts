@@ -77,7 +77,7 @@ function asObject(value: unknown): Record<string, unknown> | undefined {
     : undefined;
 }
 
-function pickOperation(document: DocumentNode, operationName: string | null | undefined) {
+export function pickOperation(document: DocumentNode, operationName: string | null | undefined) {
   const operations = document.definitions.filter(
     (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
   );

@@ -30,7 +30,16 @@ export class SignalingResolver {
       'UNAUTHENTICATED, INVALID_TOKEN and TOKEN_EXPIRED.',
   })
   async join(
-    @Ctx() { conference, joinLimiter, clientAddress, access, participantTokens, cluster }: ApiContext,
+    @Ctx()
+    {
+      conference,
+      joinLimiter,
+      clientAddress,
+      access,
+      participantTokens,
+      cluster,
+      joinedOnSocket,
+    }: ApiContext,
     @Arg('input', () => JoinInput) input: JoinInput,
   ): Promise<JoinPayload> {
     await joinLimiter.take(clientAddress);
@@ -49,6 +58,7 @@ export class SignalingResolver {
           'participant not published to the cluster',
         ),
       );
+    joinedOnSocket?.(token);
     return { participant: toParticipantType(participant, conference.streamsOf(participant)), answer, token };
   }
 
