@@ -52,13 +52,11 @@ export class LiveSubscriptions {
   ): AsyncIterableIterator<T> {
     let ended: DomainError | undefined;
     let finished = false;
+    // The reject of the next() that waits for the source, if one does: end() wakes it with the error.
+    // One per call, dropped when it settles: a Promise.race against one promise that never settles
+    // left a reaction on that promise for every event delivered, for as long as the subscription lived.
     let wake: ((error: DomainError) => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
-    const wakeUp = new Promise<never>((_resolve, reject) => {
-      wake = reject;
-    });
-    // Not every subscription is ever ended from here: no unhandled rejection for those that are not awaited.
-    wakeUp.catch(() => undefined);
     const forget = () => {
       if (finished) return;
       finished = true;
@@ -78,7 +76,9 @@ export class LiveSubscriptions {
         if (finished || ended) return;
         ended = error;
         forget();
-        wake?.(error);
+        const waiting = wake;
+        wake = undefined;
+        waiting?.(error);
         void source.return?.();
       },
     };
@@ -101,21 +101,41 @@ export class LiveSubscriptions {
     arm();
     let reported = false;
     const iterator: AsyncIterableIterator<T> = {
-      next: async () => {
+      next: () => {
         if (ended) {
-          if (reported) return { done: true, value: undefined };
+          if (reported) return Promise.resolve({ done: true, value: undefined });
           reported = true;
-          throw ended;
+          return Promise.reject(ended);
         }
-        try {
-          const result = await Promise.race([source.next(), wakeUp]);
-          if (result.done) forget();
-          return result;
-        } catch (error) {
-          if (error === ended) reported = true;
-          forget();
-          throw error;
-        }
+        return new Promise<IteratorResult<T>>((resolve, reject) => {
+          const failed = (error: unknown) => {
+            if (error === ended) reported = true;
+            forget();
+            reject(error);
+          };
+          wake = failed;
+          let next: Promise<IteratorResult<T>>;
+          try {
+            next = source.next();
+          } catch (error) {
+            wake = undefined;
+            failed(error);
+            return;
+          }
+          next.then(
+            (result) => {
+              if (wake !== failed) return; // ended meanwhile: already rejected
+              wake = undefined;
+              if (result.done) forget();
+              resolve(result);
+            },
+            (error: unknown) => {
+              if (wake !== failed) return;
+              wake = undefined;
+              failed(error);
+            },
+          );
+        });
       },
       return: async (value?: unknown) => {
         forget();

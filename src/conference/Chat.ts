@@ -43,22 +43,3 @@ export class Chat {
     return { events: events.slice(0, page.first), hasNextPage: events.length > page.first };
   }
 }
-
-/** The events of `stream` the viewer may see (private messages of others are left out). */
-export function onlyVisible(
-  stream: AsyncIterableIterator<RoomEvent>,
-  viewer: Viewer,
-): AsyncIterableIterator<RoomEvent> {
-  const filtered: AsyncIterableIterator<RoomEvent> = {
-    async next() {
-      for (;;) {
-        const result = await stream.next();
-        if (result.done || visibleTo(viewer, result.value)) return result;
-      }
-    },
-    return: () => stream.return?.() ?? Promise.resolve({ value: undefined, done: true }),
-    throw: (error) => stream.throw?.(error) ?? Promise.reject(error),
-    [Symbol.asyncIterator]: () => filtered,
-  };
-  return filtered;
-}

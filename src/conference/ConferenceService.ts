@@ -1,8 +1,8 @@
 import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { BackgroundWrites, type BackgroundWritesStatus } from './BackgroundWrites';
-import { Chat, onlyVisible } from './Chat';
-import { EVERYTHING, type Viewer } from './messages';
+import { Chat } from './Chat';
+import { EVERYTHING, type Viewer, visibleTo } from './messages';
 import { assertMayPublish, assertTrackCount } from './admission';
 import { bitratesOf, type ConferenceTotals, qualityHistories, totalsOf } from './conferenceFigures';
 import { ConferenceObserver } from './ConferenceObserver';
@@ -366,7 +366,7 @@ export class ConferenceService {
       );
     }
     const stream = await this.registry.events(roomId, after ?? null);
-    return viewer.kind === 'everything' ? stream : onlyVisible(stream, viewer);
+    return viewer.kind === 'everything' ? stream : stream.filter((event) => visibleTo(viewer, event));
   }
 
   #roomOf(participant: Participant) {

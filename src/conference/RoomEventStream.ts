@@ -34,6 +34,7 @@ export class RoomEventStream implements AsyncIterableIterator<RoomEvent> {
   #failure: unknown;
   #unsubscribe: () => void;
   #storeExhausted = false;
+  #visible: (event: RoomEvent) => boolean = () => true;
 
   constructor(
     private readonly source: RoomEventSource,
@@ -49,7 +50,7 @@ export class RoomEventStream implements AsyncIterableIterator<RoomEvent> {
       if (this.#phase === 'done') return { value: undefined, done: true };
       const event = this.#page.shift();
       if (event) {
-        if (event.sequence > this.#lastSent) return this.#send(event);
+        if (event.sequence > this.#lastSent && this.#take(event)) return this.#send(event);
         continue;
       }
       if (this.#phase === 'stored') {
@@ -67,7 +68,7 @@ export class RoomEventStream implements AsyncIterableIterator<RoomEvent> {
       }
       const live = this.#live.shift();
       if (live) {
-        if (live.sequence > this.#lastSent) return this.#send(live);
+        if (live.sequence > this.#lastSent && this.#take(live)) return this.#send(live);
         continue;
       }
       return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
@@ -85,6 +86,16 @@ export class RoomEventStream implements AsyncIterableIterator<RoomEvent> {
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<RoomEvent> {
+    return this;
+  }
+
+  /**
+   * Leaves out the events `visible` refuses (private messages of others), here rather than in an
+   * iterator around this one: every delivery to every subscriber went through one more async
+   * layer. A left-out event still counts as sent: the stream resumes after it.
+   */
+  filter(visible: (event: RoomEvent) => boolean): this {
+    this.#visible = visible;
     return this;
   }
 
@@ -107,6 +118,14 @@ export class RoomEventStream implements AsyncIterableIterator<RoomEvent> {
     this.#phase = this.source.closed ? 'ending' : 'live';
   }
 
+  /** Whether the reader gets `event`; one it does not get is passed over (and a ROOM_CLOSED still ends it). */
+  #take(event: RoomEvent): boolean {
+    if (this.#visible(event)) return true;
+    this.#lastSent = event.sequence;
+    if (event.type === RoomEventType.ROOM_CLOSED) this.#phase = 'ending';
+    return false;
+  }
+
   #send(event: RoomEvent): IteratorResult<RoomEvent> {
     this.#lastSent = event.sequence;
     if (event.type === RoomEventType.ROOM_CLOSED) this.#phase = 'ending';
@@ -118,7 +137,7 @@ export class RoomEventStream implements AsyncIterableIterator<RoomEvent> {
     const waiter = this.#waiter;
     if (waiter && this.#phase === 'live' && this.#page.length === 0 && this.#live.length === 0) {
       this.#waiter = undefined;
-      if (event.sequence > this.#lastSent) waiter.resolve(this.#send(event));
+      if (event.sequence > this.#lastSent && this.#take(event)) waiter.resolve(this.#send(event));
       else this.#waiter = waiter;
       return;
     }
