@@ -2,6 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { RequestHandler } from 'express';
+import type { AccessTokens } from '../access/AccessTokens';
 
 /**
  * Open mode has no tokens, so a web page the user visits could drive their local server (CSRF over
@@ -167,4 +168,20 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 export function sameToken(presented: string | undefined, expected: string | undefined): boolean {
   if (!presented || !expected) return false;
   return timingSafeEqual(digest(presented), digest(expected));
+}
+
+/** Secured mode: /metrics for METRICS_TOKEN or an admin token; open mode (no tokens): anyone (local use). */
+export function mayReadMetrics(
+  token: string | undefined,
+  tokens: AccessTokens | undefined,
+  metricsToken: string | undefined,
+): boolean {
+  if (!tokens) return true;
+  if (sameToken(token, metricsToken)) return true;
+  if (!token) return false;
+  try {
+    return tokens.verify(token).kind === 'admin';
+  } catch {
+    return false;
+  }
 }

@@ -26,7 +26,7 @@ import { type RequestRefusal, requestRefusal } from './requestRefusal';
 import { answerGraphQLPost, isGraphQLPost, parseSize } from './graphqlPost';
 import { formatError, formatErrors } from './errors';
 import { documentLimitRules, queryLimitRules } from './limits';
-import { nodeCors, OriginPolicy, sameToken, securityHeaders } from './edge';
+import { mayReadMetrics, nodeCors, OriginPolicy, securityHeaders } from './edge';
 import { LiveSubscriptions } from './subscriptions';
 import { type Limiter, RateLimiter } from './RateLimiter';
 import { JoinedSockets } from './JoinedSockets';
@@ -220,7 +220,13 @@ export class ApiServer {
       res.status(report.status === 'ok' ? 200 : 503).json(report);
     });
     app.get('/metrics', async (req, res) => {
-      if (!this.#mayReadMetrics(bearerToken(req.headers.authorization))) {
+      if (
+        !mayReadMetrics(
+          bearerToken(req.headers.authorization),
+          this.options.tokens,
+          this.options.metricsToken,
+        )
+      ) {
         res.status(401).json({
           errors: [
             {
@@ -361,19 +367,6 @@ export class ApiServer {
       cluster: this.options.cluster,
       localNode: this.#localNode,
     };
-  }
-
-  /** Secured mode: /metrics for METRICS_TOKEN or an admin token; open mode: anyone (local use). */
-  #mayReadMetrics(token: string | undefined): boolean {
-    const { tokens, metricsToken } = this.options;
-    if (!tokens) return true;
-    if (sameToken(token, metricsToken)) return true;
-    if (!token) return false;
-    try {
-      return tokens.verify(token).kind === 'admin';
-    } catch {
-      return false;
-    }
   }
 
   /** graphql-ws: the same checks as HTTP; a refusal is the operation's one result. */
