@@ -3,6 +3,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
   type DocumentNode,
   type FragmentDefinitionNode,
+  type OperationDefinitionNode,
   getNamedType,
   getNullableType,
   getOperationAST,
@@ -141,6 +142,45 @@ export function listItems(
   // Variables that do not coerce fail in execution with their own error.
   if (coerced.errors) return 0;
   const variables = coerced.coerced;
+  // The count depends on the document and on the variables its page sizes name, nothing else: a
+  // known document (the SDK's, a dashboard's poll) is walked once per set of those values.
+  let perDocument = walkedCounts.get(schema);
+  if (!perDocument) walkedCounts.set(schema, (perDocument = new WeakMap()));
+  let perOperation = perDocument.get(document);
+  if (!perOperation) perDocument.set(document, (perOperation = new Map()));
+  const known = perOperation.get(operationName ?? '');
+  // An absent variable (the argument's default applies) is not a null one (no page size).
+  const valuesOf = (names: string[]) =>
+    JSON.stringify(names.map((name) => (name in variables ? variables[name] : { absent: true })));
+  const cached = known?.counts.get(valuesOf(known.pageSizeVariables));
+  if (cached !== undefined) return cached;
+  const pageSizeVariables = new Set<string>();
+  const count = countItems(schema, document, operation, variables, pageSizeVariables);
+  // A walk that stopped early (an absurd count) may not have seen every page size: not kept.
+  if (count > Number.MAX_SAFE_INTEGER / 2) return count;
+  const entry = known ?? { pageSizeVariables: [...pageSizeVariables].sort(), counts: new Map() };
+  perOperation.set(operationName ?? '', entry);
+  if (entry.counts.size >= MAX_COUNTS_PER_OPERATION) entry.counts.clear();
+  entry.counts.set(valuesOf(entry.pageSizeVariables), count);
+  return count;
+}
+
+/** Per schema, document and operation: the variables its page sizes read, and the counts walked per their values. */
+const walkedCounts = new WeakMap<
+  GraphQLSchema,
+  WeakMap<DocumentNode, Map<string, { pageSizeVariables: string[]; counts: Map<string, number> }>>
+>();
+/** Distinct page-size values remembered per operation (a client paging through every size). */
+const MAX_COUNTS_PER_OPERATION = 64;
+
+/** The walk behind listItems; adds to `pageSizeVariables` each variable a list field's `first` or `last` names. */
+function countItems(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  pageSizeVariables: Set<string>,
+): number {
   const fragments = new Map(
     document.definitions
       .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
@@ -173,6 +213,13 @@ export function listItems(
           args = getArgumentValues(field, selection, variables);
         } catch {
           // Arguments that do not coerce fail in execution.
+        }
+        for (const argument of selection.arguments ?? []) {
+          if (
+            (argument.name.value === 'first' || argument.name.value === 'last') &&
+            argument.value.kind === Kind.VARIABLE
+          )
+            pageSizeVariables.add(argument.value.name.value);
         }
         const size = [args.first, args.last].find((value) => typeof value === 'number');
         items = typeof size === 'number' ? Math.max(size, 1) : UNPAGED_LIST_ITEMS;
