@@ -39,10 +39,12 @@ export class SessionLog {
   }
 
   async #write(batch: readonly SessionChange[]): Promise<void> {
-    // Both writes are idempotent, so a batch that failed half-way is simply written again.
+    // Both writes are idempotent, so a batch that failed half-way is simply written again. The
+    // starts go first, together: an end in the batch is of a stay started in it or before it.
+    const starts = batch.flatMap((change) => (change.kind === 'start' ? [change.session] : []));
+    if (starts.length > 0) await this.repository.start(starts);
     for (const change of batch) {
-      if (change.kind === 'start') await this.repository.start(change.session);
-      else await this.repository.end(change.id, change.leftAt, change.reason);
+      if (change.kind === 'end') await this.repository.end(change.id, change.leftAt, change.reason);
     }
   }
 }

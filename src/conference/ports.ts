@@ -44,8 +44,11 @@ export interface RoomBan {
 }
 
 export interface SessionRepository {
-  /** Records the start of a stay; a start already recorded is skipped (retries are harmless). */
-  start(session: Omit<SessionRecord, 'leftAt' | 'leaveReason'>): Promise<void>;
+  /**
+   * Records the starts of stays, in one write (a burst of joins is one statement); a start already
+   * recorded is skipped (retries are harmless).
+   */
+  start(sessions: ReadonlyArray<Omit<SessionRecord, 'leftAt' | 'leaveReason'>>): Promise<void>;
   /** Records its end; only the first end counts. */
   end(id: string, leftAt: Date, reason: string): Promise<void>;
   /** Closes every session still marked live (after a crash nobody else will); returns how many. */

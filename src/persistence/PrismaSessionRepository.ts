@@ -29,11 +29,20 @@ export class PrismaSessionRepository implements SessionRepository {
     private readonly writer: SqlExecutor,
   ) {}
 
-  async start(session: Omit<SessionRecord, 'leftAt' | 'leaveReason'>): Promise<void> {
+  async start(sessions: ReadonlyArray<Omit<SessionRecord, 'leftAt' | 'leaveReason'>>): Promise<void> {
     // A start retried after a lost reply is stored once.
-    await insertIgnoringDuplicates(this.writer, 'participant_sessions', SESSION_COLUMNS, [
-      [session.id, session.roomId, session.displayName, session.identity, session.joinedAt],
-    ]);
+    await insertIgnoringDuplicates(
+      this.writer,
+      'participant_sessions',
+      SESSION_COLUMNS,
+      sessions.map((session) => [
+        session.id,
+        session.roomId,
+        session.displayName,
+        session.identity,
+        session.joinedAt,
+      ]),
+    );
   }
 
   async end(id: string, leftAt: Date, reason: string): Promise<void> {

@@ -91,10 +91,14 @@ export class MemorySessionRepository implements SessionRepository {
   readonly sessions = new Map<string, SessionRecord>();
   constructor(private readonly db = new MemoryDatabase()) {}
 
-  async start(session: Omit<SessionRecord, 'leftAt' | 'leaveReason'>): Promise<void> {
+  /** Statements a real database would have run for starts (one per call). */
+  startWrites = 0;
+  async start(sessions: ReadonlyArray<Omit<SessionRecord, 'leftAt' | 'leaveReason'>>): Promise<void> {
     this.db.check();
-    if (!this.sessions.has(session.id))
-      this.sessions.set(session.id, { ...session, leftAt: null, leaveReason: null });
+    this.startWrites++;
+    for (const session of sessions)
+      if (!this.sessions.has(session.id))
+        this.sessions.set(session.id, { ...session, leftAt: null, leaveReason: null });
   }
   async end(id: string, leftAt: Date, reason: string): Promise<void> {
     this.db.check();
