@@ -118,11 +118,10 @@ export class RoomEventStream implements AsyncIterableIterator<RoomEvent> {
     this.#phase = this.source.closed ? 'ending' : 'live';
   }
 
-  /** Whether the reader gets `event`; one it does not get is passed over (and a ROOM_CLOSED still ends it). */
+  /** Whether the reader gets `event`; one it does not get is passed over as if sent. */
   #take(event: RoomEvent): boolean {
     if (this.#visible(event)) return true;
-    this.#lastSent = event.sequence;
-    if (event.type === RoomEventType.ROOM_CLOSED) this.#phase = 'ending';
+    this.#send(event);
     return false;
   }
 
