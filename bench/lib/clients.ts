@@ -330,11 +330,23 @@ class OursTarget extends Registry implements Target {
     };
   }
 
+  /** As the SDK: a socket of its own, the join on it, the leave over HTTP, the socket closed. */
   async joinAndLeave(roomId: string, name: string, offer: string): Promise<void> {
-    const { join } = await this.gql<{ join: { token: string; participant: { id: string } } }>(JOIN, {
-      input: { roomId, name, offer },
-    });
-    await this.gql(LEAVE, { id: join.participant.id }, join.token);
+    const client = createClient({ url: this.#ws, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.on('connected', () => resolve());
+        client.on('closed', () => reject(new Error('ours: the socket closed before it connected')));
+      });
+      const { join } = await socketOperation<{ join: { token: string; participant: { id: string } } }>(
+        client,
+        JOIN,
+        { input: { roomId, name, offer } },
+      );
+      await this.gql(LEAVE, { id: join.participant.id }, join.token);
+    } finally {
+      await client.dispose();
+    }
   }
 }
 
