@@ -150,6 +150,10 @@ export class RetryingWriter<T> implements BackgroundWriter {
     this.#running = true;
     let delay = this.policy.initialDelayMs;
     try {
+      // What is pushed in the same synchronous run goes in one batch: a join records
+      // PARTICIPANT_JOINED and STREAM_PUBLISHED together, and on SQLite (synchronous) a write
+      // started at once would take the first alone. One statement instead of two per join and leave.
+      await Promise.resolve();
       while (this.#items.length > 0 && !this.#stopped) {
         const batch = this.#items.slice(0, this.policy.maxBatch);
         try {

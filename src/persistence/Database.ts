@@ -10,7 +10,7 @@ import { logger } from '../shared/logger';
 import { DataDirLock } from './DataDirLock';
 import { type SchemaUse, SchemaUseLock } from './SchemaUseLock';
 import { applyMigrations, applySqliteMigrations } from './migrator';
-import { postgresExecutor, type SqlExecutor, sqliteExecutor } from './SqlExecutor';
+import { postgresExecutor, type SqlExecutor, sqliteExecutors } from './SqlExecutor';
 
 export type DatabaseOptions =
   | {
@@ -209,19 +209,21 @@ export class Database {
     // other). No busy timeout: see sqliteExecutor.
     const direct = new BetterSqlite3(file, { timeout: 0 });
     setConnectionPragmas(direct);
-    const sql = sqliteExecutor(direct);
+    const sql = sqliteExecutors(direct);
     return new Database(
       'embedded',
       'sqlite',
       true,
       client,
-      sql,
-      sql,
+      sql.foreground,
+      sql.background,
       async () => {
         await client.$queryRawUnsafe('SELECT 1');
       },
       async () => {
         try {
+          // Writes asked for in this turn of the event loop are committed, not dropped.
+          sql.commitPending();
           direct.close();
           await client.$disconnect();
         } finally {
