@@ -1,4 +1,5 @@
 import {
+  execute,
   GraphQLInt,
   GraphQLNonNull,
   GraphQLObjectType,
@@ -23,6 +24,13 @@ function schemaWith(sources: Array<AsyncEventQueue<object>>, executed: { count: 
         },
       },
       room: { type: GraphQLString, args: { roomId: { type: GraphQLString } }, resolve: (_e, a) => a.roomId },
+      broken: {
+        type: GraphQLString,
+        resolve: () => {
+          throw new Error('no such thing');
+        },
+      },
+      context: { type: GraphQLString, resolve: (_e, _a, context: { who?: string }) => context?.who ?? null },
     },
   });
   const stream = () => {
@@ -93,5 +101,28 @@ describe('sharedSubscribe', () => {
     expect(executed.count).toBe(2);
     await a.return?.();
     expect(await sources[0].next()).toEqual({ done: true, value: undefined });
+  });
+
+  test('the shared execution answers as graphql-js does: data, errors with their path, context, variables', async () => {
+    const sources: Array<AsyncEventQueue<object>> = [];
+    const schema = schemaWith(sources, { count: 0 });
+    const document = parse(
+      'subscription ($r: String) { roomEvents(roomId: $r) { sequence room(roomId: $r) broken context } }',
+    );
+    const contextValue = { who: 'ann' };
+    const shared = await sharedSubscribe({ schema, document, variableValues: { r: 'one' }, contextValue });
+    const event = { sequence: 3 };
+    sources[0]!.push(event);
+    const result = await first(shared);
+    const expected = await execute({
+      schema,
+      document,
+      rootValue: event,
+      variableValues: { r: 'one' },
+      contextValue,
+    });
+    expect(JSON.parse(JSON.stringify(result))).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(result.errors?.[0]?.path).toEqual(['roomEvents', 'broken']);
+    expect(result.data).toEqual({ roomEvents: { sequence: 3, room: 'one', broken: null, context: 'ann' } });
   });
 });
