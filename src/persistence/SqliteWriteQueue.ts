@@ -91,7 +91,13 @@ export class SqliteWriteQueue {
         this.#end.run();
       } catch (error) {
         aborted = error;
-        if (this.connection.inTransaction) this.#rollback.run();
+        if (this.connection.inTransaction) {
+          try {
+            this.#rollback.run();
+          } catch {
+            // The commit's error is the one to report; SQLite ends the transaction itself on close.
+          }
+        }
       }
     }
     batch.forEach((write, i) => {
