@@ -233,10 +233,7 @@ class OursTarget extends Registry implements Target {
     let joined: { answer: string; token: string; participant: { id: string } };
     let joinSentAt: number;
     try {
-      await new Promise<void>((resolve, reject) => {
-        client.on('connected', () => resolve());
-        client.on('closed', () => reject(new Error('ours: the socket closed before it connected')));
-      });
+      await connected(client);
       joinSentAt = performance.now();
       ({ join: joined } = await socketOperation<{ join: typeof joined }>(client, JOIN, {
         input: { roomId, name, offer },
@@ -334,10 +331,7 @@ class OursTarget extends Registry implements Target {
   async joinAndLeave(roomId: string, name: string, offer: string): Promise<void> {
     const client = createClient({ url: this.#ws, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
     try {
-      await new Promise<void>((resolve, reject) => {
-        client.on('connected', () => resolve());
-        client.on('closed', () => reject(new Error('ours: the socket closed before it connected')));
-      });
+      await connected(client);
       const { join } = await socketOperation<{ join: { token: string; participant: { id: string } } }>(
         client,
         JOIN,
@@ -348,6 +342,14 @@ class OursTarget extends Registry implements Target {
       await client.dispose();
     }
   }
+}
+
+/** Resolves once the socket is open and graphql-ws acknowledged it. */
+function connected(client: Client): Promise<void> {
+  return new Promise((resolve, reject) => {
+    client.on('connected', () => resolve());
+    client.on('closed', () => reject(new Error('ours: the socket closed before it connected')));
+  });
 }
 
 /** One query or mutation over a graphql-ws socket: its data, or its errors thrown. */

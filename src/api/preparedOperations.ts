@@ -6,7 +6,8 @@ import {
   type GraphQLError,
   type GraphQLSchema,
 } from 'graphql';
-import { compileQuery, type CompiledQuery, isCompiledQuery } from 'graphql-jit';
+import type { CompiledQuery } from 'graphql-jit';
+import { compiledOnSecondUse } from './compiledOperations';
 import type { ApiContext } from './context';
 import type { DocumentCache } from './documentCache';
 import type { formatError } from './errors';
@@ -51,8 +52,6 @@ interface PostBody {
  * compile. Errors raised while executing are shaped by the same formatError as Apollo's.
  */
 export class PreparedOperations {
-  readonly #compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
-  readonly #uses = new WeakMap<DocumentNode, number>();
   /** Requests answered here, and those left to Apollo (metrics, tests). */
   answered = 0;
   declined = 0;
@@ -106,20 +105,7 @@ export class PreparedOperations {
     if (documents.validate(schema, document).length > 0) return null;
     const operation = getOperationAST(document, request.operationName ?? undefined);
     if (!operation || operation.operation === 'subscription' || introspects(document)) return null;
-    // Compiled on its second request: a flood of one-off documents costs what it costs Apollo
-    // (parse and validate), not a compilation each (~1-5 ms, more than interpreting it once).
-    const uses = (this.#uses.get(document) ?? 0) + 1;
-    this.#uses.set(document, uses);
-    if (uses < 2) return null;
-    const name = request.operationName ?? '';
-    let byName = this.#compiled.get(document);
-    if (!byName) this.#compiled.set(document, (byName = new Map()));
-    let compiled = byName.get(name);
-    if (compiled === undefined) {
-      const made = compileQuery(schema, document, request.operationName ?? undefined);
-      compiled = isCompiledQuery(made) ? made : null;
-      byName.set(name, compiled);
-    }
+    const compiled = compiledOnSecondUse(schema, document, request.operationName);
     return compiled ? { document, compiled } : null;
   }
 }

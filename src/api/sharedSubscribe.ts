@@ -7,7 +7,7 @@ import {
   Kind,
   type OperationDefinitionNode,
 } from 'graphql';
-import { compileQuery, type CompiledQuery, isCompiledQuery } from 'graphql-jit';
+import { compiledOnSecondUse } from './compiledOperations';
 
 /** Root subscription fields whose events read the same for every subscriber (nothing per caller). */
 const SHAREABLE_FIELDS = new Set(['roomEvents']);
@@ -20,10 +20,11 @@ const SHAREABLE_FIELDS = new Set(['roomEvents']);
  * nothing of the caller (who may see a private message is decided before, in the event stream, per
  * subscriber). graphql-ws's document cache hands identical query texts the same DocumentNode.
  *
- * That one execution is graphql-jit's, compiled once per document and operation, as for the
- * everyday POST (preparedOperations.ts): graphql-js's executor spent ~140 µs per room event under
- * the events benchmark (coercing the variables again, walking the selection), on the thread that
- * answers joins. A document graphql-jit cannot compile is executed by graphql-js, as before.
+ * That one execution is graphql-jit's once a second subscriber sends the document
+ * (compiledOnSecondUse, as for the everyday POST; with one subscriber there is nothing to share):
+ * graphql-js's executor spent ~140 µs per room event under the events benchmark (coercing the
+ * variables again, walking the selection), on the thread that answers joins. A document graphql-
+ * jit cannot compile is executed by graphql-js, as before.
  */
 export async function sharedSubscribe(
   args: ExecutionArgs,
@@ -33,7 +34,7 @@ export async function sharedSubscribe(
   const key = shareKey(args);
   const run = (payload: unknown) => execute({ ...args, rootValue: payload });
   if (!key) return mapped(source, run);
-  const compiled = compiledFor(args);
+  const compiled = compiledOnSecondUse(args.schema, args.document, args.operationName);
   const runShared = compiled
     ? (payload: unknown) =>
         compiled.query(payload, args.contextValue, args.variableValues ?? {}) as ReturnType<typeof execute>
@@ -53,24 +54,6 @@ export async function sharedSubscribe(
 const executions = new WeakMap<object, Map<string, ReturnType<typeof execute>>>();
 const documentIds = new WeakMap<DocumentNode, number>();
 let nextDocumentId = 0;
-
-/** graphql-jit's compiled operation by schema, document and operation name (null: not compilable). */
-const compiledOperations = new WeakMap<object, WeakMap<DocumentNode, Map<string, CompiledQuery | null>>>();
-
-function compiledFor(args: ExecutionArgs): CompiledQuery | null {
-  let bySchema = compiledOperations.get(args.schema);
-  if (!bySchema) compiledOperations.set(args.schema, (bySchema = new WeakMap()));
-  let byName = bySchema.get(args.document);
-  if (!byName) bySchema.set(args.document, (byName = new Map()));
-  const name = args.operationName ?? '';
-  let compiled = byName.get(name);
-  if (compiled === undefined) {
-    const made = compileQuery(args.schema, args.document, args.operationName ?? undefined);
-    compiled = isCompiledQuery(made) ? made : null;
-    byName.set(name, compiled);
-  }
-  return compiled;
-}
 
 function shareKey(args: ExecutionArgs): string | null {
   const operation = args.document.definitions.find(
