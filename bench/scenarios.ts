@@ -6,7 +6,7 @@ import { TestPeer } from '../test/helpers/weriftPeer';
 import { type BenchParticipant, type Target, sentSequence } from './lib/clients';
 import type { Browser } from 'playwright-core';
 import { BenchPage, launchBenchChromium, type PageMarks } from './lib/browser';
-import { CpuWindow, rssMb, sleep, summarize, type Summary, until } from './lib/measure';
+import { CpuWindow, cpuSeconds, rssMb, sleep, summarize, type Summary, until } from './lib/measure';
 
 export type Log = (line: string) => void;
 
@@ -428,6 +428,12 @@ export interface ApiResult {
   roomsQueryMs: Summary;
   eventDeliveriesPerSecond: number;
   eventsDelivered: number;
+  /**
+   * Server CPU (utime + stime, all threads) from the first join to the last delivery, per 1000
+   * events delivered: what the rate costs, steadier than the rate when the load generator shares
+   * the cores.
+   */
+  eventCpuMsPer1000: number;
   subscribers: number;
   /** Joins or leaves (generating the events) that failed. */
   generationErrors: number;
@@ -496,6 +502,8 @@ export async function apiScenario(target: Target, options: ApiOptions, log: Log)
     await peer.close();
   }
   const eventsStarted = performance.now();
+  const cpuAtStart = cpuSeconds(target.server.pid);
+  let cpuAtLastDelivery = cpuAtStart;
   const workers = 4;
   let generationErrors = 0;
   await Promise.all(
@@ -509,6 +517,8 @@ export async function apiScenario(target: Target, options: ApiOptions, log: Log)
   let seen = -1;
   while (seen !== delivered) {
     seen = delivered;
+    // Read while deliveries still come (or just stopped), not after the quiet wait's idle time.
+    cpuAtLastDelivery = cpuSeconds(target.server.pid);
     await sleep(500);
   }
   const eventSeconds = (lastDelivery - eventsStarted) / 1000;
@@ -521,6 +531,7 @@ export async function apiScenario(target: Target, options: ApiOptions, log: Log)
     roomsQueryMs: summarize(latencies),
     eventDeliveriesPerSecond: eventSeconds > 0 ? Math.round(delivered / eventSeconds) : 0,
     eventsDelivered: delivered,
+    eventCpuMsPer1000: delivered > 0 ? round(((cpuAtLastDelivery - cpuAtStart) * 1e6) / delivered, 1) : 0,
     subscribers: options.subscribers,
     generationErrors,
   };

@@ -488,6 +488,14 @@ function compare(result: SuiteResult, scenarios: PassScenarios): Comparison[] {
       api.ours?.eventDeliveriesPerSecond,
       api.baseline?.eventDeliveriesPerSecond,
     );
+    add(
+      'api',
+      'server CPU per 1000 room events delivered (all threads, first join to last delivery)',
+      'ms',
+      'lower',
+      api.ours?.eventCpuMsPer1000,
+      api.baseline?.eventCpuMsPer1000,
+    );
   }
   if (firstframe) {
     for (const mode of result.options.firstframe.modes) {

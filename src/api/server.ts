@@ -30,6 +30,7 @@ import { mayReadMetrics, nodeCors, OriginPolicy, securityHeaders } from './edge'
 import { LiveSubscriptions } from './subscriptions';
 import { type Limiter, RateLimiter } from './RateLimiter';
 import { JoinedSockets } from './JoinedSockets';
+import { batchWritesPerTick } from './tickBatchedWrites';
 import { SocketLiveness } from './SocketLiveness';
 import { sharedSubscribe } from './sharedSubscribe';
 import { Metrics } from './metrics';
@@ -110,6 +111,7 @@ export class ApiServer {
             origins.refusal(info.req.headers) === null
         : undefined,
     });
+    batchWritesPerTick(this.#ws);
     this.#liveness = new SocketLiveness(this.#ws);
     this.#joinLimiter =
       options.sharedJoinLimiter ?? new RateLimiter(options.joinsPerSecondPerAddress ?? 20, 'joins');
