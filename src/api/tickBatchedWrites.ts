@@ -16,7 +16,6 @@ export const EARLY_ACK_BYTES = 64 * 1024;
  * drained: nothing waits for a later turn of the event loop. ws's own cork per frame nests
  * inside ours (Node counts corks).
  *
- *
  * graphql-ws sends a subscription's next event only once the previous one's write callback ran,
  * which is a turn of the event loop later: a join's two events were still two writes per
  * watcher (counted under the events benchmark: 41,135 `writev` for 40,000 deliveries). While
