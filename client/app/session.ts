@@ -187,12 +187,20 @@ async function rejoin(): Promise<void> {
       if (s.screen) await s.client.publishTrack(s.screen).catch(() => undefined);
       for (const track of s.local?.getTracks() ?? [])
         if (!track.enabled) await s.client.setTrackMuted(track, true).catch(() => undefined);
+      // Lost again before this attempt ended: its `left` found this rejoin under way, and ignored it.
+      if (s.client.state === 'closed') {
+        if (s.client.movedTo) s.server = s.client.movedTo;
+        throw new ConferenceError('SIGNALING_LOST', 'The connection was lost again.');
+      }
       showState(s.client.state);
       refreshPeople(s);
       renderRecording(s.client);
       break;
     } catch (error) {
       const permanent = error instanceof ConferenceError && PERMANENT_JOIN_ERRORS.includes(error.code);
+      // Moved again while joining (a drain right after the last one): join where it went.
+      const details = error instanceof ConferenceError ? (error.details as { movedTo?: unknown }) : undefined;
+      if (typeof details?.movedTo === 'string') s.server = details.movedTo;
       if (permanent) {
         endSession(joinErrorMessage(error));
         break;

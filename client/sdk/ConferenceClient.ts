@@ -186,6 +186,16 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
       this.#close();
       throw asConferenceError(error);
     }
+    // Lost while joining (its node stopped between the answer and the end of the join): `left` was
+    // emitted before the caller had this client in hand, so join says it too.
+    const lost = this.#leftWith;
+    if (lost && lost !== 'LEFT') {
+      throw new ConferenceError(
+        lost,
+        `The connection to the room was lost while joining (${lost}).`,
+        this.movedTo ? { movedTo: this.movedTo } : undefined,
+      );
+    }
   }
 
   /**
@@ -361,8 +371,12 @@ export class ConferenceClient extends Emitter<ConferenceEvents> {
   /** After `left` with ROOM_MOVED: the URL of the node now holding the room (join it there). */
   movedTo: string | null = null;
 
+  /** Why the client left, once it did. */
+  #leftWith: string | undefined;
+
   #close(reason?: string): void {
     if (this.#status.closed) return;
+    this.#leftWith = reason;
     this.#session?.close();
     this.#room.clear();
     this.#recording.clear();

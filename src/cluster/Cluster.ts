@@ -173,6 +173,7 @@ export class Cluster {
     const services = this.#services;
     if (!services) return;
     const nodes = this.nodes;
+    this.leases.refuseNewClaims();
     await nodes.drain();
     this.#failover?.stop();
     const rooms = services.localRooms();

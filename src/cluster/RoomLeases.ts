@@ -39,6 +39,7 @@ export class RoomLeases implements RoomOwnership {
   readonly #held = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #renewing = false;
+  #refusing = false;
   /** Told when a held room turned out to be another node's (this node must let it go). */
   onLost: (roomId: string) => void = () => undefined;
 
@@ -61,7 +62,18 @@ export class RoomLeases implements RoomOwnership {
     return this.#held;
   }
 
+  /**
+   * Drain: no room is taken from now on, only the leases held are kept until released. A room
+   * this node hands over is free for a moment before the next holder takes it, and operations
+   * other nodes routed here just before would take it back (a join forwarded here loads the room
+   * it asks for): they are refused instead (ROOM_ELSEWHERE, and routed again).
+   */
+  refuseNewClaims(): void {
+    this.#refusing = true;
+  }
+
   async claim(roomId: string): Promise<boolean> {
+    if (this.#refusing && !this.#held.has(roomId)) return false;
     const taken = (await this.#command('sfuClaim', roomId)) === 1;
     if (taken) this.#held.add(roomId);
     return taken;

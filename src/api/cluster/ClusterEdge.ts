@@ -89,13 +89,13 @@ export class ClusterEdge {
     const kind = operationKind(document, request.operationName);
     if (kind !== 'query' && kind !== 'mutation') return null;
     try {
-      const url = await this.#forwarder.destination(
+      return await this.#forwarder.run(
         targetOf(document, request.operationName, request.variables),
         kind === 'query',
+        request,
+        bearerToken(req.headers.authorization),
+        req.socket.remoteAddress ?? 'unknown',
       );
-      if (!url) return null;
-      const token = bearerToken(req.headers.authorization);
-      return await this.#forwarder.forward(url, request, token, req.socket.remoteAddress ?? 'unknown');
     } catch (error) {
       return { status: 503, result: { errors: formatErrors(refusalResult(error).errors ?? []) } };
     }
@@ -107,17 +107,18 @@ export class ClusterEdge {
     try {
       const target = targetOf(args.document, args.operationName, variables);
       const readOnly = operationKind(args.document, args.operationName) === 'query';
-      const url = await this.#forwarder.destination(target, readOnly);
-      if (!url) return await execute(args);
       let query = this.#printed.get(args.document);
       if (!query) this.#printed.set(args.document, (query = print(args.document)));
       const context = args.contextValue as ApiContext;
-      const { result } = await this.#forwarder.forward(
-        url,
+      const forwarded = await this.#forwarder.run(
+        target,
+        readOnly,
         { query, variables, operationName: args.operationName },
         context.token,
         context.clientAddress,
       );
+      if (!forwarded) return await execute(args);
+      const { result } = forwarded;
       // A join answered by the holder: this socket speaks for its participant from now on.
       const token = joinedToken(args, result as ExecutionResult);
       if (token) context.joinedOnSocket?.(token, true);

@@ -12,6 +12,8 @@ export const CLIENT_ADDRESS_HEADER = 'x-sfu-client-address';
 const FORWARD_TIMEOUT_MS = 10_000;
 /** Another node may take a free room at the same moment: routing is tried again this often. */
 const ROUTE_ATTEMPTS = 3;
+/** A holder that let the room go as the operation reached it: asked again after this long, times the attempt. */
+const REROUTE_DELAY_MS = 100;
 
 export interface GraphQLRequestBody {
   query: string;
@@ -83,9 +85,7 @@ export class Forwarder {
       if (node.id !== this.gateway.nodeId) return node.url;
       if (await this.gateway.claim(roomId)) return null;
     }
-    throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'The room is changing nodes; try again.', {
-      retryAfterMs: 500,
-    });
+    throw changingNodes();
   }
 
   /** createRoom pinned to a node: there, if it is alive (a room that exists elsewhere says ROOM_EXISTS there). */
@@ -96,6 +96,34 @@ export class Forwarder {
       throw new DomainError(ErrorCode.NODE_UNAVAILABLE, `Node "${nodeId}" is not alive in this cluster.`);
     }
     return node.url;
+  }
+
+  /**
+   * Runs the operation where its room is: null when that is here, else the holder's answer. A node
+   * asked as the holder may have let the room go meanwhile: a drained node hands its rooms over
+   * right after others looked it up, and takes none back (it answers ROOM_ELSEWHERE before
+   * anything ran). The operation is then routed again, to the room's next holder, instead of
+   * failing; a room that stays between nodes is SERVICE_UNAVAILABLE, to try again.
+   */
+  async run(
+    target: OperationTarget | null,
+    readOnly: boolean,
+    body: GraphQLRequestBody,
+    token: string | undefined,
+    clientAddress: string,
+  ): Promise<{ status: number; result: ExecutionResult } | null> {
+    for (let attempt = 1; ; attempt++) {
+      const url = await this.destination(target, readOnly);
+      if (!url) return null;
+      const answer = await this.forward(url, body, token, clientAddress);
+      if (!refusedAsNotHolder(answer.result)) return answer;
+      if (attempt === ROUTE_ATTEMPTS) throw changingNodes();
+      logger.info(
+        { event: 'operation.rerouted', url, attempt },
+        'the node asked had let the room go: routing again',
+      );
+      await new Promise((resolve) => setTimeout(resolve, REROUTE_DELAY_MS * attempt));
+    }
   }
 
   /** Runs the operation on `url`'s node; its JSON answer and HTTP status, as it gave them. */
@@ -130,4 +158,15 @@ export class Forwarder {
     const result = (await response.json()) as ExecutionResult;
     return { status: response.status, result };
   }
+}
+
+const changingNodes = () =>
+  new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'The room is changing nodes; try again.', {
+    retryAfterMs: 500,
+  });
+
+/** Whether a node answered that it does not hold the operation's room (nothing of it ran). */
+function refusedAsNotHolder(result: ExecutionResult): boolean {
+  const errors = result.errors as unknown as Array<{ extensions?: { code?: unknown } }> | undefined;
+  return errors?.length === 1 && errors[0]?.extensions?.code === ErrorCode.ROOM_ELSEWHERE;
 }
