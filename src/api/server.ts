@@ -30,6 +30,7 @@ import { mayReadMetrics, nodeCors, OriginPolicy, securityHeaders } from './edge'
 import { LiveSubscriptions } from './subscriptions';
 import { type Limiter, RateLimiter } from './RateLimiter';
 import { JoinedSockets } from './JoinedSockets';
+import { expandSharedPayloads, sharedNextPayload } from './sharedNextPayloads';
 import { batchWritesPerTick } from './tickBatchedWrites';
 import { SocketLiveness } from './SocketLiveness';
 import { sharedSubscribe } from './sharedSubscribe';
@@ -112,6 +113,7 @@ export class ApiServer {
         : undefined,
     });
     batchWritesPerTick(this.#ws);
+    expandSharedPayloads(this.#ws);
     this.#liveness = new SocketLiveness(this.#ws);
     this.#joinLimiter =
       options.sharedJoinLimiter ?? new RateLimiter(options.joinsPerSecondPerAddress ?? 20, 'joins');
@@ -168,7 +170,8 @@ export class ApiServer {
         execute: (args) => this.#guarded(args, () => (this.#edge ? this.#edge.execute(args) : execute(args))),
         subscribe: (args) => this.#guarded(args, () => sharedSubscribe(args)),
         onNext: (_ctx, _id, _payload, _args, result) =>
-          withFormattedErrors(result as ExecutionResult, formatAndCount),
+          withFormattedErrors(result as ExecutionResult, formatAndCount) ??
+          (sharedNextPayload(result as ExecutionResult) as ExecutionResult),
         onError: (_ctx, _id, _payload, errors) => formatErrors(errors, formatAndCount),
       },
       this.#ws,
