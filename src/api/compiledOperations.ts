@@ -15,7 +15,8 @@ const bySchema = new WeakMap<GraphQLSchema, SchemaCompilations>();
  * of one-off documents costs what graphql-js costs (parse and validate), not a compilation each
  * (~1-5 ms, more than interpreting a document once). Null on the first use and for a document
  * graphql-jit cannot compile: the caller runs graphql-js. Used by the everyday POST
- * (PreparedOperations) and by the shared execution of room events (sharedSubscribe).
+ * (PreparedOperations), the socket's queries and mutations (executeCompiled) and the shared
+ * execution of room events (sharedSubscribe).
  */
 export function compiledOnSecondUse(
   schema: GraphQLSchema,
@@ -37,4 +38,21 @@ export function compiledOnSecondUse(
     byName.set(name, compiled);
   }
   return compiled;
+}
+
+/**
+ * The compiled operation if some use already made it (a use is not counted): what a long-lived
+ * caller that asked before the document's second use runs once another caller got it compiled.
+ */
+export function compiledAlready(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): CompiledQuery | null {
+  return (
+    bySchema
+      .get(schema)
+      ?.compiled.get(document)
+      ?.get(operationName ?? '') ?? null
+  );
 }

@@ -11,7 +11,7 @@ import {
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { execute, type ExecutionArgs, type ExecutionResult, GraphQLError, specifiedRules } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, GraphQLError, specifiedRules } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Limits } from '../config';
@@ -30,6 +30,7 @@ import { mayReadMetrics, nodeCors, OriginPolicy, securityHeaders } from './edge'
 import { LiveSubscriptions } from './subscriptions';
 import { type Limiter, RateLimiter } from './RateLimiter';
 import { JoinedSockets } from './JoinedSockets';
+import { executeCompiled } from './compiledExecute';
 import { expandSharedPayloads, sharedNextPayload } from './sharedNextPayloads';
 import { batchWritesPerTick } from './tickBatchedWrites';
 import { SocketLiveness } from './SocketLiveness';
@@ -167,7 +168,8 @@ export class ApiServer {
             ];
           }
         },
-        execute: (args) => this.#guarded(args, () => (this.#edge ? this.#edge.execute(args) : execute(args))),
+        execute: (args) =>
+          this.#guarded(args, () => (this.#edge ? this.#edge.execute(args) : executeCompiled(args))),
         subscribe: (args) => this.#guarded(args, () => sharedSubscribe(args)),
         onNext: (_ctx, _id, _payload, _args, result) =>
           withFormattedErrors(result as ExecutionResult, formatAndCount) ??

@@ -7,7 +7,7 @@ import {
   Kind,
   type OperationDefinitionNode,
 } from 'graphql';
-import { compiledOnSecondUse } from './compiledOperations';
+import { compiledAlready, compiledOnSecondUse } from './compiledOperations';
 
 /** Root subscription fields whose events read the same for every subscriber (nothing per caller). */
 const SHAREABLE_FIELDS = new Set(['roomEvents']);
@@ -34,11 +34,16 @@ export async function sharedSubscribe(
   const key = shareKey(args);
   const run = (payload: unknown) => execute({ ...args, rootValue: payload });
   if (!key) return mapped(source, run);
-  const compiled = compiledOnSecondUse(args.schema, args.document, args.operationName);
-  const runShared = compiled
-    ? (payload: unknown) =>
-        compiled.query(payload, args.contextValue, args.variableValues ?? {}) as ReturnType<typeof execute>
-    : run;
+  // This subscription counts as a use. One made before the document was compiled (a room's first
+  // watcher) runs compiled too once a later use compiled it: as the first in each event's fan-out,
+  // it is the one that executes the shared events.
+  let compiled = compiledOnSecondUse(args.schema, args.document, args.operationName);
+  const runShared = (payload: unknown) => {
+    compiled ??= compiledAlready(args.schema, args.document, args.operationName);
+    return compiled
+      ? (compiled.query(payload, args.contextValue, args.variableValues ?? {}) as ReturnType<typeof execute>)
+      : run(payload);
+  };
   const map = (payload: unknown) => {
     if (typeof payload !== 'object' || payload === null) return run(payload);
     let results = executions.get(payload);

@@ -31,6 +31,8 @@ function schemaWith(sources: Array<AsyncEventQueue<object>>, executed: { count: 
         },
       },
       context: { type: GraphQLString, resolve: (_e, _a, context: { who?: string }) => context?.who ?? null },
+      /** No resolver of its own: graphql-js reads it through `fieldResolver`, a compiled function directly. */
+      plain: { type: GraphQLInt },
     },
   });
   const stream = () => {
@@ -126,5 +128,27 @@ describe('sharedSubscribe', () => {
     expect(JSON.parse(JSON.stringify(result))).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(result.errors?.[0]?.path).toEqual(['roomEvents', 'broken']);
     expect(result.data).toEqual({ roomEvents: { sequence: 3, room: 'one', broken: null, context: 'ann' } });
+  });
+
+  test('the first subscriber, subscribed before the document was compiled, runs the shared events compiled too', async () => {
+    const sources: Array<AsyncEventQueue<object>> = [];
+    const schema = schemaWith(sources, { count: 0 });
+    const document = parse('subscription { roomEvents { sequence plain } }');
+    // graphql-js calls fieldResolver for `plain`; graphql-jit's compiled function does not.
+    let interpreted = 0;
+    const fieldResolver = (source: { plain?: number }) => {
+      interpreted++;
+      return source.plain;
+    };
+    const early = await sharedSubscribe({ schema, document, fieldResolver });
+    const later = await sharedSubscribe({ schema, document, fieldResolver });
+    const event = { sequence: 1, plain: 7 };
+    // As in a room: each event reaches the first watcher first, which executes it for both.
+    sources[0]!.push(event);
+    sources[1]!.push(event);
+    const [a, b] = [await first(early), await first(later)];
+    expect(a).toBe(b);
+    expect(a.data).toEqual({ roomEvents: { sequence: 1, plain: 7 } });
+    expect(interpreted).toBe(0);
   });
 });

@@ -1,10 +1,11 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { type DocumentNode, execute, type ExecutionArgs, type ExecutionResult, Kind, print } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, Kind, print } from 'graphql';
 import type { ParticipantTokens } from '../../access/ParticipantTokens';
 import type { ConferenceService } from '../../conference/ConferenceService';
 import { DomainError, type ErrorCode } from '../../shared/errors';
 import type { ApiContext } from '../context';
 import type { LiveSubscriptions } from '../subscriptions';
+import { executeCompiled } from '../compiledExecute';
 import { bearerToken } from '../context';
 import { sameToken } from '../edge';
 import { formatErrors } from '../errors';
@@ -117,7 +118,7 @@ export class ClusterEdge {
         context.token,
         context.clientAddress,
       );
-      if (!forwarded) return await execute(args);
+      if (!forwarded) return await executeCompiled(args);
       const { result } = forwarded;
       // A join answered by the holder: this socket speaks for its participant from now on.
       const token = joinedToken(args, result as ExecutionResult);
