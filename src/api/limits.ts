@@ -251,3 +251,16 @@ export function assertListItems(
     );
   }
 }
+
+/**
+ * Operations per socket: graphql-ws's `onSubscribe` refusal (TOO_MANY_SUBSCRIPTIONS) once a
+ * connection holds more than `limit` (`open` counts the one being started).
+ */
+export function tooManyOperations(open: number, limit: number): GraphQLError[] | undefined {
+  if (open <= limit) return undefined;
+  return [
+    new GraphQLError(`A connection may hold at most ${limit} operations at once.`, {
+      extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', limit },
+    }),
+  ];
+}

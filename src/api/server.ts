@@ -11,7 +11,7 @@ import {
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { type ExecutionArgs, type ExecutionResult, GraphQLError, specifiedRules } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, specifiedRules } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Limits } from '../config';
@@ -25,13 +25,13 @@ import { PreparedOperations } from './preparedOperations';
 import { type RequestRefusal, requestRefusal } from './requestRefusal';
 import { answerGraphQLPost, isGraphQLPost, parseSize } from './graphqlPost';
 import { formatError, formatErrors } from './errors';
-import { documentLimitRules, queryLimitRules } from './limits';
+import { documentLimitRules, queryLimitRules, tooManyOperations } from './limits';
 import { mayReadMetrics, nodeCors, OriginPolicy, securityHeaders } from './edge';
 import { LiveSubscriptions } from './subscriptions';
 import { type Limiter, RateLimiter } from './RateLimiter';
 import { JoinedSockets } from './JoinedSockets';
 import { executeCompiled } from './compiledExecute';
-import { expandSharedPayloads, sharedNextPayload } from './sharedNextPayloads';
+import { expandSharedPayloads, nextPayload } from './sharedNextPayloads';
 import { batchWritesPerTick } from './tickBatchedWrites';
 import { SocketLiveness } from './SocketLiveness';
 import { sharedSubscribe } from './sharedSubscribe';
@@ -40,7 +40,7 @@ import { recordingDownload } from './recordingDownload';
 import { buildApiSchema } from './schema';
 import type { NodeView } from './cluster/gateway';
 import { ClusterEdge } from './cluster/ClusterEdge';
-import { jsonErrors, withFormattedErrors } from './responses';
+import { jsonErrors } from './responses';
 import { type ApiServerOptions, DEFAULT_LIMITS } from './serverOptions';
 
 export type { ApiServerOptions, HealthReport } from './serverOptions';
@@ -158,22 +158,13 @@ export class ApiServer {
         parse: documents.parse,
         validate: documents.validate,
         // Subscriptions per socket: past the cap, each new one is refused with a code.
-        onSubscribe: (ctx) => {
-          if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerConnection) {
-            return [
-              new GraphQLError(
-                `A connection may hold at most ${limits.subscriptionsPerConnection} operations at once.`,
-                { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', limit: limits.subscriptionsPerConnection } },
-              ),
-            ];
-          }
-        },
+        onSubscribe: (ctx) =>
+          tooManyOperations(Object.keys(ctx.subscriptions).length, limits.subscriptionsPerConnection),
         execute: (args) =>
           this.#guarded(args, () => (this.#edge ? this.#edge.execute(args) : executeCompiled(args))),
         subscribe: (args) => this.#guarded(args, () => sharedSubscribe(args)),
         onNext: (_ctx, _id, _payload, _args, result) =>
-          withFormattedErrors(result as ExecutionResult, formatAndCount) ??
-          (sharedNextPayload(result as ExecutionResult) as ExecutionResult),
+          nextPayload(result as ExecutionResult, formatAndCount),
         onError: (_ctx, _id, _payload, errors) => formatErrors(errors, formatAndCount),
       },
       this.#ws,

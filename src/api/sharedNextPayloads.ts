@@ -1,5 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import type { WebSocket, WebSocketServer } from 'ws';
+import type { formatError } from './errors';
+import { withFormattedErrors } from './responses';
 
 /**
  * A subscription result shared by many subscribers is turned into JSON once, not once per
@@ -15,13 +17,15 @@ import type { WebSocket, WebSocketServer } from 'ws';
  * payload of graphql-ws's own is always an object, so a message that ends with the marker is one
  * of ours.
  *
- * Results with errors are formatted per subscriber, as before (`withFormattedErrors`); they are
- * not shared.
+ * Used as graphql-ws's `onNext`. Results with errors are formatted per subscriber, as before
+ * (`withFormattedErrors`); they are not shared.
  */
-export function sharedNextPayload(result: ExecutionResult): object {
+export function nextPayload(result: ExecutionResult, format: typeof formatError): ExecutionResult {
+  const formatted = withFormattedErrors(result, format);
+  if (formatted) return formatted;
   let payload = payloads.get(result);
   if (!payload) payloads.set(result, (payload = new SharedPayload(JSON.stringify(result))));
-  return payload;
+  return payload as unknown as ExecutionResult;
 }
 
 /** Lets every socket of `server` put shared payloads in place of their markers as it sends. */

@@ -65,7 +65,7 @@ describe('Forwarder.run', () => {
     holder = 'drained';
     const answer = await (
       await forwarder([drained, next])
-    ).run({ roomId: 'r', place: true }, false, body, 't', '127.0.0.1');
+    ).run({ roomId: 'r', place: true }, false, () => body, 't', '127.0.0.1');
     expect(answer?.result).toEqual(joined);
     expect(asked).toEqual({ drained: 1, next: 1 });
   });
@@ -76,7 +76,7 @@ describe('Forwarder.run', () => {
     holder = 'holding';
     const answer = await (
       await forwarder([holding])
-    ).run({ roomId: 'r', place: true }, false, body, 't', '127.0.0.1');
+    ).run({ roomId: 'r', place: true }, false, () => body, 't', '127.0.0.1');
     expect(answer?.result).toEqual(full);
     expect(asked).toEqual({ holding: 1 });
   });
@@ -84,7 +84,13 @@ describe('Forwarder.run', () => {
   test('a room that stays between nodes is SERVICE_UNAVAILABLE after three tries', async () => {
     const stale = await node('stale', () => notHolder);
     holder = 'stale';
-    const run = (await forwarder([stale])).run({ roomId: 'r', place: true }, false, body, 't', '127.0.0.1');
+    const run = (await forwarder([stale])).run(
+      { roomId: 'r', place: true },
+      false,
+      () => body,
+      't',
+      '127.0.0.1',
+    );
     await expect(run).rejects.toBeInstanceOf(DomainError);
     await expect(run).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { retryAfterMs: 500 } });
     expect(asked).toEqual({ stale: 3 });

@@ -4,10 +4,9 @@ import { buildSchema, type ExecutionResult, GraphQLError } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
-import { withFormattedErrors } from '../../src/api/responses';
-import { expandSharedPayloads, sharedNextPayload } from '../../src/api/sharedNextPayloads';
+import { expandSharedPayloads, nextPayload } from '../../src/api/sharedNextPayloads';
 
-// A real graphql-ws server and clients on 127.0.0.1, wired as src/api/server.ts wires them; the
+// A real graphql-ws server and clients on 127.0.0.1, with the same onNext and send as server.ts; the
 // subscription hands every subscriber the same result objects, as sharedSubscribe does.
 describe('shared next payloads', () => {
   const schema = buildSchema(`
@@ -41,10 +40,10 @@ describe('shared next payloads', () => {
           })();
         },
         onNext: (_ctx, _id, _payload, _args, result) =>
-          withFormattedErrors(result as ExecutionResult, (error) => ({
+          nextPayload(result as ExecutionResult, (error) => ({
             message: `formatted: ${error.message}`,
             extensions: { code: 'FORMATTED' },
-          })) ?? (sharedNextPayload(result as ExecutionResult) as ExecutionResult),
+          })),
       },
       wss,
     );

@@ -93,7 +93,7 @@ export class ClusterEdge {
       return await this.#forwarder.run(
         targetOf(document, request.operationName, request.variables),
         kind === 'query',
-        request,
+        () => request,
         bearerToken(req.headers.authorization),
         req.socket.remoteAddress ?? 'unknown',
       );
@@ -108,13 +108,11 @@ export class ClusterEdge {
     try {
       const target = targetOf(args.document, args.operationName, variables);
       const readOnly = operationKind(args.document, args.operationName) === 'query';
-      let query = this.#printed.get(args.document);
-      if (!query) this.#printed.set(args.document, (query = print(args.document)));
       const context = args.contextValue as ApiContext;
       const forwarded = await this.#forwarder.run(
         target,
         readOnly,
-        { query, variables, operationName: args.operationName },
+        () => ({ query: this.#print(args.document), variables, operationName: args.operationName }),
         context.token,
         context.clientAddress,
       );
@@ -127,6 +125,12 @@ export class ClusterEdge {
     } catch (error) {
       return refusalResult(error);
     }
+  }
+
+  #print(document: DocumentNode): string {
+    let query = this.#printed.get(document);
+    if (!query) this.#printed.set(document, (query = print(document)));
+    return query;
   }
 }
 

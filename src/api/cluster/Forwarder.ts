@@ -108,14 +108,15 @@ export class Forwarder {
   async run(
     target: OperationTarget | null,
     readOnly: boolean,
-    body: GraphQLRequestBody,
+    /** Made only when the operation leaves this node (printing a document is not free). */
+    body: () => GraphQLRequestBody,
     token: string | undefined,
     clientAddress: string,
   ): Promise<{ status: number; result: ExecutionResult } | null> {
     for (let attempt = 1; ; attempt++) {
       const url = await this.destination(target, readOnly);
       if (!url) return null;
-      const answer = await this.forward(url, body, token, clientAddress);
+      const answer = await this.forward(url, body(), token, clientAddress);
       if (!refusedAsNotHolder(answer.result)) return answer;
       if (attempt === ROUTE_ATTEMPTS) throw changingNodes();
       logger.info(
