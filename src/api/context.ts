@@ -8,6 +8,7 @@ import type { Access } from './access';
 import type { Limiter, RateLimiter } from './RateLimiter';
 import type { ClusterGateway, NodeView } from './cluster/gateway';
 import type { LiveSubscriptions } from './subscriptions';
+import type { SubscriptionOutlet } from './subscriptionOutlet';
 
 /** What every resolver gets: the use cases and the caller's credentials, never the database or medooze. */
 export interface ApiContext {
@@ -31,6 +32,8 @@ export interface ApiContext {
    * its later operations speak for that participant. `remote`: answered by another node.
    */
   joinedOnSocket?: (token: string, remote?: boolean) => void;
+  /** graphql-ws only: writes this operation's subscription results to its socket. */
+  subscriptionOutlet?: SubscriptionOutlet;
   /** Live subscriptions and who holds them (kicks, bans and expiry end them). */
   subscriptions: LiveSubscriptions;
   /** Event-producing mutations of one participant (setTrackMuted, renegotiate, setPreferredLayer). */

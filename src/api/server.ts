@@ -31,16 +31,16 @@ import { LiveSubscriptions } from './subscriptions';
 import { type Limiter, RateLimiter } from './RateLimiter';
 import { JoinedSockets } from './JoinedSockets';
 import { executeCompiled } from './compiledExecute';
-import { expandSharedPayloads, nextPayload } from './sharedNextPayloads';
 import { batchWritesPerTick } from './tickBatchedWrites';
 import { SocketLiveness } from './SocketLiveness';
 import { sharedSubscribe } from './sharedSubscribe';
+import { SubscriptionOutlet } from './subscriptionOutlet';
 import { Metrics } from './metrics';
 import { recordingDownload } from './recordingDownload';
 import { buildApiSchema } from './schema';
 import type { NodeView } from './cluster/gateway';
 import { ClusterEdge } from './cluster/ClusterEdge';
-import { jsonErrors } from './responses';
+import { jsonErrors, withFormattedErrors } from './responses';
 import { type ApiServerOptions, DEFAULT_LIMITS } from './serverOptions';
 
 export type { ApiServerOptions, HealthReport } from './serverOptions';
@@ -114,7 +114,6 @@ export class ApiServer {
         : undefined,
     });
     batchWritesPerTick(this.#ws);
-    expandSharedPayloads(this.#ws);
     this.#liveness = new SocketLiveness(this.#ws);
     this.#joinLimiter =
       options.sharedJoinLimiter ?? new RateLimiter(options.joinsPerSecondPerAddress ?? 20, 'joins');
@@ -130,16 +129,20 @@ export class ApiServer {
       this.#participantTokens.revoke(participantId);
       options.cluster?.participantLeft(participantId);
     });
-    const context = (ctx: {
-      connectionParams?: Readonly<Record<string, unknown>>;
-      extra: { socket: WebSocket; request: { socket: { remoteAddress?: string } } };
-    }): ApiContext => ({
+    const context = (
+      ctx: {
+        connectionParams?: Readonly<Record<string, unknown>>;
+        extra: { socket: WebSocket; request: { socket: { remoteAddress?: string } } };
+      },
+      id: string,
+    ): ApiContext => ({
       ...this.#context(
         this.#joinedSockets.tokenOf(ctx.extra.socket, bearerToken(ctx.connectionParams?.authorization)),
         ctx.extra.request.socket.remoteAddress,
       ),
       signalingLink: this.#liveness.link(ctx.extra.socket),
       joinedOnSocket: (token, remote) => this.#joinedSockets.joined(ctx.extra.socket, token, remote),
+      subscriptionOutlet: new SubscriptionOutlet(ctx.extra.socket, id),
     });
     const documents = new DocumentCache([...specifiedRules, ...limitRules]);
     this.#prepared = new PreparedOperations({
@@ -162,9 +165,12 @@ export class ApiServer {
           tooManyOperations(Object.keys(ctx.subscriptions).length, limits.subscriptionsPerConnection),
         execute: (args) =>
           this.#guarded(args, () => (this.#edge ? this.#edge.execute(args) : executeCompiled(args))),
-        subscribe: (args) => this.#guarded(args, () => sharedSubscribe(args)),
+        subscribe: (args) =>
+          this.#guarded(args, () =>
+            sharedSubscribe(args, (args.contextValue as ApiContext).subscriptionOutlet),
+          ),
         onNext: (_ctx, _id, _payload, _args, result) =>
-          nextPayload(result as ExecutionResult, formatAndCount),
+          withFormattedErrors(result as ExecutionResult, formatAndCount),
         onError: (_ctx, _id, _payload, errors) => formatErrors(errors, formatAndCount),
       },
       this.#ws,

@@ -8,6 +8,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { compiledAlready, compiledOnSecondUse } from './compiledOperations';
+import type { SubscriptionOutlet } from './subscriptionOutlet';
 
 /** Root subscription fields whose events read the same for every subscriber (nothing per caller). */
 const SHAREABLE_FIELDS = new Set(['roomEvents']);
@@ -25,15 +26,20 @@ const SHAREABLE_FIELDS = new Set(['roomEvents']);
  * graphql-js's executor spent ~140 µs per room event under the events benchmark (coercing the
  * variables again, walking the selection), on the thread that answers joins. A document graphql-
  * jit cannot compile is executed by graphql-js, as before.
+ *
+ * With an `outlet` (graphql-ws), results without errors are written to the socket from here, and
+ * the returned iterator yields only those with errors (graphql-ws formats and sends them) before
+ * it ends: see SubscriptionOutlet.
  */
 export async function sharedSubscribe(
   args: ExecutionArgs,
+  outlet?: SubscriptionOutlet,
 ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const source = await createSourceEventStream(args);
   if (!isAsyncIterable(source)) return source;
   const key = shareKey(args);
   const run = (payload: unknown) => execute({ ...args, rootValue: payload });
-  if (!key) return mapped(source, run);
+  if (!key) return mapped(source, run, outlet);
   // This subscription counts as a use. One made before the document was compiled (a room's first
   // watcher) runs compiled too once a later use compiled it: as the first in each event's fan-out,
   // it is the one that executes the shared events.
@@ -52,7 +58,7 @@ export async function sharedSubscribe(
     if (!result) results.set(key, (result = runShared(payload)));
     return result;
   };
-  return mapped(source, map);
+  return mapped(source, map, outlet);
 }
 
 /** Per event object: its executions by document and variables (gone with the event). */
@@ -82,25 +88,40 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === 'function';
 }
 
-/** The source's values through `map`; ending the result ends the source. */
+/**
+ * The source's values through `map`; ending the result ends the source. With an `outlet`, results
+ * without errors are sent through it as they come, and only the others are yielded.
+ */
 function mapped(
   source: AsyncIterable<unknown>,
   map: (value: unknown) => ReturnType<typeof execute>,
+  outlet?: SubscriptionOutlet,
 ): AsyncIterableIterator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
+  // Set by return(): nothing is sent after it, though an event may already be on its way.
+  let ended = false;
   const close = async (): Promise<IteratorResult<ExecutionResult>> => {
+    ended = true;
     await iterator.return?.();
     return { done: true, value: undefined };
   };
   const generator: AsyncIterableIterator<ExecutionResult> = {
     async next() {
-      const result = await iterator.next();
-      if (result.done) return { done: true, value: undefined };
-      try {
-        return { done: false, value: await map(result.value) };
-      } catch (error) {
-        await iterator.return?.().catch(() => undefined);
-        throw error;
+      for (;;) {
+        const item = await iterator.next();
+        if (item.done || ended) return { done: true, value: undefined };
+        let result: ExecutionResult;
+        try {
+          const mappedValue = map(item.value);
+          result = isPromiseLike(mappedValue) ? await mappedValue : mappedValue;
+        } catch (error) {
+          await iterator.return?.().catch(() => undefined);
+          throw error;
+        }
+        if (!outlet || result.errors?.length) return { done: false, value: result };
+        if (ended) return { done: true, value: undefined };
+        const congested = outlet.send(result);
+        if (congested) await congested;
       }
     },
     return: close,
@@ -117,4 +138,8 @@ function mapped(
     },
   };
   return generator;
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function';
 }

@@ -12,18 +12,19 @@ export const EARLY_ACK_BYTES = 64 * 1024;
  * one room event is a frame per watcher: a join is PARTICIPANT_JOINED and STREAM_PUBLISHED in
  * the same tick, so each watcher's socket made two system calls for what one carries. The raw
  * TCP socket is corked at a tick's first send and uncorked on `process.nextTick`, which runs
- * once the microtasks that deliver the event (graphql-ws's per-subscription loops) have
- * drained: nothing waits for a later turn of the event loop. ws's own cork per frame nests
- * inside ours (Node counts corks).
+ * once the microtasks that deliver the event (each subscription's loop in sharedSubscribe, which
+ * writes through its SubscriptionOutlet) have drained: nothing waits for a later turn of the
+ * event loop. ws's own cork per frame nests inside ours (Node counts corks).
  *
- * graphql-ws sends a subscription's next event only once the previous one's write callback ran,
- * which is a turn of the event loop later: a join's two events were still two writes per
- * watcher (counted under the events benchmark: 41,135 `writev` for 40,000 deliveries). While
- * the socket holds less than EARLY_ACK_BYTES not yet written, a send's callback is called at
- * once instead, so the next event joins the same write; past that, the callback waits for the
- * write, as before, and a slow reader still holds its subscription back (its events wait in the
- * room's event stream, which bounds them). A failed write still closes the socket (ws emits
- * `close`), which ends its subscriptions.
+ * graphql-ws itself (its `complete`, `error` and errored `next` messages, and any subscription
+ * without an outlet) sends a message only once the previous one's write callback ran, which is
+ * a turn of the event loop later: a join's two events were two writes per watcher (counted
+ * under the events benchmark: 41,135 `writev` for 40,000 deliveries). While the socket holds
+ * less than EARLY_ACK_BYTES not yet written, a send's callback is called at once instead, so
+ * the next message joins the same write; past that, the callback waits for the write, and a
+ * slow reader still holds its subscription back (its events wait in the room's event stream,
+ * which bounds them; the outlet applies the same rule to what it writes). A failed write still
+ * closes the socket (ws emits `close`), which ends its subscriptions.
  *
  * `terminate` destroys the TCP socket at once, which would drop what is still corked, so it
  * flushes first, as the unbatched writes would already have been handed to the kernel.

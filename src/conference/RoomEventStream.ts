@@ -44,8 +44,21 @@ export class RoomEventStream implements AsyncIterableIterator<RoomEvent> {
     this.#unsubscribe = source.subscribe((event) => this.#onLive(event));
   }
 
-  async next(): Promise<IteratorResult<RoomEvent>> {
-    if (this.#failure !== undefined) throw this.#takeFailure();
+  /**
+   * Not an async function: a live event must reach each of a room's watchers with as few promise
+   * steps as possible (an async function returning the waiting promise adds two per delivery).
+   */
+  next(): Promise<IteratorResult<RoomEvent>> {
+    if (this.#failure !== undefined) return Promise.reject(this.#takeFailure());
+    while (this.#phase === 'live' && this.#page.length === 0) {
+      const live = this.#live.shift();
+      if (!live) return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
+      if (live.sequence > this.#lastSent && this.#take(live)) return Promise.resolve(this.#send(live));
+    }
+    return this.#next();
+  }
+
+  async #next(): Promise<IteratorResult<RoomEvent>> {
     for (;;) {
       if (this.#phase === 'done') return { value: undefined, done: true };
       const event = this.#page.shift();
