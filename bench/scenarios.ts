@@ -98,14 +98,25 @@ export interface JoinResult {
   concurrent: JoinModeResult;
 }
 
+/**
+ * A tag that makes a scenario's room ids new to the database. On PostgreSQL the rooms of earlier
+ * passes and runs are still there, left open by a server that was stopped: a join into one of them
+ * loads it (three reads) where a join into a new room inserts it, and the baseline, holding
+ * nothing, always creates. Every pass and run must therefore use ids never used before.
+ */
+function runTag(): string {
+  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
 export async function joinScenario(target: Target, options: JoinOptions, log: Log): Promise<JoinResult> {
+  const run = runTag();
   for (let i = 0; i < options.warmup; i += options.roomSize) {
     const count = Math.min(options.roomSize, options.warmup - i);
-    const members = await joinMany(target, `join-warmup-${i}`, count, {}, 1);
+    const members = await joinMany(target, `join-${run}-warmup-${i}`, count, {}, 1);
     await leaveAll(members);
   }
-  const sequential = await joinMode(target, options, 1, 'seq', log);
-  const concurrent = await joinMode(target, options, options.concurrency, 'conc', log);
+  const sequential = await joinMode(target, options, 1, 'seq', run, log);
+  const concurrent = await joinMode(target, options, options.concurrency, 'conc', run, log);
   return { sequential, concurrent };
 }
 
@@ -114,6 +125,7 @@ async function joinMode(
   options: JoinOptions,
   concurrency: number,
   label: string,
+  run: string,
   log: Log,
 ): Promise<JoinModeResult> {
   const started = performance.now();
@@ -154,7 +166,7 @@ async function joinMode(
     const wave = Array.from({ length: Math.min(concurrency, options.joins - i) }, (_, k) => i + k);
     const joined = await Promise.all(
       wave.map(async (n) => {
-        const roomId = `join-${label}-${Math.floor(n / options.roomSize)}`;
+        const roomId = `join-${run}-${label}-${Math.floor(n / options.roomSize)}`;
         try {
           const p = await target.join(roomId, `j${n}`);
           joinMs.push(p.answerAt - p.joinSentAt);
@@ -227,8 +239,9 @@ export async function fanoutScenario(
   log: Log,
 ): Promise<FanoutSizeResult[]> {
   const results: FanoutSizeResult[] = [];
+  const run = runTag();
   for (const size of options.sizes) {
-    const roomId = `fanout-${size}`;
+    const roomId = `fanout-${run}-${size}`;
     // Existing participants only receive (see the report): the load generator shares the machine.
     const existing = await joinMany(target, roomId, size, RECEIVE_ONLY);
     await settle(existing);
@@ -327,13 +340,14 @@ export async function capacityScenario(
   await sleep(2000);
   const idleCores = idleWindow.end().serverCores;
   const idleRss = rssMb(target.server.pid);
+  const run = runTag();
   for (const step of options.steps) {
     const match = /^(\d+)x(\d+)$/.exec(step);
     if (!match) throw new Error(`bad capacity step ${step} (want PxS, e.g. 1x10 or 4x4)`);
     const publishersCount = Number(match[1]);
     const second = Number(match[2]);
     const mesh = publishersCount === second && publishersCount > 1;
-    const roomId = `capacity-${step}`;
+    const roomId = `capacity-${run}-${step}`;
     const rssBefore = rssMb(target.server.pid);
     const publishers = await joinMany(target, roomId, publishersCount, {}, 5);
     const subscribers = mesh ? [] : await joinMany(target, roomId, second, RECEIVE_ONLY, 5);
@@ -440,8 +454,7 @@ export interface ApiResult {
 }
 
 export async function apiScenario(target: Target, options: ApiOptions, log: Log): Promise<ApiResult> {
-  // Ids new to the database: with PostgreSQL, rooms of earlier passes and runs are still there.
-  const run = Date.now().toString(36);
+  const run = runTag();
   await sleep(3000);
   const idleRss = rssMb(target.server.pid);
   for (let i = 0; i < options.idleRooms; i += 10) {
@@ -658,8 +671,9 @@ async function firstFrameMode(
   const othersDecoded: number[] = [];
   const errors: string[] = [];
   let missing = 0;
+  const run = runTag();
   for (let round = 0; round < options.rounds; round++) {
-    const roomId = `firstframe-${mode}-${round}`;
+    const roomId = `firstframe-${run}-${mode}-${round}`;
     const pages: Array<{ page: BenchPage; streamId: string }> = [];
     try {
       if (mode === 'svc' && target.kind === 'ours') await createVp9Room(target.server.url, roomId);
