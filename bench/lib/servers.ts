@@ -78,10 +78,13 @@ export async function startServer(
   const profile = options.cpuProfileDir
     ? ['--cpu-prof', '--cpu-prof-dir', path.join(path.resolve(options.cpuProfileDir), kind)]
     : [];
+  const schema =
+    kind === 'ours' ? freshSchema(options.env?.DATABASE_URL ?? process.env.DATABASE_URL) : undefined;
   const child: ChildProcess = spawn(process.execPath, [...profile, entry], {
     cwd: root,
     env: {
       ...process.env,
+      ...(schema && { DATABASE_URL: schema.url }),
       HOST: '127.0.0.1',
       PORT: '0',
       DATA_DIR: dataDir,
@@ -142,7 +145,7 @@ export async function startServer(
         const done = (): void => {
           clearTimeout(kill);
           rmSync(dataDir, { recursive: true, force: true });
-          resolve();
+          void (schema ? dropSchema(schema) : Promise.resolve()).then(resolve);
         };
         const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
         if (child.exitCode !== null || child.signalCode !== null) return done();
@@ -150,4 +153,36 @@ export async function startServer(
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * On PostgreSQL, each start of our server gets a schema of its own, as it gets a new DATA_DIR on
+ * the embedded database: the rooms an earlier pass or run left open (its server was stopped, not
+ * closed) would otherwise be loaded at start, count against the open-room limit and be joined as
+ * abandoned rooms (three reads) where a new room takes one insert. A URL naming its schema is
+ * used as given.
+ */
+function freshSchema(
+  databaseUrl: string | undefined,
+): { url: string; base: string; name: string } | undefined {
+  if (!databaseUrl || /[?&]schema=/.test(databaseUrl)) return undefined;
+  const name = `bench_${process.pid}_${Date.now().toString(36)}`;
+  return {
+    url: `${databaseUrl}${databaseUrl.includes('?') ? '&' : '?'}schema=${name}`,
+    base: databaseUrl,
+    name,
+  };
+}
+
+async function dropSchema(schema: { base: string; name: string }): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: schema.base });
+  try {
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema.name}" CASCADE`);
+  } catch (error) {
+    console.error(`could not drop the benchmark schema ${schema.name}: ${(error as Error).message}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
