@@ -98,11 +98,10 @@ export async function startServer(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  const started = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       // Not left running on its own: it may still come up later.
       child.kill('SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
       reject(new Error(`${kind} server did not start in ${timeoutMs} ms:\n${output.slice(-2000)}`));
     }, timeoutMs);
     const onData = (chunk: Buffer): void => {
@@ -121,6 +120,15 @@ export async function startServer(
       reject(new Error(`${kind} server exited with ${code} before serving:\n${output.slice(-2000)}`));
     });
   });
+  let url: string;
+  try {
+    url = await started;
+  } catch (error) {
+    // A server that never served leaves nothing behind either: its directory, its schema.
+    rmSync(dataDir, { recursive: true, force: true });
+    if (schema) await dropSchema(schema);
+    throw error;
+  }
   // Keep draining its output so a full pipe never blocks it; BENCH_SERVER_LOG=<dir> keeps it.
   child.stdout?.removeAllListeners('data');
   child.stderr?.removeAllListeners('data');
