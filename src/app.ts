@@ -4,6 +4,7 @@ import { AccessTokens } from './access/AccessTokens';
 import { ApiServer, type HealthReport } from './api/server';
 import type { Config } from './config';
 import { ConferenceService } from './conference/ConferenceService';
+import { DEFAULT_RETRY_POLICY } from './conference/RetryingWriter';
 import { MediaEngine } from './media/MediaEngine';
 import {
   Database,
@@ -85,6 +86,7 @@ export async function startApp(
         // cluster): open rooms are listed from memory.
         soleWriter: database.soleWriter,
         maxTracksPerParticipant: config.limits.tracksPerParticipant,
+        retryPolicy: { ...DEFAULT_RETRY_POLICY, batchDelayMs: database.backgroundBatchDelayMs },
         quality: { intervalMs: config.quality.sampleIntervalMs, retentionMs: config.quality.retentionMs },
         ownership: joined?.leases,
         remoteEvents: joined ? (roomId, after) => joined.feed.stream(roomId, after) : undefined,

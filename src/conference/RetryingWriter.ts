@@ -9,6 +9,12 @@ export interface RetryPolicy {
   maxPending: number;
   /** Items written in one call at most. */
   maxBatch: number;
+  /**
+   * How long an idle writer waits for more items before it writes (0: what was pushed in the same
+   * synchronous run). A write over a network connection costs a round trip and the server's work
+   * per statement whatever it holds: see the PostgreSQL policy in app.ts. `flush()` does not wait.
+   */
+  batchDelayMs?: number;
 }
 
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
@@ -153,7 +159,9 @@ export class RetryingWriter<T> implements BackgroundWriter {
       // What is pushed in the same synchronous run goes in one batch: a join records
       // PARTICIPANT_JOINED and STREAM_PUBLISHED together, and on SQLite (synchronous) a write
       // started at once would take the first alone. One statement instead of two per join and leave.
-      await Promise.resolve();
+      // With a delay, what comes within it joins them (flush() and stop() cut the wait short).
+      if (this.policy.batchDelayMs) await this.#wait(this.policy.batchDelayMs);
+      else await Promise.resolve();
       while (this.#items.length > 0 && !this.#stopped) {
         const batch = this.#items.slice(0, this.policy.maxBatch);
         try {

@@ -53,6 +53,8 @@ export interface RoomRegistryOptions {
 export class RoomRegistry {
   readonly #rooms = new Map<string, Room>();
   readonly #loading = new Map<string, Promise<Room | 'closed' | null>>();
+  /** First joins of a room not live yet, shared by the joiners arriving meanwhile (see forJoin). */
+  readonly #openingForJoin = new Map<string, Promise<Room>>();
   /** Logs of closed rooms whose last events are still on their way to the database. */
   readonly #retiring = new Map<string, Room['log']>();
   readonly #participants = new Map<string, Participant>();
@@ -171,7 +173,13 @@ export class RoomRegistry {
     return room;
   }
 
-  /** The open room to join, created on the fly when allowed. */
+  /**
+   * The open room to join, created on the fly when allowed. First joiners arriving together share
+   * one creation: each making its own meant, on PostgreSQL, one insert per joiner, every one but the
+   * first blocked behind it and refused (ROOM_EXISTS), and then a load of the room through Prisma
+   * (three more round trips) unless the winner had adopted it by then: 20 joins at once into 5 new
+   * rooms queued behind 20 inserts instead of 5.
+   */
   async forJoin(id: string): Promise<Room> {
     this.#assertRunning();
     const live = this.#rooms.get(id);
@@ -179,6 +187,15 @@ export class RoomRegistry {
       live.assertOpen();
       return live;
     }
+    let opening = this.#openingForJoin.get(id);
+    if (!opening) {
+      opening = this.#openOrCreate(id).finally(() => this.#openingForJoin.delete(id));
+      this.#openingForJoin.set(id, opening);
+    }
+    return opening;
+  }
+
+  async #openOrCreate(id: string): Promise<Room> {
     // The only writer knows every open room: an id it does not know is new or closed, and the insert
     // tells which (ROOM_EXISTS for a closed one, read below), so a first joiner waits for one write.
     const unknown = this.#openRooms.isUnknown(id) && !this.#loading.has(id);
@@ -266,6 +283,8 @@ export class RoomRegistry {
   async shutdown(): Promise<void> {
     this.#stopped = true;
     this.#abandoned.stop();
+    // A room a first join is creating is shut down with the others, not left behind.
+    await Promise.all([...this.#openingForJoin.values()].map((opening) => opening.catch(() => null)));
     await Promise.all([...this.#rooms.values()].map((room) => room.shutdown()));
     await Promise.all([...this.#loading.values()].map((loading) => loading.catch(() => null)));
   }

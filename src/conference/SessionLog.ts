@@ -1,4 +1,4 @@
-import type { SessionRepository } from './ports';
+import type { SessionEnd, SessionRepository } from './ports';
 import type { SessionRecord } from './records';
 import { RetryingWriter, type RetryPolicy, type WriterRegistry } from './RetryingWriter';
 
@@ -41,10 +41,15 @@ export class SessionLog {
   async #write(batch: readonly SessionChange[]): Promise<void> {
     // Both writes are idempotent, so a batch that failed half-way is simply written again. The
     // starts go first, together: an end in the batch is of a stay started in it or before it.
+    // The ends go together too (a room's leaves, a closing room): one statement, not one per stay.
     const starts = batch.flatMap((change) => (change.kind === 'start' ? [change.session] : []));
     if (starts.length > 0) await this.repository.start(starts);
+    const ends = new Map<string, SessionEnd>();
     for (const change of batch) {
-      if (change.kind === 'end') await this.repository.end(change.id, change.leftAt, change.reason);
+      // Only a stay's first end counts, in the batch as in the database.
+      if (change.kind === 'end' && !ends.has(change.id))
+        ends.set(change.id, { id: change.id, leftAt: change.leftAt, reason: change.reason });
     }
+    if (ends.size > 0) await this.repository.end([...ends.values()]);
   }
 }

@@ -43,14 +43,21 @@ export interface RoomBan {
   bannedAt: Date;
 }
 
+/** A stay's end: when, and why (a LeaveReason). */
+export interface SessionEnd {
+  id: string;
+  leftAt: Date;
+  reason: string;
+}
+
 export interface SessionRepository {
   /**
    * Records the starts of stays, in one write (a burst of joins is one statement); a start already
    * recorded is skipped (retries are harmless).
    */
   start(sessions: ReadonlyArray<Omit<SessionRecord, 'leftAt' | 'leaveReason'>>): Promise<void>;
-  /** Records its end; only the first end counts. */
-  end(id: string, leftAt: Date, reason: string): Promise<void>;
+  /** Records the ends of stays, in one write; only the first end of a stay counts. */
+  end(ends: ReadonlyArray<SessionEnd>): Promise<void>;
   /** Closes every session still marked live (after a crash nobody else will); returns how many. */
   endAllLive(leftAt: Date, reason: string): Promise<number>;
   /**

@@ -1,5 +1,5 @@
 import type { ParticipantSession, PrismaClient } from '@prisma/client';
-import type { SessionRepository } from '../conference/ports';
+import type { SessionEnd, SessionRepository } from '../conference/ports';
 import type { SessionRecord } from '../conference/records';
 import type { SqlExecutor } from './SqlExecutor';
 import { type Column, insertIgnoringDuplicates } from './rawInsert';
@@ -45,12 +45,22 @@ export class PrismaSessionRepository implements SessionRepository {
     );
   }
 
-  async end(id: string, leftAt: Date, reason: string): Promise<void> {
-    // Only the first end counts: a session is left once, whatever raced to close it.
-    const [at, why, key] = this.writer.provider === 'sqlite' ? ['?', '?', '?'] : ['$1', '$2', '$3'];
+  async end(ends: ReadonlyArray<SessionEnd>): Promise<void> {
+    if (ends.length === 0) return;
+    // One statement for the batch (UPDATE … FROM a VALUES list, the same SQL on PostgreSQL and
+    // SQLite >= 3.33, whose VALUES columns are both named column1, column2, …). Only the first end
+    // counts: a session is left once, whatever raced to close it.
+    const sqlite = this.writer.provider === 'sqlite';
+    const values: unknown[] = [];
+    const rows = ends.map(({ id, leftAt, reason }) => {
+      values.push(id, leftAt, reason);
+      const n = values.length;
+      return sqlite ? '(?, ?, ?)' : `($${n - 2}, CAST($${n - 1} AS timestamptz), $${n})`;
+    });
     await this.writer.run(
-      `UPDATE "participant_sessions" SET "left_at" = ${at}, "leave_reason" = ${why} WHERE "id" = ${key} AND "left_at" IS NULL`,
-      [leftAt, reason, id],
+      `UPDATE "participant_sessions" AS s SET "left_at" = v.column2, "leave_reason" = v.column3 ` +
+        `FROM (VALUES ${rows.join(', ')}) AS v WHERE s."id" = v.column1 AND s."left_at" IS NULL`,
+      values,
     );
   }
 

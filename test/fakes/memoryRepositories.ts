@@ -6,6 +6,7 @@ import type {
   RoomBan,
   RoomEventRepository,
   RoomRepository,
+  SessionEnd,
   SessionRepository,
 } from '../../src/conference/ports';
 import type {
@@ -100,10 +101,14 @@ export class MemorySessionRepository implements SessionRepository {
       if (!this.sessions.has(session.id))
         this.sessions.set(session.id, { ...session, leftAt: null, leaveReason: null });
   }
-  async end(id: string, leftAt: Date, reason: string): Promise<void> {
+  endWrites = 0;
+  async end(ends: ReadonlyArray<SessionEnd>): Promise<void> {
     this.db.check();
-    const session = this.sessions.get(id);
-    if (session && !session.leftAt) Object.assign(session, { leftAt, leaveReason: reason });
+    this.endWrites++;
+    for (const { id, leftAt, reason } of ends) {
+      const session = this.sessions.get(id);
+      if (session && !session.leftAt) Object.assign(session, { leftAt, leaveReason: reason });
+    }
   }
   async endAllLive(leftAt: Date, reason: string): Promise<number> {
     this.db.check();

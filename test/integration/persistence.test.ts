@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { PrismaSessionRepository } from '../../src/persistence/PrismaSessionRepository';
 import { POSTGRES_URL, startTestServer } from '../helpers/server';
 
 /**
@@ -107,6 +108,44 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
     } finally {
       await second.dispose();
       await first.dispose();
+    }
+  });
+  test('stays end in one statement: each keeps its own time and reason, and only its first end counts', async () => {
+    const server = await startTestServer({ env: backend.env });
+    try {
+      await server.gql(`mutation { createRoom(input: { id: "ends" }) { id } }`);
+      const { database } = server.app;
+      const sessions = new PrismaSessionRepository(database.prisma, database.writer);
+      const joinedAt = new Date('2026-12-03T10:00:00.000Z');
+      await sessions.start(
+        ['ada', 'bob', 'cyd'].map((name) => ({
+          id: `end-${name}`,
+          roomId: 'ends',
+          displayName: name,
+          identity: null,
+          joinedAt,
+        })),
+      );
+      await sessions.end([
+        { id: 'end-ada', leftAt: new Date('2026-12-03T10:01:00.123Z'), reason: 'LEFT' },
+        { id: 'end-bob', leftAt: new Date('2026-12-03T10:02:00.456Z'), reason: 'KICKED' },
+      ]);
+      // A later end of a stay that ended already changes nothing; the other one in the batch is stored.
+      await sessions.end([
+        { id: 'end-ada', leftAt: new Date('2026-12-03T10:05:00.000Z'), reason: 'TIMEOUT' },
+        { id: 'end-cyd', leftAt: new Date('2026-12-03T10:03:00.789Z'), reason: 'TIMEOUT' },
+      ]);
+      const rows = await database.prisma.participantSession.findMany({
+        where: { roomId: 'ends' },
+        orderBy: { id: 'asc' },
+      });
+      expect(rows.map((row) => [row.id, row.leftAt?.toISOString(), row.leaveReason])).toEqual([
+        ['end-ada', '2026-12-03T10:01:00.123Z', 'LEFT'],
+        ['end-bob', '2026-12-03T10:02:00.456Z', 'KICKED'],
+        ['end-cyd', '2026-12-03T10:03:00.789Z', 'TIMEOUT'],
+      ]);
+    } finally {
+      await server.dispose();
     }
   });
 });

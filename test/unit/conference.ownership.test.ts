@@ -221,4 +221,40 @@ describe('rooms own their members, timers, detector and log', () => {
     expect(ada.peer.subscribedStreamIds()).toEqual(['bob-cam']);
     await conference.shutdown();
   });
+  test.each([
+    ['the only writer', true, []],
+    ['one of several writers', false, ['together']],
+  ])(
+    'first joiners arriving together share one room creation (%s): one insert, one lookup at most',
+    async (_, soleWriter, lookups) => {
+      const { conference, join, rooms } = setup({ soleWriter });
+      await conference.recover();
+      // Each insert and read takes a database round trip, as on PostgreSQL.
+      const inserted: string[] = [];
+      const loaded: string[] = [];
+      const create = rooms.create.bind(rooms);
+      const findById = rooms.findById.bind(rooms);
+      rooms.create = async (room) => {
+        inserted.push(room.id);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return create(room);
+      };
+      rooms.findById = async (id) => {
+        loaded.push(id);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return findById(id);
+      };
+      const joined = await Promise.all(['ada', 'bob', 'cyd', 'dan'].map((name) => join('together', name)));
+      expect(inserted).toEqual(['together']);
+      expect(loaded).toEqual(lookups);
+      expect(
+        conference
+          .participantsOf('together')
+          .map((p) => p.name)
+          .sort(),
+      ).toEqual(['ada', 'bob', 'cyd', 'dan']);
+      expect(new Set(joined.map((j) => j.participant.id)).size).toBe(4);
+      await conference.shutdown();
+    },
+  );
 });

@@ -50,4 +50,17 @@ describe('SessionLog', () => {
     expect(repository.sessions.get('s2')).toMatchObject({ leftAt: null });
     log.stop();
   });
+  test("a room's leaves are one write, and a stay ended twice keeps its first end", async () => {
+    const repository = new MemorySessionRepository();
+    const log = new SessionLog(repository);
+    for (let n = 0; n < 4; n++) log.started(stay(n));
+    await log.flush();
+    for (let n = 0; n < 4; n++) log.ended(`s${n}`, new Date(6_000 + n), 'LEFT');
+    log.ended('s0', new Date(7_000), 'TIMEOUT');
+    await log.flush();
+    expect(repository.endWrites).toBe(1);
+    expect(repository.sessions.get('s0')).toMatchObject({ leftAt: new Date(6_000), leaveReason: 'LEFT' });
+    expect(repository.sessions.get('s3')).toMatchObject({ leftAt: new Date(6_003), leaveReason: 'LEFT' });
+    log.stop();
+  });
 });
