@@ -12,7 +12,7 @@ export interface RetryPolicy {
   /**
    * How long an idle writer waits for more items before it writes (0: what was pushed in the same
    * synchronous run). A write over a network connection costs a round trip and the server's work
-   * per statement whatever it holds: see the PostgreSQL policy in app.ts. `flush()` does not wait.
+   * per statement whatever it holds: see Database.backgroundBatchDelayMs. `flush()` does not wait.
    */
   batchDelayMs?: number;
 }
