@@ -65,14 +65,14 @@ const MODE_LABEL: Record<FirstFrameMode, string> = {
 
 export const DEFAULT_OPTIONS: SuiteOptions = {
   scenarios: [...SCENARIOS],
-  join: { joins: 60, concurrency: 20, roomSize: 4, warmup: 12 },
+  join: { joins: 200, concurrency: 20, roomSize: 4, warmup: 12 },
   fanout: { sizes: [10, 25, 50], repetitions: 3 },
   capacity: {
     steps: ['1x1', '1x10', '1x25', '1x50', '5x5', '8x8', '10x10', '12x12', '14x14', '17x17', '20x20'],
     windowSeconds: 5,
     maxLoss: 0.01,
   },
-  api: { seconds: 3, clients: 4, rooms: 20, subscribers: 50, eventCycles: 100, idleRooms: 500 },
+  api: { seconds: 3, clients: 4, rooms: 20, subscribers: 50, eventCycles: 400, idleRooms: 500 },
   firstframe: {
     roomSize: 4,
     rounds: 3,

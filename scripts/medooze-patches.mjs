@@ -1,4 +1,4 @@
-// Our fixes to medooze's C++ (scripts/medooze-patches/*.patch), applied at install by
+// Our fixes to medooze's C++ (and one to its JavaScript: scripts/medooze-patches/*.patch), applied at install by
 // scripts/postinstall.mjs: to the source, then to the addon built from it (an incremental node-gyp
 // build: the patched files and a relink). A patch's paths are relative to the package it names in a
 // `Package: <name>` line of its description: medooze-media-server-src (the default: the media

@@ -10,6 +10,7 @@ import type {
 import { DomainError, ErrorCode } from '../shared/errors';
 import { logger } from '../shared/logger';
 import {
+  applyRemoteDescription,
   closeInSafeOrder,
   fixCreateTrack,
   guarded,
@@ -91,8 +92,8 @@ export class MediaPeer implements MediaPeerPort {
       }),
     );
     try {
-      // The offer was checked when it was parsed; medooze parses the string again.
-      manager.processRemoteDescription(offer.sdp);
+      // The offer was checked when it was parsed; medooze takes it parsed.
+      applyRemoteDescription(manager, offer.info);
       this.#mids = offer.mids;
     } catch (error) {
       this.#stopManager();
@@ -269,7 +270,7 @@ export class MediaPeer implements MediaPeerPort {
       publication.beforeDescription((streamId, trackId) => description.sends(streamId, trackId));
     }
     try {
-      this.#manager.processRemoteDescription(description.sdp);
+      applyRemoteDescription(this.#manager, description.info);
     } catch (error) {
       throw invalidSdp(error);
     }

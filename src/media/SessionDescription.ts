@@ -21,8 +21,8 @@ export function invalidSdp(error: unknown): DomainError {
 
 /**
  * A client's SDP (offer or answer), parsed and checked once on our side; the domain hands the value
- * back to the peer as is. medooze's SDPManagerUnified.processRemoteDescription takes the SDP as a
- * string and parses it again internally: that second parse is medooze's and cannot be avoided.
+ * back to the peer as is, which gives medooze the parsed `info` (applyRemoteDescription): it is
+ * parsed once.
  *
  * The checks refuse what medooze would otherwise accept silently, or half-apply and get stuck on:
  * an SDP without a usable DTLS fingerprint (so the DTLS peer would be authenticated by nothing) or
@@ -33,6 +33,8 @@ export function invalidSdp(error: unknown): DomainError {
 export class SessionDescription implements SessionDescriptionPort {
   private constructor(
     readonly sdp: string,
+    /** `sdp` parsed (what medooze is given; it only reads it). */
+    readonly info: SDPInfo,
     /** Whether it sends any track: a sendrecv or sendonly media section carrying an msid. */
     readonly sendsMedia: boolean,
     readonly sentTrackCount: number,
@@ -96,6 +98,7 @@ export class SessionDescription implements SessionDescriptionPort {
     }
     return new SessionDescription(
       sdp,
+      info,
       sendsMedia(info),
       sentTracks(info),
       mids,

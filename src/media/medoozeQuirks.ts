@@ -1,5 +1,5 @@
 import type * as MediaServer from 'medooze-media-server';
-import { Direction, type TrackInfo as TrackInfoClass } from 'semantic-sdp';
+import { Direction, type SDPInfo, type TrackInfo as TrackInfoClass } from 'semantic-sdp';
 import { logger } from '../shared/logger';
 
 /**
@@ -26,6 +26,17 @@ type OutgoingStreamTrack = MediaServer.OutgoingStreamTrack;
  * A keyframe request is only worth making when neither will drop it: this long after the last.
  */
 export const PLI_WINDOW_MS = 320;
+
+/**
+ * Applies a client description we parsed and checked already (SessionDescription). medooze's
+ * typings take a string, which SDPManagerUnified parsed again and wrote back to a string (returned,
+ * read by nobody); scripts/medooze-patches/sdp-manager-takes-parsed-description.patch lets it take
+ * the parsed SDPInfo as is: one parse per description instead of two, and no string. medooze only
+ * reads the object (its answers and transceivers are new objects).
+ */
+export function applyRemoteDescription(manager: SDPManager, info: SDPInfo): void {
+  (manager.processRemoteDescription as unknown as (sdp: SDPInfo) => unknown).call(manager, info);
+}
 
 /**
  * medooze re-throws whatever a listener throws from setImmediate, where nothing can catch it and the

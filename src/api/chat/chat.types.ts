@@ -1,7 +1,8 @@
-import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
+import { JSONObjectResolver } from 'graphql-scalars';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import type { RoomEvent } from '../../conference/events';
 import { PageInfoType } from '../rooms/room.type';
+import { DateTimeISO } from '../dateTimeISO';
 
 @InputType()
 export class SendMessageInput {
@@ -52,7 +53,7 @@ export class MessageType {
   @Field()
   text!: string;
 
-  @Field(() => DateTimeISOResolver)
+  @Field(() => DateTimeISO)
   at!: Date;
 
   @Field(() => MessageSenderType)

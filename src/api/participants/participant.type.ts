@@ -1,6 +1,7 @@
-import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
+import { JSONObjectResolver } from 'graphql-scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { RoomReader } from '../authorization';
+import { DateTimeISO } from '../dateTimeISO';
 
 export enum TrackKind {
   AUDIO = 'audio',
@@ -46,7 +47,7 @@ export class ParticipantType {
   @Field(() => ID)
   roomId!: string;
 
-  @Field(() => DateTimeISOResolver)
+  @Field(() => DateTimeISO)
   joinedAt!: Date;
 
   @Field(() => String, {

@@ -1,6 +1,6 @@
-import { DateTimeISOResolver } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { TrackKind } from './participant.type';
+import { DateTimeISO } from '../dateTimeISO';
 
 @ObjectType('TrackStats', {
   description: 'One track as the server sees it; bitrates are averages over the last second.',
@@ -67,7 +67,7 @@ export class ParticipantStatsType {
     "A participant's call quality over one sampling interval (QUALITY_SAMPLE_INTERVAL_MS), as stored.",
 })
 export class QualitySampleType {
-  @Field(() => DateTimeISOResolver)
+  @Field(() => DateTimeISO)
   at!: Date;
 
   @Field(() => Float, { description: 'bits per second received from it' })

@@ -1,7 +1,7 @@
-import { DateTimeISOResolver } from 'graphql-scalars';
 import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
 import type { RecordingFileRecord, RecordingRecord } from '../../conference/records';
 import { RoomReader } from '../authorization';
+import { DateTimeISO } from '../dateTimeISO';
 
 export const RecordingState = {
   RECORDING: 'RECORDING',
@@ -59,10 +59,10 @@ export class RecordingFileType {
   })
   url!: string;
 
-  @Field(() => DateTimeISOResolver)
+  @Field(() => DateTimeISO)
   startedAt!: Date;
 
-  @Field(() => DateTimeISOResolver, {
+  @Field(() => DateTimeISO, {
     nullable: true,
     description: 'When it was finalized; null while written.',
   })
@@ -95,10 +95,10 @@ export class RecordingType {
   @Field(() => RecordingState)
   state!: RecordingState;
 
-  @Field(() => DateTimeISOResolver)
+  @Field(() => DateTimeISO)
   startedAt!: Date;
 
-  @Field(() => DateTimeISOResolver, { nullable: true, description: 'Null while recording.' })
+  @Field(() => DateTimeISO, { nullable: true, description: 'Null while recording.' })
   endedAt!: Date | null;
 
   @Field(() => [RecordingFileType], {

@@ -1,8 +1,9 @@
-import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
+import { JSONObjectResolver } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { RoomReader } from '../authorization';
 import { VideoCodec } from '../../conference/codecs';
 import type { RoomRecord } from '../../conference/records';
+import { DateTimeISO } from '../dateTimeISO';
 
 registerEnumType(VideoCodec, {
   name: 'VideoCodec',
@@ -19,10 +20,10 @@ export class RoomType {
   @Field()
   name!: string;
 
-  @Field(() => DateTimeISOResolver)
+  @Field(() => DateTimeISO)
   createdAt!: Date;
 
-  @Field(() => DateTimeISOResolver, {
+  @Field(() => DateTimeISO, {
     nullable: true,
     description: 'When the room was closed; null while open.',
   })

@@ -1,6 +1,7 @@
-import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
+import { JSONObjectResolver } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { type ChatMessage, RoomEventType } from '../../conference/events';
+import { DateTimeISO } from '../dateTimeISO';
 
 registerEnumType(RoomEventType, {
   name: 'RoomEventType',
@@ -52,7 +53,7 @@ export class RoomEventObject {
   @Field(() => ID)
   roomId!: string;
 
-  @Field(() => DateTimeISOResolver)
+  @Field(() => DateTimeISO)
   at!: Date;
 
   @Field(() => ID, { nullable: true })

@@ -1,6 +1,6 @@
-import { DateTimeISOResolver } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { RoomReader } from '../authorization';
+import { DateTimeISO } from '../dateTimeISO';
 
 @RoomReader('Session')
 @ObjectType('Session', { description: "One participant's stay in a room, as stored: the room's history." })
@@ -14,10 +14,10 @@ export class SessionType {
   @Field(() => String, { nullable: true, description: 'Its join token identity (null in open mode).' })
   identity!: string | null;
 
-  @Field(() => DateTimeISOResolver)
+  @Field(() => DateTimeISO)
   joinedAt!: Date;
 
-  @Field(() => DateTimeISOResolver, { nullable: true })
+  @Field(() => DateTimeISO, { nullable: true })
   leftAt!: Date | null;
 
   @Field(() => String, {

@@ -1,7 +1,7 @@
-import { DateTimeISOResolver } from 'graphql-scalars';
 import { Arg, Ctx, Field, ID, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { DomainError, ErrorCode } from '../../shared/errors';
 import type { ApiContext } from '../context';
+import { DateTimeISO } from '../dateTimeISO';
 
 @ObjectType('WebhookFailure', {
   description:
@@ -26,7 +26,7 @@ export class WebhookFailureType {
   @Field()
   lastError!: string;
 
-  @Field(() => DateTimeISOResolver)
+  @Field(() => DateTimeISO)
   failedAt!: Date;
 }
 
