@@ -93,7 +93,7 @@ export class MediaPeer implements MediaPeerPort {
     );
     try {
       // The offer was checked when it was parsed; medooze takes it parsed.
-      applyRemoteDescription(manager, offer.info);
+      applyRemoteDescription(manager, offer);
       this.#mids = offer.mids;
     } catch (error) {
       this.#stopManager();
@@ -270,7 +270,7 @@ export class MediaPeer implements MediaPeerPort {
       publication.beforeDescription((streamId, trackId) => description.sends(streamId, trackId));
     }
     try {
-      applyRemoteDescription(this.#manager, description.info);
+      applyRemoteDescription(this.#manager, description);
     } catch (error) {
       throw invalidSdp(error);
     }

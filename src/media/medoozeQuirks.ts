@@ -34,8 +34,44 @@ export const PLI_WINDOW_MS = 320;
  * the parsed SDPInfo as is: one parse per description instead of two, and no string. medooze only
  * reads the object (its answers and transceivers are new objects).
  */
-export function applyRemoteDescription(manager: SDPManager, info: SDPInfo): void {
-  (manager.processRemoteDescription as unknown as (sdp: SDPInfo) => unknown).call(manager, info);
+export function applyRemoteDescription(
+  manager: SDPManager,
+  description: { readonly sdp: string; readonly info: SDPInfo },
+): void {
+  if (takesParsedDescriptions(manager)) {
+    (manager.processRemoteDescription as unknown as (sdp: SDPInfo) => unknown).call(
+      manager,
+      description.info,
+    );
+  } else {
+    manager.processRemoteDescription(description.sdp);
+  }
+}
+
+let parsedDescriptions: boolean | undefined;
+
+/**
+ * Whether the installed SDPManagerUnified carries the patch. Without it (`npm ci --ignore-scripts`,
+ * or a medooze upgrade the patch no longer applies to) medooze would call `.replace` on the SDPInfo
+ * and every join would fail as INVALID_SDP; the text is given instead, parsed twice as before, and
+ * the operator is told once. Read from the method's source, once per process.
+ */
+function takesParsedDescriptions(manager: SDPManager): boolean {
+  if (parsedDescriptions === undefined) {
+    const source = Function.prototype.toString.call(manager.processRemoteDescription);
+    parsedDescriptions = source.includes('typeof sdp !== "string"');
+    if (!parsedDescriptions) {
+      logger.warn(
+        'medooze-media-server is installed without our patches (`node scripts/postinstall.mjs` applies them): SDP is parsed twice, and the C++ fixes are missing',
+      );
+    }
+  }
+  return parsedDescriptions;
+}
+
+/** For tests: forget what takesParsedDescriptions found. */
+export function forgetMedoozePatchCheck(): void {
+  parsedDescriptions = undefined;
 }
 
 /**

@@ -2,6 +2,12 @@ import * as MediaServer from 'medooze-media-server';
 import { SDPInfo } from 'semantic-sdp';
 import type { VideoCodec } from '../../src/conference/codecs';
 import { MediaEngine } from '../../src/media/MediaEngine';
+import {
+  type SDPManager,
+  applyRemoteDescription,
+  forgetMedoozePatchCheck,
+} from '../../src/media/medoozeQuirks';
+import { logger } from '../../src/shared/logger';
 import { TestPeer } from '../helpers/weriftPeer';
 
 describe('MediaEngine', () => {
@@ -59,6 +65,62 @@ describe('client descriptions', () => {
       }
     } finally {
       await client.close();
+      engine.stop();
+    }
+  });
+
+  test('an unpatched medooze is given the text, and the operator is told once', () => {
+    // What `npm ci --ignore-scripts` or a medooze upgrade the patch no longer fits would leave:
+    // a processRemoteDescription that only takes text. Joins must keep working.
+    const engine = new MediaEngine({ announcedIp: '127.0.0.1' });
+    engine.start();
+    const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    forgetMedoozePatchCheck();
+    try {
+      const capabilities = MediaServer.getDefaultCapabilities();
+      const offerer = engine.endpoint.createSDPManager('unified-plan', capabilities);
+      const text = offerer.createLocalDescription();
+      const given: unknown[] = [];
+      const unpatched = {
+        processRemoteDescription(sdp: string) {
+          if (typeof sdp !== 'string') throw new TypeError('sdp.replace is not a function');
+          given.push(sdp);
+        },
+      } as unknown as SDPManager;
+      const description = { sdp: text, info: SDPInfo.parse(text) };
+      applyRemoteDescription(unpatched, description);
+      applyRemoteDescription(unpatched, description);
+      expect(given).toEqual([text, text]);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]?.[0])).toContain('without our patches');
+      offerer.stop();
+    } finally {
+      forgetMedoozePatchCheck();
+      warn.mockRestore();
+      engine.stop();
+    }
+  });
+
+  test('the installed medooze takes parsed descriptions (the patch applied at install)', () => {
+    const engine = new MediaEngine({ announcedIp: '127.0.0.1' });
+    engine.start();
+    const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    forgetMedoozePatchCheck();
+    try {
+      const capabilities = MediaServer.getDefaultCapabilities();
+      const offerer = engine.endpoint.createSDPManager('unified-plan', capabilities);
+      const answerer = engine.endpoint.createSDPManager('unified-plan', capabilities);
+      const text = offerer.createLocalDescription();
+      const info = SDPInfo.parse(text);
+      const toString = jest.spyOn(info, 'toString');
+      applyRemoteDescription(answerer, { sdp: text, info });
+      expect(toString).not.toHaveBeenCalled();
+      expect(warn).not.toHaveBeenCalled();
+      answerer.stop();
+      offerer.stop();
+    } finally {
+      forgetMedoozePatchCheck();
+      warn.mockRestore();
       engine.stop();
     }
   });
