@@ -47,6 +47,13 @@ const schema = z
         'MEDIA_ANNOUNCED_IP must be a literal IPv4 address (medooze announces it as is)',
       )
       .default('127.0.0.1'),
+    MEDIA_LISTEN_IP: z
+      .string()
+      .refine(
+        (ip) => isIP(ip) === 4,
+        'MEDIA_LISTEN_IP must be a literal IPv4 address of this host (or 0.0.0.0)',
+      )
+      .optional(),
     MEDIA_PORT_MIN: port('MEDIA_PORT_MIN').optional(),
     MEDIA_LOG: boolean('MEDIA_LOG').default(false),
     MEDIA_PORT_MAX: port('MEDIA_PORT_MAX').optional(),
@@ -273,6 +280,8 @@ export interface Config {
   /** `log`: medooze's own lines on stdout (MEDIA_LOG). */
   media: {
     announcedIp: string;
+    /** MEDIA_LISTEN_IP; unset: the media layer binds the announced address if it is local, else 0.0.0.0. */
+    listenIp?: string;
     portRange?: { min: number; max: number };
     log: boolean;
     /** Where recordings are written: RECORDINGS_DIR, else DATA_DIR/recordings. */
@@ -339,6 +348,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     media: {
       announcedIp: e.MEDIA_ANNOUNCED_IP,
+      ...(e.MEDIA_LISTEN_IP ? { listenIp: e.MEDIA_LISTEN_IP } : {}),
       log: e.MEDIA_LOG,
       recordingsDir: path.resolve(e.RECORDINGS_DIR ?? path.join(e.DATA_DIR, 'recordings')),
       portRange:

@@ -57,7 +57,12 @@ interface Member {
 
 const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 0);
-const engine = new MediaEngine({ announcedIp: process.env.MEDIA_ANNOUNCED_IP ?? '127.0.0.1' });
+// The same media settings as ours: MEDIA_ANNOUNCED_IP, and MEDIA_LISTEN_IP (unset: the announced
+// address when it is local, as ours binds it).
+const engine = new MediaEngine({
+  announcedIp: process.env.MEDIA_ANNOUNCED_IP ?? '127.0.0.1',
+  ...(process.env.MEDIA_LISTEN_IP ? { listenIp: process.env.MEDIA_LISTEN_IP } : {}),
+});
 engine.start();
 const rooms = new Map<string, Room>();
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import * as MediaServer from 'medooze-media-server';
 import type {
@@ -21,6 +22,11 @@ import { StreamRecorder } from './StreamRecorder';
 export interface MediaEngineOptions {
   /** The IPv4 address announced in ICE candidates (what peers send media to). */
   announcedIp: string;
+  /**
+   * The local IPv4 address the endpoint's UDP socket binds (MEDIA_LISTEN_IP): by default the
+   * announced address when it is one of this host's, else 0.0.0.0 (an address behind NAT).
+   */
+  listenIp?: string;
   portRange?: { min: number; max: number };
   /** Let medooze print its own log and warning lines on stdout (MEDIA_LOG); off by default. */
   log?: boolean;
@@ -28,11 +34,22 @@ export interface MediaEngineOptions {
   recordingsDir?: string;
 }
 
+const ANY_ADDRESS = '0.0.0.0';
+
+/** Whether `ip` is an IPv4 address of one of this host's interfaces (loopback included). */
+function isLocalAddress(ip: string): boolean {
+  return Object.values(networkInterfaces()).some((addresses) =>
+    (addresses ?? []).some((address) => address.family === 'IPv4' && address.address === ip),
+  );
+}
+
 export interface MediaStatus {
   state: 'stopped' | 'running';
   /** The UDP port of the endpoint's socket (0 when stopped). */
   port: number;
   announcedIp: string;
+  /** The address the endpoint's socket is bound to (0.0.0.0: all of them). */
+  listenIp: string;
 }
 
 /**
@@ -59,10 +76,34 @@ export class MediaEngine implements MediaPeerFactory, PublicationDirectory, Reco
       if (!MediaServer.setPortRange(min, max))
         throw new Error(`medooze refused the RTP port range ${min}-${max}`);
     }
-    this.#endpoint = MediaServer.createEndpoint(this.options.announcedIp);
+    // medooze binds 0.0.0.0 unless told (scripts/medooze-patches/bundle-binds-announced-address.patch):
+    // its answers then leave from whichever address the kernel picks, and a peer that checked the
+    // announced one drops them and connects ~50 ms later through a peer-reflexive candidate.
+    const listenIp = this.listenIp;
+    const bind = listenIp === ANY_ADDRESS ? {} : { bindIp: listenIp };
+    try {
+      this.#endpoint = MediaServer.createEndpoint(
+        this.options.announcedIp,
+        bind as unknown as Parameters<typeof MediaServer.createEndpoint>[1],
+      );
+    } catch (error) {
+      if (listenIp === ANY_ADDRESS) throw error;
+      throw new Error(
+        `the media socket could not bind ${listenIp} (MEDIA_LISTEN_IP, else MEDIA_ANNOUNCED_IP): it must be an address of this host`,
+        { cause: error },
+      );
+    }
     logger.info(
-      { ip: this.options.announcedIp, port: this.#endpoint.getLocalPort() },
+      { ip: this.options.announcedIp, listenIp, port: this.#endpoint.getLocalPort() },
       'media endpoint started',
+    );
+  }
+
+  /** The address the endpoint binds: MEDIA_LISTEN_IP, else the announced one if it is local. */
+  get listenIp(): string {
+    return (
+      this.options.listenIp ??
+      (isLocalAddress(this.options.announcedIp) ? this.options.announcedIp : ANY_ADDRESS)
     );
   }
 
@@ -148,6 +189,7 @@ export class MediaEngine implements MediaPeerFactory, PublicationDirectory, Reco
       state: this.#endpoint ? 'running' : 'stopped',
       port: this.#endpoint?.getLocalPort() ?? 0,
       announcedIp: this.options.announcedIp,
+      listenIp: this.listenIp,
     };
   }
 

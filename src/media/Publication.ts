@@ -10,6 +10,16 @@ import { guarded, PLI_WINDOW_MS } from './medoozeQuirks';
  * out and asks again (Subscription's first-packet watch).
  */
 const IN_FLIGHT_MS = 40;
+
+/**
+ * How long a subscriber ready to start this stream's video may be held for the others about to
+ * start it (their offer carrying it sent, not answered yet, their transport up), so that all start
+ * from one keyframe. Attaching is when medooze asks the publisher for one, and a Chromium
+ * publisher honours one request per 300 ms: started one by one as their answers land (a joiner's
+ * stream is offered to the whole room at once, the answers come a few ms apart), only the first
+ * few get that keyframe and the others wait a whole window for the next.
+ */
+const START_TOGETHER_MS = 50;
 import type { StreamRecorder } from './StreamRecorder';
 import type { Subscription } from './Subscription';
 
@@ -42,6 +52,9 @@ export class Publication {
   #lastKeyframeRequest = -Infinity;
   /** The one request waiting for medooze's PLI window to pass: it serves everyone who asked meanwhile. */
   #pendingKeyframe: NodeJS.Timeout | undefined;
+  /** Subscribers ready to start video, held for the others about to (START_TOGETHER_MS). */
+  readonly #held = new Set<Subscription>();
+  #heldSince: NodeJS.Timeout | undefined;
   /** A keyframe was asked for while the publisher's own transport was not up yet. */
   #keyframeWanted = false;
   /** Keyframe requests sent to the publisher (PLIs on each of its video tracks). */
@@ -144,6 +157,41 @@ export class Publication {
     this.#pendingKeyframe.unref();
   }
 
+  /**
+   * Whether `subscription`, ready to start this stream's video, should wait for the other
+   * subscribers about to start it; if so it is started (activate()) when the last of them is
+   * ready, or START_TOGETHER_MS after the first was held. A subscriber with nobody to wait for
+   * starts at once, and starts those held with it.
+   */
+  holdStart(subscription: Subscription): boolean {
+    if (this.#ended || this.#held.has(subscription)) return false;
+    let othersComing = false;
+    for (const other of this.#subscriptions) {
+      if (other !== subscription && !this.#held.has(other) && other.aboutToStartVideo) othersComing = true;
+    }
+    if (!othersComing) {
+      this.#releaseHeld();
+      return false;
+    }
+    this.#held.add(subscription);
+    if (!this.#heldSince) {
+      this.#heldSince = setTimeout(
+        guarded('start together timer', () => this.#releaseHeld()),
+        START_TOGETHER_MS,
+      );
+      this.#heldSince.unref();
+    }
+    return true;
+  }
+
+  #releaseHeld(): void {
+    clearTimeout(this.#heldSince);
+    this.#heldSince = undefined;
+    const held = [...this.#held];
+    this.#held.clear();
+    for (const subscription of held) subscription.activate(false);
+  }
+
   /** The publisher's transport came up: a keyframe asked for before is asked for now. */
   publisherReady(): void {
     if (!this.#keyframeWanted) return;
@@ -179,6 +227,10 @@ export class Publication {
   /** A subscription stopped (its owner unsubscribed or closed). */
   detach(subscription: Subscription): void {
     this.#subscriptions.delete(subscription);
+    this.#held.delete(subscription);
+    // The one it was waiting for may have been this one.
+    if (this.#held.size > 0 && ![...this.#subscriptions].some((other) => other.aboutToStartVideo))
+      this.#releaseHeld();
   }
 
   /** The publisher's description was applied: a track may have come or gone in this stream. */
@@ -249,6 +301,9 @@ export class Publication {
     this.#recorders.clear();
     clearTimeout(this.#pendingKeyframe);
     this.#pendingKeyframe = undefined;
+    clearTimeout(this.#heldSince);
+    this.#heldSince = undefined;
+    this.#held.clear();
     for (const subscription of [...this.#subscriptions]) subscription.end();
     this.#subscriptions.clear();
   }

@@ -141,9 +141,13 @@ export class Subscription {
   /**
    * Forwards every waiting video track the subscriber can receive now, and asks the publisher for
    * the keyframe it starts from (the publication rate-limits the requests of all its subscribers).
+   * Unless `mayHold` is false, the publication may hold the start for other subscribers about to
+   * start, so that one keyframe starts them all (Publication.holdStart).
    */
-  activate(): void {
+  activate(mayHold = true): void {
     if (this.#stopped || this.#waiting.size === 0 || !this.canReceive()) return;
+    const ready = [...this.#waiting.keys()].some((trackId) => this.#negotiated.has(trackId));
+    if (ready && mayHold && this.publication.holdStart(this)) return;
     let attached = false;
     for (const [trackId, track] of [...this.#waiting]) {
       if (!this.#negotiated.has(trackId)) continue;
@@ -193,6 +197,14 @@ export class Subscription {
       FIRST_PACKET_CHECK_MS,
     );
     this.#startWatch.unref();
+  }
+
+  /**
+   * Whether this subscriber is about to start video: its transport is up and an offer carrying a
+   * waiting track was sent, not answered yet.
+   */
+  get aboutToStartVideo(): boolean {
+    return !this.#stopped && this.#offered.size > 0 && this.canReceive();
   }
 
   /** Video tracks made for the subscriber but not forwarded yet (waiting until it can receive them). */

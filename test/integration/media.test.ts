@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import * as MediaServer from 'medooze-media-server';
 import { SDPInfo } from 'semantic-sdp';
 import type { VideoCodec } from '../../src/conference/codecs';
@@ -8,7 +10,26 @@ import {
   forgetMedoozePatchCheck,
 } from '../../src/media/medoozeQuirks';
 import { logger } from '../../src/shared/logger';
+import { checkFrom } from '../helpers/stunProbe';
 import { TestPeer } from '../helpers/weriftPeer';
+
+/** The local address of the UDP socket on `port`, from /proc/net/udp (Linux). */
+function boundAddress(port: number): string | undefined {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+    const local = line.trim().split(/\s+/)[1];
+    if (!local?.endsWith(`:${hexPort}`)) continue;
+    const hex = local.split(':')[0] ?? '';
+    return [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.');
+  }
+  return undefined;
+}
+
+function localIPv4Addresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((addresses) =>
+    (addresses ?? []).filter((address) => address.family === 'IPv4').map((address) => address.address),
+  );
+}
 
 describe('MediaEngine', () => {
   test('start() opens a UDP endpoint on 127.0.0.1 and stop() releases it', () => {
@@ -20,7 +41,70 @@ describe('MediaEngine', () => {
     expect(engine.endpoint.getLocalCandidates()[0]?.getAddress()).toBe('127.0.0.1');
     engine.stop();
     engine.stop();
-    expect(engine.status()).toEqual({ state: 'stopped', port: 0, announcedIp: '127.0.0.1' });
+    expect(engine.status()).toEqual({
+      state: 'stopped',
+      port: 0,
+      announcedIp: '127.0.0.1',
+      listenIp: '127.0.0.1',
+    });
+  });
+
+  // scripts/medooze-patches/bundle-binds-announced-address.patch: bound to 0.0.0.0, medooze answered
+  // a check from another local address (a browser's host candidate) from that address, not the
+  // announced one; Chromium dropped the answer and connected ~50 ms later via a peer-reflexive pair.
+  test('ICE checks are answered from the announced address, whatever address they come from', async () => {
+    const engine = new MediaEngine({ announcedIp: '127.0.0.1' });
+    engine.start();
+    const client = new TestPeer();
+    try {
+      expect(boundAddress(engine.status().port)).toBe('127.0.0.1');
+      const offer = await client.createOffer();
+      const peer = engine.create(engine.parseDescription(offer), {
+        videoCodec: 'VP8' as VideoCodec,
+        listener: {
+          onPublishedChanged: () => undefined,
+          onRenegotiationNeeded: () => undefined,
+          onLost: () => undefined,
+        },
+      });
+      const answer = SDPInfo.parse(peer.createAnswer());
+      const offered = SDPInfo.parse(offer);
+      const credentials = {
+        username: `${answer.getICE().getUfrag()}:${offered.getICE().getUfrag()}`,
+        password: answer.getICE().getPwd(),
+      };
+      const to = { ip: '127.0.0.1', port: engine.status().port };
+      // A check from loopback, and one from each other address of this host (the case that broke).
+      const sources = ['127.0.0.1', ...localIPv4Addresses().filter((ip) => ip !== '127.0.0.1')];
+      for (const from of sources) {
+        await expect(checkFrom(from, to, credentials)).resolves.toEqual({
+          address: '127.0.0.1',
+          port: to.port,
+        });
+      }
+      await peer.close();
+    } finally {
+      await client.close();
+      engine.stop();
+    }
+  });
+
+  test('the media socket binds MEDIA_LISTEN_IP, else the announced address when it is local, else all', () => {
+    expect(new MediaEngine({ announcedIp: '127.0.0.1' }).listenIp).toBe('127.0.0.1');
+    // An address behind 1:1 NAT is not this host's: binding it would fail.
+    expect(new MediaEngine({ announcedIp: '203.0.113.7' }).listenIp).toBe('0.0.0.0');
+    expect(new MediaEngine({ announcedIp: '203.0.113.7', listenIp: '127.0.0.1' }).listenIp).toBe('127.0.0.1');
+    const engine = new MediaEngine({ announcedIp: '127.0.0.1', listenIp: '0.0.0.0' });
+    engine.start();
+    try {
+      expect(boundAddress(engine.status().port)).toBe('0.0.0.0');
+    } finally {
+      engine.stop();
+    }
+    // Not an address of this host: one sentence naming the setting.
+    expect(() => new MediaEngine({ announcedIp: '127.0.0.1', listenIp: '192.0.2.254' }).start()).toThrow(
+      /could not bind 192\.0\.2\.254 \(MEDIA_LISTEN_IP/,
+    );
   });
 
   test('the addon offers the codecs the conference needs', () => {

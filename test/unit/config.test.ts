@@ -49,6 +49,7 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, /PORT must be between 0 and 65535/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgresql:\/\/ URL/],
     [{ MEDIA_ANNOUNCED_IP: 'localhost' }, /MEDIA_ANNOUNCED_IP must be a literal IPv4 address/],
+    [{ MEDIA_LISTEN_IP: '::1' }, /MEDIA_LISTEN_IP must be a literal IPv4 address of this host/],
     [{ MEDIA_PORT_MIN: '40000' }, /must be set together/],
     [
       { MEDIA_PORT_MIN: '40000', MEDIA_PORT_MAX: '40010' },

@@ -200,3 +200,94 @@ describe('Subscription: video is forwarded once the subscriber can receive it', 
     expect(video.refreshes).toBe(1);
   });
 });
+
+describe('Subscribers starting together start from one keyframe', () => {
+  // A joiner's stream is offered to everyone in the room at once; their answers land a few ms
+  // apart. Attaching is when medooze asks for a keyframe, and a Chromium publisher honours one
+  // request per 300 ms: started one by one, the later ones would miss the first keyframe and wait
+  // a whole window for the next.
+  function room(subscribers: number) {
+    const { stream, video } = fakeIncomingStream();
+    const publication = new Publication('joiner', stream);
+    const members = Array.from({ length: subscribers }, () => {
+      const { outgoing, attached } = fakeOutgoingStream();
+      const subscription = new Subscription(
+        publication,
+        outgoing,
+        undefined,
+        () => undefined,
+        () => true,
+      );
+      publication.attach(subscription);
+      subscription.offered('a=msid:stream-1 video-1');
+      return { subscription, attached };
+    });
+    const started = () => members.map((member) => member.attached.includes('video-1'));
+    return { publication, video, members, started };
+  }
+
+  it('holds the first answers until the last subscriber offered the stream answers', () => {
+    const { video, members, started } = room(3);
+    members[0]!.subscription.answered();
+    jest.advanceTimersByTime(10);
+    members[1]!.subscription.answered();
+    expect(started()).toEqual([false, false, false]);
+    expect(video.refreshes).toBe(0);
+    jest.advanceTimersByTime(10);
+    members[2]!.subscription.answered();
+    // The last one is ready: all three start at once, from one request.
+    expect(started()).toEqual([true, true, true]);
+    expect(video.refreshes).toBe(1);
+  });
+
+  it('holds them at most START_TOGETHER_MS for a subscriber that does not answer', () => {
+    const { video, members, started } = room(2);
+    members[0]!.subscription.answered();
+    jest.advanceTimersByTime(49);
+    expect(started()).toEqual([false, false]);
+    jest.advanceTimersByTime(1);
+    expect(started()).toEqual([true, false]);
+    expect(video.refreshes).toBe(1);
+    members[1]!.subscription.answered();
+    expect(started()).toEqual([true, true]);
+  });
+
+  it('starts at once when nobody else is about to start, and when the awaited one leaves', () => {
+    const { stream } = fakeIncomingStream();
+    const publication = new Publication('joiner', stream);
+    const make = (canReceive: boolean) => {
+      const { outgoing, attached } = fakeOutgoingStream();
+      const subscription = new Subscription(
+        publication,
+        outgoing,
+        undefined,
+        () => undefined,
+        () => canReceive,
+      );
+      publication.attach(subscription);
+      subscription.offered('a=msid:stream-1 video-1');
+      return { subscription, attached };
+    };
+    // Its transport is not up: it starts at its own connection; nobody waits for it.
+    make(false);
+    const ready = make(true);
+    ready.subscription.answered();
+    expect(ready.attached).toContain('video-1');
+
+    const held = make(true);
+    const leaving = make(true);
+    held.subscription.answered();
+    expect(held.attached).not.toContain('video-1');
+    leaving.subscription.stop();
+    expect(held.attached).toContain('video-1');
+  });
+
+  it('starts nothing held once the publication ended', () => {
+    const { publication, video, members } = room(2);
+    members[0]!.subscription.answered();
+    publication.end();
+    jest.advanceTimersByTime(1000);
+    expect(members[0]!.attached).not.toContain('video-1');
+    expect(video.refreshes).toBe(0);
+  });
+});
