@@ -324,6 +324,8 @@ function pageJoin(options: PageJoinOptions): void {
     // hand), and the negotiation follows on the same socket.
     await socketReady;
     let joined: { answer: string; token: string; participant: { id: string } } | undefined;
+    /** Ids of the answers sent on the socket. */
+    const answers = new Set<string>();
     ws.onmessage = (event) => {
       const message = JSON.parse(String(event.data)) as {
         id?: string;
@@ -365,18 +367,32 @@ function pageJoin(options: PageJoinOptions): void {
         const negotiation = message.payload?.data?.negotiation;
         if (!negotiation) return fail(JSON.stringify(message.payload));
         marks.offersReceivedAt.push(now());
-        const { participant, token } = joined;
+        const { participant } = joined;
         chain = chain
           .then(async () => {
             const sdp = await answerOffer(negotiation.sdp);
-            await gql(
-              'mutation ($input: AnswerInput!) { answer(input: $input) }',
-              { input: { participantId: participant.id, revision: negotiation.revision, sdp } },
-              token,
+            // As the SDK does: the answer goes on the signalling socket (marked when sent, as the
+            // baseline's is), its result read when it comes.
+            const id = `answer-${negotiation.revision}`;
+            answers.add(id);
+            ws.send(
+              JSON.stringify({
+                id,
+                type: 'subscribe',
+                payload: {
+                  query: 'mutation ($input: AnswerInput!) { answer(input: $input) }',
+                  variables: {
+                    input: { participantId: participant.id, revision: negotiation.revision, sdp },
+                  },
+                },
+              }),
             );
             marks.offersAnsweredAt.push(now());
           })
           .catch(fail);
+      } else if (message.type === 'next' && message.id && answers.has(message.id)) {
+        const payload = message.payload as { errors?: unknown[] } | undefined;
+        if (payload?.errors?.length) fail(JSON.stringify(payload.errors));
       } else if (message.type === 'error') fail(JSON.stringify(message.payload));
     };
     marks.joinSentAt = now();

@@ -110,7 +110,10 @@ export class JoinSession {
     this.parts.room.selfId = participantId;
     this.grants = join.participant.grants;
     this.name = join.participant.name;
-    await link.accept(join.answer, this.parts.requests.signaling(participantId));
+    await link.accept(
+      join.answer,
+      this.parts.requests.signaling(participantId, () => this.#socket),
+    );
     if (simulcast && camera) this.simulcast = await Publisher.keepSimulcast(publisher.transceiver(camera)!);
 
     this.signaling = socket;

@@ -23,6 +23,8 @@ import {
   SetPreferredLayerDocument,
   SetTrackMutedDocument,
 } from './operations';
+import { ConferenceError } from './errors';
+import type { SignalingSocket } from './SignalingSocket';
 import type { Transport } from './transport';
 import type { ChatMessage, QualitySample, Recording } from './types';
 
@@ -34,11 +36,31 @@ export class RoomRequests {
     private readonly roomId: () => string | undefined,
   ) {}
 
-  /** `answer` and `renegotiate` for `participantId`'s Negotiator. */
-  signaling(participantId: string): NegotiationSignaling {
+  /**
+   * `answer` and `renegotiate` for `participantId`'s Negotiator. An answer goes over the signalling
+   * socket while it is up (the one the participant joined on: the server runs it with the
+   * participant's token), one message instead of an HTTP request: a server offer made for someone
+   * who joined is answered a round trip sooner, and that answer is what starts the joiner's video
+   * for this participant. Over HTTP when the socket is down, or dropped while it was sent (the
+   * answer is safe to send again: an answer already applied is refused as STALE_OFFER or
+   * NO_PENDING_OFFER, which the Negotiator ignores).
+   */
+  signaling(
+    participantId: string,
+    socket: () => SignalingSocket | undefined = () => undefined,
+  ): NegotiationSignaling {
     return {
       answer: async (revision, sdp) => {
-        await this.transport.request(AnswerDocument, { input: { participantId, revision, sdp } });
+        const variables = { input: { participantId, revision, sdp } };
+        const open = socket();
+        if (open?.up) {
+          try {
+            if ((await open.request(AnswerDocument, variables)) !== null) return;
+          } catch (error) {
+            if (!(error instanceof ConferenceError && error.code === 'NETWORK_ERROR')) throw error;
+          }
+        }
+        await this.transport.request(AnswerDocument, variables);
       },
       renegotiate: async (offer) =>
         (await this.transport.request(RenegotiateDocument, { input: { participantId, offer } })).renegotiate,

@@ -20,6 +20,9 @@ interface StreamStats {
 let server: TestServer;
 let browser: Browser;
 const requests: string[] = [];
+/** `answer` mutations each page sent, by how: an HTTP POST or a frame on its signalling socket. */
+const answersSent = { http: 0, socket: 0 };
+const isAnswer = (text: string | null | undefined): boolean => /mutation Answer\b/.test(text ?? '');
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -34,8 +37,16 @@ afterAll(async () => {
 async function openPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 640, height: 480 } });
   const page = await context.newPage();
-  page.on('request', (request) => requests.push(request.url()));
-  page.on('websocket', (ws) => requests.push(ws.url()));
+  page.on('request', (request) => {
+    requests.push(request.url());
+    if (request.method() === 'POST' && isAnswer(request.postData())) answersSent.http++;
+  });
+  page.on('websocket', (ws) => {
+    requests.push(ws.url());
+    ws.on('framesent', (frame) => {
+      if (typeof frame.payload === 'string' && isAnswer(frame.payload)) answersSent.socket++;
+    });
+  });
   page.on('pageerror', (error) => console.error('page error:', error.message));
   return page;
 }
@@ -113,6 +124,10 @@ test('three participants see and hear each other; one leaves; a socket drops; a 
   expect(await lastRemoteDescription(carol)).toBe('answer');
   expect(await lastRemoteDescription(bob)).toBe('offer');
   expect(await lastRemoteDescription(alice)).toBe('offer');
+  // Those server offers were answered on the signalling socket, not by HTTP requests: the
+  // answer is what starts Carol's video for them, a round trip sooner.
+  expect(answersSent.socket).toBeGreaterThanOrEqual(3);
+  expect(answersSent.http).toBe(0);
 
   // The participant list shows everyone.
   expect(
