@@ -164,11 +164,12 @@ export class Publication {
    * starts at once, and starts those held with it.
    */
   holdStart(subscription: Subscription): boolean {
-    if (this.#ended || this.#held.has(subscription)) return false;
-    let othersComing = false;
-    for (const other of this.#subscriptions) {
-      if (other !== subscription && !this.#held.has(other) && other.aboutToStartVideo) othersComing = true;
-    }
+    if (this.#ended) return false;
+    // Activated again while held (its transport came up, another answer): still held.
+    if (this.#held.has(subscription)) return true;
+    const othersComing = [...this.#subscriptions].some(
+      (other) => other !== subscription && !this.#held.has(other) && other.aboutToStartVideo,
+    );
     if (!othersComing) {
       this.#releaseHeld();
       return false;

@@ -153,17 +153,32 @@ describe('client descriptions', () => {
     }
   });
 
-  test('an unpatched medooze is given the text, and the operator is told once', () => {
-    // What `npm ci --ignore-scripts` or a medooze upgrade the patch no longer fits would leave:
-    // a processRemoteDescription that only takes text. Joins must keep working.
+  /**
+   * Runs `check` with a started engine, logger.warn spied on, the patch check forgotten before and
+   * after; `text` is a medooze first offer, as a client offer would come.
+   */
+  function withPatchCheck(
+    check: (parts: { engine: MediaEngine; warn: jest.SpyInstance; text: string }) => void,
+  ): void {
     const engine = new MediaEngine({ announcedIp: '127.0.0.1' });
     engine.start();
     const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
     forgetMedoozePatchCheck();
+    const offerer = engine.endpoint.createSDPManager('unified-plan', MediaServer.getDefaultCapabilities());
     try {
-      const capabilities = MediaServer.getDefaultCapabilities();
-      const offerer = engine.endpoint.createSDPManager('unified-plan', capabilities);
-      const text = offerer.createLocalDescription();
+      check({ engine, warn, text: offerer.createLocalDescription() });
+    } finally {
+      offerer.stop();
+      forgetMedoozePatchCheck();
+      warn.mockRestore();
+      engine.stop();
+    }
+  }
+
+  test('an unpatched medooze is given the text, and the operator is told once', () => {
+    // What `npm ci --ignore-scripts` or a medooze upgrade the patch no longer fits would leave:
+    // a processRemoteDescription that only takes text. Joins must keep working.
+    withPatchCheck(({ warn, text }) => {
       const given: unknown[] = [];
       const unpatched = {
         processRemoteDescription(sdp: string) {
@@ -177,36 +192,19 @@ describe('client descriptions', () => {
       expect(given).toEqual([text, text]);
       expect(warn).toHaveBeenCalledTimes(1);
       expect(String(warn.mock.calls[0]?.[0])).toContain('without our patches');
-      offerer.stop();
-    } finally {
-      forgetMedoozePatchCheck();
-      warn.mockRestore();
-      engine.stop();
-    }
+    });
   });
 
   test('the installed medooze takes parsed descriptions (the patch applied at install)', () => {
-    const engine = new MediaEngine({ announcedIp: '127.0.0.1' });
-    engine.start();
-    const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
-    forgetMedoozePatchCheck();
-    try {
-      const capabilities = MediaServer.getDefaultCapabilities();
-      const offerer = engine.endpoint.createSDPManager('unified-plan', capabilities);
-      const answerer = engine.endpoint.createSDPManager('unified-plan', capabilities);
-      const text = offerer.createLocalDescription();
+    withPatchCheck(({ engine, warn, text }) => {
+      const answerer = engine.endpoint.createSDPManager('unified-plan', MediaServer.getDefaultCapabilities());
       const info = SDPInfo.parse(text);
       const toString = jest.spyOn(info, 'toString');
       applyRemoteDescription(answerer, { sdp: text, info });
       expect(toString).not.toHaveBeenCalled();
       expect(warn).not.toHaveBeenCalled();
       answerer.stop();
-      offerer.stop();
-    } finally {
-      forgetMedoozePatchCheck();
-      warn.mockRestore();
-      engine.stop();
-    }
+    });
   });
 
   test('medooze still takes a string description (other callers), parsed and written back', () => {

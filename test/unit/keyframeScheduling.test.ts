@@ -206,22 +206,25 @@ describe('Subscribers starting together start from one keyframe', () => {
   // apart. Attaching is when medooze asks for a keyframe, and a Chromium publisher honours one
   // request per 300 ms: started one by one, the later ones would miss the first keyframe and wait
   // a whole window for the next.
+  /** A subscriber of `publication` whose offer carrying its video was sent, not answered yet. */
+  function offeredSubscriber(publication: Publication, canReceive = true) {
+    const { outgoing, attached } = fakeOutgoingStream();
+    const subscription = new Subscription(
+      publication,
+      outgoing,
+      undefined,
+      () => undefined,
+      () => canReceive,
+    );
+    publication.attach(subscription);
+    subscription.offered('a=msid:stream-1 video-1');
+    return { subscription, attached };
+  }
+
   function room(subscribers: number) {
     const { stream, video } = fakeIncomingStream();
     const publication = new Publication('joiner', stream);
-    const members = Array.from({ length: subscribers }, () => {
-      const { outgoing, attached } = fakeOutgoingStream();
-      const subscription = new Subscription(
-        publication,
-        outgoing,
-        undefined,
-        () => undefined,
-        () => true,
-      );
-      publication.attach(subscription);
-      subscription.offered('a=msid:stream-1 video-1');
-      return { subscription, attached };
-    });
+    const members = Array.from({ length: subscribers }, () => offeredSubscriber(publication));
     const started = () => members.map((member) => member.attached.includes('video-1'));
     return { publication, video, members, started };
   }
@@ -255,19 +258,7 @@ describe('Subscribers starting together start from one keyframe', () => {
   it('starts at once when nobody else is about to start, and when the awaited one leaves', () => {
     const { stream } = fakeIncomingStream();
     const publication = new Publication('joiner', stream);
-    const make = (canReceive: boolean) => {
-      const { outgoing, attached } = fakeOutgoingStream();
-      const subscription = new Subscription(
-        publication,
-        outgoing,
-        undefined,
-        () => undefined,
-        () => canReceive,
-      );
-      publication.attach(subscription);
-      subscription.offered('a=msid:stream-1 video-1');
-      return { subscription, attached };
-    };
+    const make = (canReceive: boolean) => offeredSubscriber(publication, canReceive);
     // Its transport is not up: it starts at its own connection; nobody waits for it.
     make(false);
     const ready = make(true);
