@@ -62,7 +62,13 @@ export class MediaEngine implements MediaPeerFactory, PublicationDirectory, Reco
   readonly #peers = new Map<string, MediaPeer>();
   #terminated = false;
 
-  constructor(private readonly options: MediaEngineOptions) {}
+  /** The address the endpoint binds: MEDIA_LISTEN_IP, else the announced one if it is local. */
+  readonly listenIp: string;
+
+  constructor(private readonly options: MediaEngineOptions) {
+    this.listenIp =
+      options.listenIp ?? (isLocalAddress(options.announcedIp) ? options.announcedIp : ANY_ADDRESS);
+  }
 
   start(): void {
     if (this.#endpoint) return;
@@ -96,14 +102,6 @@ export class MediaEngine implements MediaPeerFactory, PublicationDirectory, Reco
     logger.info(
       { ip: this.options.announcedIp, listenIp, port: this.#endpoint.getLocalPort() },
       'media endpoint started',
-    );
-  }
-
-  /** The address the endpoint binds: MEDIA_LISTEN_IP, else the announced one if it is local. */
-  get listenIp(): string {
-    return (
-      this.options.listenIp ??
-      (isLocalAddress(this.options.announcedIp) ? this.options.announcedIp : ANY_ADDRESS)
     );
   }
 

@@ -54,7 +54,7 @@ export class Publication {
   #pendingKeyframe: NodeJS.Timeout | undefined;
   /** Subscribers ready to start video, held for the others about to (START_TOGETHER_MS). */
   readonly #held = new Set<Subscription>();
-  #heldSince: NodeJS.Timeout | undefined;
+  #holdTimer: NodeJS.Timeout | undefined;
   /** A keyframe was asked for while the publisher's own transport was not up yet. */
   #keyframeWanted = false;
   /** Keyframe requests sent to the publisher (PLIs on each of its video tracks). */
@@ -175,19 +175,19 @@ export class Publication {
       return false;
     }
     this.#held.add(subscription);
-    if (!this.#heldSince) {
-      this.#heldSince = setTimeout(
+    if (!this.#holdTimer) {
+      this.#holdTimer = setTimeout(
         guarded('start together timer', () => this.#releaseHeld()),
         START_TOGETHER_MS,
       );
-      this.#heldSince.unref();
+      this.#holdTimer.unref();
     }
     return true;
   }
 
   #releaseHeld(): void {
-    clearTimeout(this.#heldSince);
-    this.#heldSince = undefined;
+    clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
     const held = [...this.#held];
     this.#held.clear();
     for (const subscription of held) subscription.activate(false);
@@ -302,8 +302,8 @@ export class Publication {
     this.#recorders.clear();
     clearTimeout(this.#pendingKeyframe);
     this.#pendingKeyframe = undefined;
-    clearTimeout(this.#heldSince);
-    this.#heldSince = undefined;
+    clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
     this.#held.clear();
     for (const subscription of [...this.#subscriptions]) subscription.end();
     this.#subscriptions.clear();
